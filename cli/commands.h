@@ -1,0 +1,17 @@
+// gfictl's subcommands. Each Register* adds its subcommand to the CLI11 app; the handler returns
+// the process exit status.
+#ifndef GFI_CLI_COMMANDS_H_
+#define GFI_CLI_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+namespace gfi {
+
+// Registers `inspect`; *exit_code receives the status when it runs.
+void RegisterInspect(CLI::App& app, int* exit_code);
+void RegisterScan(CLI::App& app, int* exit_code);
+void RegisterIndicators(CLI::App& app, int* exit_code);
+
+}  // namespace gfi
+
+#endif  // GFI_CLI_COMMANDS_H_

@@ -1,0 +1,43 @@
+// Shared set-up for gfictl subcommands; see engine_setup.h.
+#include "engine_setup.h"
+
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+namespace gfi {
+
+Status ReadMessageFile(const std::string& path, std::string* out) {
+  if (path == "-") {
+    out->assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    return Status::Ok();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error(path + ": cannot open");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return Status::Error(path + ": read error");
+  *out = std::move(ss).str();
+  return Status::Ok();
+}
+
+PolicySettings PolicyFromConfig(const Config& config) {
+  PolicySettings p;
+  // The configuration was validated on load, so every action name parses.
+  p.default_action = ParseAction(config.policy.default_action).value_or(Action::kQuarantine);
+  for (const auto& [feed, action] : config.policy.feed_actions)
+    p.feed_actions[feed] = ParseAction(action).value_or(Action::kQuarantine);
+  p.sensitive_markings = config.policy.sensitive_markings;
+  return p;
+}
+
+Result<LoadedIndicators> LoadConfiguredIndicators(const Config& config,
+                                                  const std::vector<std::string>& override_paths) {
+  const std::vector<std::string>& paths =
+      override_paths.empty() ? config.indicators.paths : override_paths;
+  return LoadIndicators(paths, SnapshotOptions{}, static_cast<int64_t>(std::time(nullptr)));
+}
+
+}  // namespace gfi

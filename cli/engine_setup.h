@@ -1,0 +1,27 @@
+// What several gfictl subcommands share: reading a message file, turning the configuration into
+// policy settings, and loading the indicators named by --indicators or the configuration.
+#ifndef GFI_CLI_ENGINE_SETUP_H_
+#define GFI_CLI_ENGINE_SETUP_H_
+
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "indicators/loader.h"
+#include "policy/policy.h"
+#include "util/status.h"
+
+namespace gfi {
+
+// Reads FILE, or standard input for "-".
+Status ReadMessageFile(const std::string& path, std::string* out);
+
+PolicySettings PolicyFromConfig(const Config& config);
+
+// --indicators paths when given, else the configuration's [indicators] paths.
+Result<LoadedIndicators> LoadConfiguredIndicators(const Config& config,
+                                                  const std::vector<std::string>& override_paths);
+
+}  // namespace gfi
+
+#endif  // GFI_CLI_ENGINE_SETUP_H_

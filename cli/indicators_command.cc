@@ -1,0 +1,258 @@
+// `gfictl indicators check` (validate feeds, counts per type; exit 1 if any is invalid) and
+// `gfictl indicators lookup` (which indicators would match a value, and why; exit 0 when one
+// would, 1 when none, 2 on an error).
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "engine_setup.h"
+#include "extract/address.h"
+#include "extract/url.h"
+#include "indicators/feed.h"
+#include "util/json_writer.h"
+#include "util/strings.h"
+
+namespace gfi {
+namespace {
+
+int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+struct CheckOptions {
+  bool json = false;
+  std::vector<std::string> paths;
+};
+
+int RunCheck(const CheckOptions& o) {
+  int status = 0;
+  std::vector<std::string> files;
+  for (const std::string& p : o.paths) {
+    auto expanded = ExpandFeedPaths({p});
+    if (!expanded.ok()) {
+      std::fprintf(stderr, "gfictl indicators check: %s\n", expanded.error().c_str());
+      status = 1;
+      continue;
+    }
+    files.insert(files.end(), expanded.value().begin(), expanded.value().end());
+  }
+  const int64_t now = Now();
+  std::vector<Feed> good;
+  for (const std::string& f : files) {
+    Feed feed = LoadFeed(f);
+    std::map<std::string, size_t> by_type;
+    size_t expired = 0, revoked = 0, pending = 0;
+    for (const Rule& r : feed.rules) {
+      for (const auto& conj : r.any_of)
+        for (const Term& t : conj) ++by_type[std::string(ToString(t.kind))];
+      if (r.revoked) ++revoked;
+      else if (r.valid_until != 0 && now >= r.valid_until) ++expired;
+      else if (r.valid_from != 0 && now < r.valid_from) ++pending;
+    }
+    if (!feed.ok()) status = 1;
+    if (o.json) {
+      JsonWriter w;
+      w.BeginObject();
+      w.Key("feed").String(feed.path);
+      w.Key("valid").Bool(feed.ok());
+      w.Key("rules").Uint(feed.rules.size());
+      w.Key("types").BeginObject();
+      for (const auto& [k, n] : by_type) w.Key(k).Uint(n);
+      w.EndObject();
+      w.Key("expired").Uint(expired);
+      w.Key("revoked").Uint(revoked);
+      w.Key("not_yet_valid").Uint(pending);
+      w.Key("unsupported").Uint(feed.unsupported.size());
+      w.Key("load_seconds").Double(feed.load_seconds);
+      w.Key("errors").BeginArray();
+      for (const std::string& e : feed.errors) w.String(e);
+      w.EndArray();
+      w.Key("unsupported_patterns").BeginArray();
+      for (const std::string& u : feed.unsupported) w.String(u);
+      w.EndArray();
+      w.EndObject();
+      std::cout << w.str() << "\n";
+    } else {
+      std::cout << feed.path << ": " << (feed.ok() ? "valid" : "INVALID") << ", "
+                << feed.rules.size() << " indicators";
+      for (const auto& [k, n] : by_type) std::cout << ", " << k << " " << n;
+      std::cout << "; expired " << expired << ", revoked " << revoked << ", not yet valid "
+                << pending << ", unsupported " << feed.unsupported.size();
+      std::printf("; read in %.3f s\n", feed.load_seconds);
+      std::cout.flush();
+      for (const std::string& e : feed.errors) std::cout << "  error: " << e << "\n";
+      for (const std::string& u : feed.unsupported) std::cout << "  unsupported: " << u << "\n";
+    }
+    if (feed.ok()) good.push_back(std::move(feed));
+  }
+  if (!good.empty() && !o.json) {
+    auto snap = IndicatorSnapshot::Build(good, SnapshotOptions{}, now);
+    if (!snap.ok()) {
+      std::cout << "compile: FAILED: " << snap.error() << "\n";
+      status = 1;
+    } else {
+      const SnapshotStats& s = snap.value()->stats();
+      std::printf("compiled %zu indicators from %zu valid feed(s) in %.3f s, %.1f MiB\n", s.rules,
+                  good.size(), s.build_seconds, s.memory_bytes / 1048576.0);
+    }
+  }
+  std::cout.flush();
+  return status;
+}
+
+struct LookupOptions {
+  bool json = false;
+  bool reveal = false;
+  std::string config_path;
+  std::vector<std::string> indicators;
+  std::vector<std::string> values;
+};
+
+// Everything a value typed by an admin could be, as observables seen "anywhere".
+std::vector<Observable> ObservablesFor(std::string_view raw) {
+  std::vector<Observable> out;
+  std::string_view v = Trim(raw);
+  auto add = [&](ObservableType t, std::string value) {
+    out.push_back(Observable{t, std::move(value), Where::kBodyText});
+  };
+  if (auto ip = CanonicalIp(v)) {
+    add(ObservableType::kIp, *ip);
+    return out;
+  }
+  bool hex = !v.empty() && v.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
+  if (hex && v.size() == 32) add(ObservableType::kMd5, AsciiLowered(v));
+  if (hex && v.size() == 40) add(ObservableType::kSha1, AsciiLowered(v));
+  if (hex && v.size() == 64) add(ObservableType::kSha256, AsciiLowered(v));
+  if (!out.empty()) return out;
+  if (v.find("://") != std::string_view::npos || StartsWithIgnoreCase(v, "www.")) {
+    if (auto u = NormalizeUrl(v)) {
+      add(ObservableType::kUrl, u->url);
+      add(u->host_is_ip ? ObservableType::kIp : ObservableType::kDomain, u->host);
+    }
+    return out;
+  }
+  if (v.find('@') != std::string_view::npos) {
+    if (auto a = NormalizeAddress(v)) {
+      add(ObservableType::kDomain, std::string(AddressDomain(*a)));
+      add(ObservableType::kEmail, std::move(*a));
+    }
+    return out;
+  }
+  if (auto h = NormalizeHost(v)) add(ObservableType::kDomain, *h);
+  add(ObservableType::kFilename, std::string(v));
+  return out;
+}
+
+std::string WhereList(WhereMask mask) {
+  if (mask == kAnywhere) return "anywhere";
+  std::string out;
+  for (int w = 0; w <= static_cast<int>(Where::kHeaderOther); ++w) {
+    if (mask & WhereBit(static_cast<Where>(w))) {
+      if (!out.empty()) out += ",";
+      out += ToString(static_cast<Where>(w));
+    }
+  }
+  return out;
+}
+
+int RunLookup(const LookupOptions& o) {
+  Result<Config> config = LoadConfigOrDefault(o.config_path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "gfictl indicators lookup: %s\n", config.error().c_str());
+    return 2;
+  }
+  Result<LoadedIndicators> ind = LoadConfiguredIndicators(config.value(), o.indicators);
+  if (!ind.ok()) {
+    std::fprintf(stderr, "gfictl indicators lookup: indicators not loaded:\n%s\n",
+                 ind.error().c_str());
+    return 2;
+  }
+  const IndicatorSnapshot& snap = *ind.value().snapshot;
+  PolicySettings policy = PolicyFromConfig(config.value());
+  const int64_t now = Now();
+  int status = 1;
+  for (const std::string& value : o.values) {
+    std::vector<Match> matches;
+    snap.MatchObservables(ObservablesFor(value), now, /*any_where=*/true,
+                          /*include_inactive=*/true, &matches);
+    if (!matches.empty()) status = 0;
+    JsonWriter w;
+    if (o.json) {
+      w.BeginObject();
+      w.Key("value").String(value);
+      w.Key("matches").BeginArray();
+    } else {
+      std::cout << SanitizeUtf8(value) << ": "
+                << (matches.empty() ? "no indicator" : std::to_string(matches.size()) + " indicator(s)")
+                << "\n";
+    }
+    for (const Match& m : matches) {
+      RuleView r = snap.rule(m.rule);
+      bool redacted = !o.reveal && IsSensitiveMarking(policy, r.marking);
+      std::string state = r.revoked ? "revoked"
+                          : r.ActiveAt(now) ? "active"
+                          : (r.valid_until != 0 && now >= r.valid_until) ? "expired"
+                                                                         : "not yet valid";
+      std::string why = std::string(ToString(m.kind)) +
+                        (m.kind == TermKind::kDomain ? " (the domain or a parent of it)" : "");
+      if (o.json) {
+        w.BeginObject();
+        w.Key("indicator").String(r.id);
+        w.Key("feed").String(r.feed);
+        w.Key("type").String(ToString(m.kind));
+        if (redacted) w.Key("redacted").Bool(true);
+        else w.Key("indicator_value").String(r.display);
+        w.Key("where").String(WhereList(r.where));
+        w.Key("state").String(state);
+        if (!r.marking.empty()) w.Key("marking").String(r.marking);
+        if (r.action) w.Key("action").String(ToString(*r.action));
+        w.EndObject();
+      } else {
+        std::cout << "  " << r.id << " [" << r.feed << "] " << why << ": "
+                  << (redacted ? "(value withheld: " + std::string(r.marking) + ")"
+                               : SanitizeUtf8(r.display))
+                  << "; matches " << WhereList(r.where) << "; " << state;
+        if (r.action) std::cout << "; action " << ToString(*r.action);
+        if (!r.description.empty()) std::cout << "; " << SanitizeUtf8(r.description);
+        std::cout << "\n";
+      }
+    }
+    if (o.json) {
+      w.EndArray();
+      w.EndObject();
+      std::cout << w.str() << "\n";
+    }
+  }
+  std::cout.flush();
+  return status;
+}
+
+}  // namespace
+
+void RegisterIndicators(CLI::App& app, int* exit_code) {
+  CLI::App* ind = app.add_subcommand("indicators", "Validate feeds and look values up");
+  ind->require_subcommand(1);
+
+  auto c = std::make_shared<CheckOptions>();
+  CLI::App* check = ind->add_subcommand(
+      "check", "Validate feed files or directories; print counts per type (exit 1 if invalid)");
+  check->add_flag("--json", c->json, "One JSON object per feed, one per line");
+  check->add_option("PATH", c->paths, "Feed files or directories")->required();
+  check->callback([c, exit_code] { *exit_code = RunCheck(*c); });
+
+  auto l = std::make_shared<LookupOptions>();
+  CLI::App* lookup = ind->add_subcommand(
+      "lookup", "Which indicators would match a domain, URL, address, IP or hash, and why");
+  lookup->add_flag("--json", l->json, "One JSON object per value, one per line");
+  lookup->add_flag("--reveal", l->reveal, "Show values of sensitive indicators");
+  lookup->add_option("--config", l->config_path, "Configuration file");
+  lookup->add_option("--indicators", l->indicators,
+                     "Feed file or directory instead of the configured ones; repeatable");
+  lookup->add_option("VALUE", l->values, "Values to look up")->required();
+  lookup->callback([l, exit_code] { *exit_code = RunLookup(*l); });
+}
+
+}  // namespace gfi

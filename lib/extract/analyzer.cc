@@ -1,0 +1,246 @@
+// The extraction pipeline: envelope, headers, then every MIME leaf (decode, charset, URLs, HTML,
+// digests, archives). Budgets from AnalysisLimits are spent across the whole message so a single
+// hostile part cannot take the time or memory meant for all of them.
+#include "extract/analyzer.h"
+
+#include <unordered_set>
+#include <utility>
+
+#include "extract/address.h"
+#include "extract/html.h"
+#include "extract/url.h"
+#include "mime/header_decode.h"
+#include "mime/transfer_decode.h"
+#include "util/charset.h"
+#include "util/strings.h"
+
+namespace gfi {
+namespace {
+
+class Analyzer {
+ public:
+  Analyzer(const AnalysisLimits& limits, MessageAnalysis* out)
+      : limits_(limits),
+        out_(out),
+        archive_budget_{limits.max_archive_members, limits.max_archive_bytes} {}
+
+  void Envelope(const gfi::Envelope& env) {
+    if (!env.client_ip.empty()) {
+      if (auto ip = CanonicalIp(env.client_ip)) Add(ObservableType::kIp, *ip, Where::kClientIp);
+    }
+    if (!env.helo.empty()) AddHost(env.helo, Where::kHelo);
+    if (!env.mail_from.empty()) AddAddress(env.mail_from, Where::kMailFrom);
+    for (const std::string& r : env.rcpt_to) AddAddress(r, Where::kRcptTo);
+  }
+
+  void Headers(const MimePart& root) {
+    for (const HeaderField& h : root.headers) {
+      const std::string& n = h.name;
+      if (EqualsIgnoreCase(n, "From")) {
+        AddAddressList(h.value, Where::kHeaderFrom);
+      } else if (EqualsIgnoreCase(n, "Sender")) {
+        AddAddressList(h.value, Where::kHeaderSender);
+      } else if (EqualsIgnoreCase(n, "Reply-To")) {
+        AddAddressList(h.value, Where::kHeaderReplyTo);
+      } else if (EqualsIgnoreCase(n, "Return-Path")) {
+        AddAddressList(h.value, Where::kHeaderReturnPath);
+      } else if (EqualsIgnoreCase(n, "To")) {
+        AddAddressList(h.value, Where::kHeaderTo);
+      } else if (EqualsIgnoreCase(n, "Cc")) {
+        AddAddressList(h.value, Where::kHeaderCc);
+      } else if (EqualsIgnoreCase(n, "Message-ID")) {
+        for (const std::string& a : ExtractAddresses(h.value))
+          Add(ObservableType::kDomain, std::string(AddressDomain(a)), Where::kHeaderMessageId);
+      } else if (EqualsIgnoreCase(n, "Received")) {
+        HostsAndIps r = ExtractReceived(h.value);
+        for (const std::string& ip : r.ips) Add(ObservableType::kIp, ip, Where::kHeaderReceived);
+        for (const std::string& host : r.hosts)
+          Add(ObservableType::kDomain, host, Where::kHeaderReceived);
+      } else if (EqualsIgnoreCase(n, "X-Originating-IP")) {
+        for (const std::string& ip : ExtractIps(h.value))
+          Add(ObservableType::kIp, ip, Where::kHeaderXOriginatingIp);
+      }
+      std::string decoded = h.value.find("=?") != std::string::npos ? DecodeEncodedWords(h.value)
+                                                                     : SanitizeUtf8(h.value);
+      if (EqualsIgnoreCase(n, "Subject") && out_->subject.empty()) out_->subject = decoded;
+      out_->headers.push_back(HeaderField{h.name, std::move(decoded)});
+    }
+  }
+
+  void Walk(const MimePart& part) {
+    if (!part.IsLeaf()) {
+      for (const MimePart& c : part.children) Walk(c);
+      return;
+    }
+    Leaf(part);
+  }
+
+ private:
+  void Defect(std::string d) { out_->defects.push_back(std::move(d)); }
+
+  void Add(ObservableType type, std::string value, Where where) {
+    if (value.empty()) return;
+    std::string key;
+    key.reserve(value.size() + 4);
+    key.push_back(static_cast<char>(type));
+    key.push_back(static_cast<char>(where));
+    key += value;
+    if (!seen_.insert(std::move(key)).second) return;
+    out_->observables.push_back(Observable{type, std::move(value), where});
+  }
+
+  void AddHost(std::string_view host, Where where) {
+    if (auto ip = CanonicalIp(host)) {
+      Add(ObservableType::kIp, *ip, where);
+    } else if (auto h = NormalizeHost(host)) {
+      Add(ObservableType::kDomain, *h, where);
+    }
+  }
+
+  void AddAddress(std::string_view address, Where where) {
+    if (auto a = NormalizeAddress(address)) {
+      std::string domain(AddressDomain(*a));
+      Add(ObservableType::kEmail, std::move(*a), where);
+      if (!domain.empty() && domain.front() == '[') {
+        if (auto ip = CanonicalIp(domain)) Add(ObservableType::kIp, *ip, where);
+      } else {
+        Add(ObservableType::kDomain, std::move(domain), where);
+      }
+    }
+  }
+
+  void AddAddressList(std::string_view value, Where where) {
+    for (const std::string& a : ExtractAddresses(value)) AddAddress(a, where);
+  }
+
+  void AddNormalizedUrl(const NormalizedUrl& u, Where where) {
+    Add(ObservableType::kUrl, u.url, where);
+    Add(u.host_is_ip ? ObservableType::kIp : ObservableType::kDomain, u.host, where);
+  }
+
+  void AddUrl(std::string_view raw, Where where) {
+    if (urls_ >= limits_.max_urls) {
+      if (!url_limit_reported_) {
+        Defect("limit.urls at top: more than " + std::to_string(limits_.max_urls) + " URLs");
+        url_limit_reported_ = true;
+      }
+      return;
+    }
+    auto u = NormalizeUrl(raw);
+    if (!u) return;
+    ++urls_;
+    AddNormalizedUrl(*u, where);
+    for (const std::string& inner : UnwrapRedirects(*u)) {
+      if (auto w = NormalizeUrl(inner)) AddNormalizedUrl(*w, where);
+    }
+  }
+
+  // Decodes the part's body within the message's decoded-size budget.
+  std::string Decode(const MimePart& part) {
+    std::string out;
+    uint64_t left = limits_.max_decoded_bytes > decoded_ ? limits_.max_decoded_bytes - decoded_ : 0;
+    size_t max_out = static_cast<size_t>(left);
+    DecodeStats st;
+    if (part.transfer_encoding == "base64") {
+      st = DecodeBase64(part.body, &out, max_out);
+      if (st.invalid_chars > 0)
+        Defect("mime.bad_base64 at " + part.path + ": " + std::to_string(st.invalid_chars) +
+               " invalid characters");
+    } else if (part.transfer_encoding == "quoted-printable") {
+      st = DecodeQuotedPrintable(part.body, &out, max_out);
+    } else {
+      if (part.transfer_encoding != "7bit" && part.transfer_encoding != "8bit" &&
+          part.transfer_encoding != "binary")
+        Defect("mime.unknown_transfer_encoding at " + part.path + ": " + part.transfer_encoding);
+      size_t n = std::min(part.body.size(), max_out);
+      out.assign(part.body, 0, n);
+      st.truncated = n < part.body.size();
+    }
+    if (st.truncated) Defect("limit.decoded_size at " + part.path);
+    decoded_ += out.size();
+    return out;
+  }
+
+  void Leaf(const MimePart& part) {
+    PartReport rep;
+    rep.path = part.path;
+    rep.content_type = part.content_type.value;
+    rep.filename = part.filename;
+    rep.charset = part.content_type.Param("charset");
+    rep.transfer_encoding = part.transfer_encoding;
+    std::string data = Decode(part);
+    rep.size = data.size();
+
+    // A multipart or message entity that arrives here could not be descended (a limit, a missing
+    // boundary): scan it as text so its content is not skipped.
+    const bool is_text = rep.content_type.rfind("text/", 0) == 0 ||
+                         rep.content_type.rfind("multipart/", 0) == 0 ||
+                         rep.content_type.rfind("message/", 0) == 0;
+    rep.attachment = !is_text || !rep.filename.empty();
+
+    if (is_text) {
+      Utf8Text t = ToUtf8(data, rep.charset);
+      if (t.unknown_charset) Defect("mime.unknown_charset at " + part.path + ": " + rep.charset);
+      if (rep.content_type == "text/html") {
+        HtmlContent html = ExtractHtml(t.text, limits_.max_html_bytes);
+        if (html.truncated) Defect("limit.html_size at " + part.path);
+        for (const std::string& u : html.urls) AddUrl(u, Where::kBodyHtml);
+        for (std::string_view u : FindUrlsInText(html.text, limits_.max_urls))
+          AddUrl(u, Where::kBodyHtml);
+        out_->texts.push_back(TextSegment{Where::kBodyHtml, part.path, std::move(html.text)});
+      } else {
+        for (std::string_view u : FindUrlsInText(t.text, limits_.max_urls))
+          AddUrl(u, Where::kBodyText);
+        out_->texts.push_back(TextSegment{Where::kBodyText, part.path, std::move(t.text)});
+      }
+    }
+
+    if (rep.attachment) {
+      rep.digests = ComputeDigests(data);
+      Add(ObservableType::kMd5, rep.digests.md5, Where::kAttachment);
+      Add(ObservableType::kSha1, rep.digests.sha1, Where::kAttachment);
+      Add(ObservableType::kSha256, rep.digests.sha256, Where::kAttachment);
+      if (!rep.filename.empty()) Add(ObservableType::kFilename, rep.filename, Where::kAttachment);
+      if (LooksLikeArchive(data)) {
+        ArchiveListing listing = ReadArchive(data, rep.filename, limits_, &archive_budget_);
+        for (std::string& d : listing.defects) Defect(std::move(d) + " (in " + part.path + ")");
+        for (const ArchiveMember& m : listing.members) {
+          Add(ObservableType::kMd5, m.digests.md5, Where::kArchiveMember);
+          Add(ObservableType::kSha1, m.digests.sha1, Where::kArchiveMember);
+          Add(ObservableType::kSha256, m.digests.sha256, Where::kArchiveMember);
+          std::string_view base = m.name;
+          if (size_t slash = base.find_last_of("/\\!"); slash != std::string_view::npos)
+            base = base.substr(slash + 1);
+          if (!base.empty()) Add(ObservableType::kFilename, std::string(base), Where::kArchiveMember);
+        }
+        rep.members = std::move(listing.members);
+      }
+    }
+    out_->parts.push_back(std::move(rep));
+  }
+
+  const AnalysisLimits& limits_;
+  MessageAnalysis* out_;
+  ArchiveBudget archive_budget_;
+  std::unordered_set<std::string> seen_;
+  uint64_t decoded_ = 0;
+  size_t urls_ = 0;
+  bool url_limit_reported_ = false;
+};
+
+}  // namespace
+
+MessageAnalysis AnalyzeMessage(std::string_view raw, const Envelope& envelope,
+                               const AnalysisLimits& limits) {
+  MessageAnalysis out;
+  out.size = raw.size();
+  ParsedMessage parsed = ParseMime(raw, limits);
+  out.defects = std::move(parsed.defects);
+  Analyzer a(limits, &out);
+  a.Envelope(envelope);
+  a.Headers(parsed.root);
+  a.Walk(parsed.root);
+  return out;
+}
+
+}  // namespace gfi

@@ -1,0 +1,67 @@
+// AnalyzeMessage: raw message + envelope in, everything the matcher needs out — the MIME parts
+// with decoded sizes and digests, archive members, the observables with where they were seen,
+// decoded text for content rules, and the defects met on the way.
+//
+// Thread-safe (no shared state); the result is a plain value. Never throws: every problem becomes
+// a defect and the rest of the message is still analysed.
+#ifndef GFI_EXTRACT_ANALYZER_H_
+#define GFI_EXTRACT_ANALYZER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "extract/archive.h"
+#include "extract/limits.h"
+#include "extract/observable.h"
+#include "mime/mime_parser.h"
+#include "util/digest.h"
+
+namespace gfi {
+
+// What the MTA told us (or the gfictl flags); any field may be empty.
+struct Envelope {
+  std::string client_ip;
+  std::string client_name;
+  std::string helo;
+  std::string mail_from;
+  std::vector<std::string> rcpt_to;
+  std::string queue_id;
+};
+
+struct PartReport {
+  std::string path;
+  std::string content_type;
+  std::string filename;  // decoded UTF-8; empty when the part has none
+  std::string charset;
+  std::string transfer_encoding;
+  uint64_t size = 0;        // decoded bytes
+  bool attachment = false;  // non-text leaf, or a text leaf with a file name
+  Digests digests;          // attachments only
+  std::vector<ArchiveMember> members;
+};
+
+// Decoded body text, for regex and literal content rules.
+struct TextSegment {
+  Where where;       // kBodyText or kBodyHtml (visible text of the HTML)
+  std::string path;  // MIME part
+  std::string text;  // UTF-8
+};
+
+struct MessageAnalysis {
+  uint64_t size = 0;  // raw bytes
+  std::vector<PartReport> parts;
+  std::vector<Observable> observables;  // distinct (type, value, where), in order of discovery
+  std::vector<std::string> defects;
+  std::string subject;                  // RFC 2047-decoded
+  std::vector<HeaderField> headers;     // top-level fields, values RFC 2047-decoded
+  std::vector<TextSegment> texts;
+};
+
+MessageAnalysis AnalyzeMessage(std::string_view raw, const Envelope& envelope,
+                               const AnalysisLimits& limits);
+
+}  // namespace gfi
+
+#endif  // GFI_EXTRACT_ANALYZER_H_

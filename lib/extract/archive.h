@@ -1,0 +1,51 @@
+// Archive members (zip and everything libarchive reads): names, sizes and digests, nested archives
+// to a depth limit, with bounds on member count, total expansion and per-member expansion ratio.
+//
+// Thread-safe. Reads from memory; never writes to disk. Hostile archives (bombs, deep nesting,
+// corrupt headers, encrypted members) yield defects and whatever was read before the problem.
+#ifndef GFI_EXTRACT_ARCHIVE_H_
+#define GFI_EXTRACT_ARCHIVE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "extract/limits.h"
+#include "util/digest.h"
+
+namespace gfi {
+
+struct ArchiveMember {
+  // Path inside the archive; a member of a nested archive is named "outer/path.zip!/inner/path".
+  std::string name;
+  uint64_t size = 0;  // bytes read (the whole member unless a limit cut it)
+  Digests digests;    // of the whole member; empty when a limit, an error or encryption cut it
+  int depth = 1;  // 1 for members of the top archive
+};
+
+// Budget shared by all archives of one message; ReadArchive spends from it.
+struct ArchiveBudget {
+  size_t members_left;
+  uint64_t bytes_left;
+};
+
+struct ArchiveListing {
+  bool is_archive = false;  // libarchive recognised a format, or a compression filter (bare .gz)
+  std::vector<ArchiveMember> members;
+  std::vector<std::string> defects;  // e.g. "archive.ratio_limit: member a.txt exceeds 100:1"
+};
+
+// True when `data` starts like an archive format we expand (zip, 7z, rar, tar, gzip, bzip2, xz,
+// cab, iso9660, cpio, ar); cheap.
+bool LooksLikeArchive(std::string_view data);
+
+// Lists and hashes the members of the archive in `data` (and of archives inside it, down to
+// limits.max_archive_depth). A plain gzip/bzip2/xz stream yields one member named after `name`
+// without its suffix.
+ArchiveListing ReadArchive(std::string_view data, std::string_view name,
+                           const AnalysisLimits& limits, ArchiveBudget* budget);
+
+}  // namespace gfi
+
+#endif  // GFI_EXTRACT_ARCHIVE_H_

@@ -1,0 +1,48 @@
+// URL discovery in text and URL/host normalisation.
+//
+// Pure functions over string_views; thread-safe; no allocation beyond their results. Hostile input
+// (megabytes without a space, millions of dots) costs linear time.
+#ifndef GFI_EXTRACT_URL_H_
+#define GFI_EXTRACT_URL_H_
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gfi {
+
+// A normalised URL: scheme://host[:port]/path[?query][#fragment] with scheme and host lower-case,
+// IDN host in punycode, trailing dot dropped, default port removed, userinfo removed, numeric IPv4
+// forms (decimal, octal, hex, dotless) rewritten as dotted quad, IPv6 in brackets and compressed
+// form, percent-encoding of unreserved characters decoded and other escapes upper-cased, empty path
+// as "/".
+struct NormalizedUrl {
+  std::string url;     // the whole normalised URL
+  std::string scheme;  // "http", "https", "ftp", ...
+  std::string host;    // normalised host (domain, dotted IPv4, or IPv6 without brackets)
+  bool host_is_ip = false;
+};
+
+// Normalises `raw`, which may lack a scheme ("www.example.com/x", "example.com/x": http is assumed).
+// Returns nullopt when `raw` is not a plausible URL (no host, bad characters in host, bad port).
+std::optional<NormalizedUrl> NormalizeUrl(std::string_view raw);
+
+// Normalises a bare host name or address literal: lower-case, IDN to punycode (UTS#46 via libidn2),
+// trailing dot dropped, numeric IPv4 forms to dotted quad. nullopt when it is not a valid host.
+std::optional<std::string> NormalizeHost(std::string_view host);
+
+// Finds URL candidates in plain text: with scheme (http, https, ftp), "www."-prefixed, and in angle
+// brackets; trailing punctuation and unbalanced closing brackets are trimmed. Returns raw spans
+// into `text`, in order, at most `max_urls` of them.
+std::vector<std::string_view> FindUrlsInText(std::string_view text, size_t max_urls);
+
+// URLs wrapped inside a redirector's query parameters (e.g. ?url=, ?u=, ?q=, ?target=,
+// safelinks' ?url=, Google's /url?q=), percent-decoded; one level. Each result is raw, to be given
+// to NormalizeUrl.
+std::vector<std::string> UnwrapRedirects(const NormalizedUrl& url);
+
+}  // namespace gfi
+
+#endif  // GFI_EXTRACT_URL_H_

@@ -1,0 +1,54 @@
+// Reading indicator feeds. The format is known by file extension: .json (STIX 2.1 bundle),
+// .intel (Zeek intel), .csv, .hdb/.hsb (ClamAV hash signatures).
+//
+// A feed file is all or nothing: one invalid entry makes the whole file invalid (its errors name
+// file and line, or JSON path), so a half-read feed never replaces a good one. Patterns outside the
+// supported subset are not errors: they are counted and listed as unsupported. Thread-safe.
+#ifndef GFI_INDICATORS_FEED_H_
+#define GFI_INDICATORS_FEED_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "indicators/indicator.h"
+#include "util/status.h"
+
+namespace gfi {
+
+struct Feed {
+  std::string path;
+  std::string name;                  // file name, used as the rules' feed
+  std::vector<Rule> rules;           // every rule read, active or not (expiry is checked at match time)
+  std::vector<std::string> errors;   // "path:line: reason" or "path: $.objects[3].pattern: reason"
+  std::vector<std::string> unsupported;  // "path: $.objects[5]: FOLLOWEDBY is not supported"
+  double load_seconds = 0;
+
+  bool ok() const { return errors.empty(); }
+};
+
+// At most this many errors are kept per file (the count goes on).
+inline constexpr size_t kMaxErrorsPerFeed = 100;
+
+// Reads one feed file; the reader is chosen by extension.
+Feed LoadFeed(const std::string& path);
+
+// Reads feed text of a given format ("json", "intel", "csv", "hdb", "hsb"); `path` names it in
+// errors. Exposed for tests and fuzzing.
+Feed ParseFeed(std::string_view text, std::string_view format, const std::string& path);
+
+// Expands files and directories (non-recursive, sorted by name; files with other extensions
+// skipped) into the list of feed files. Missing paths are errors.
+Result<std::vector<std::string>> ExpandFeedPaths(const std::vector<std::string>& paths);
+
+// Format readers (each appends to feed->rules / errors / unsupported).
+void ParseStixBundle(std::string_view text, Feed* feed);
+void ParseZeekIntel(std::string_view text, Feed* feed);
+void ParseCsvFeed(std::string_view text, Feed* feed);
+void ParseClamAvHashes(std::string_view text, bool sha_variant, Feed* feed);
+
+}  // namespace gfi
+
+#endif  // GFI_INDICATORS_FEED_H_

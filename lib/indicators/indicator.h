@@ -1,0 +1,81 @@
+// Indicators as loaded from feeds, before compilation into an IndicatorSnapshot.
+//
+// A feed yields Rules. A rule is what an analyst wrote as one indicator (one STIX indicator
+// object, one CSV line): an OR of conjunctions, each conjunction an AND of Terms that must all hold
+// on the same message. Nearly every rule is a single term. Plain values; copyable.
+#ifndef GFI_INDICATORS_INDICATOR_H_
+#define GFI_INDICATORS_INDICATOR_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "extract/observable.h"
+
+namespace gfi {
+
+// Actions in increasing strictness; the strictest of all matches wins. discard is strictest
+// because it is the one the sender never learns about and nobody can undo.
+enum class Action { kAccept, kTag, kQuarantine, kTempfail, kReject, kDiscard };
+std::string_view ToString(Action a);
+std::optional<Action> ParseAction(std::string_view s);
+
+enum class TermKind {
+  kIp,            // address or CIDR (v4/v6)
+  kDomain,        // the domain and its subdomains
+  kEmail,         // whole address; domain part case-insensitive
+  kUrl,           // normalised URL, exact
+  kUrlPrefix,     // normalised URL prefix
+  kMd5,
+  kSha1,
+  kSha256,
+  kFilename,      // exact, case-insensitive
+  kFilenameGlob,  // glob (* ? [...]), case-insensitive
+  kSubjectRegex,  // RE2 over the decoded subject
+  kHeaderRegex,   // RE2 over the decoded value of one header field (header_name)
+  kBodyRegex,     // RE2 over decoded body text
+  kContent,       // literal in decoded body text (Aho-Corasick), case-insensitive
+};
+std::string_view ToString(TermKind k);
+
+// Bit set of Where values a term is restricted to; kAnywhere when the feed did not restrict it.
+using WhereMask = uint32_t;
+inline constexpr WhereMask kAnywhere = 0xFFFFFFFFu;
+inline constexpr WhereMask WhereBit(Where w) { return WhereMask{1} << static_cast<int>(w); }
+
+struct Term {
+  TermKind kind;
+  std::string value;          // normalised (see each kind)
+  std::string header_name;    // kHeaderRegex only, lower-case
+  WhereMask where = kAnywhere;
+};
+
+struct Rule {
+  std::string id;           // indicator id (STIX id, CSV column, or generated "feed:line")
+  std::string feed;         // feed file name
+  std::string description;
+  std::vector<std::vector<Term>> any_of;  // OR of ANDs
+  int64_t valid_from = 0;   // unix seconds; 0 = unset
+  int64_t valid_until = 0;  // unix seconds; 0 = unset
+  bool revoked = false;
+  int confidence = -1;      // 0..100, -1 unknown
+  std::string marking;      // "TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED", or a custom label
+  std::optional<Action> action;
+  // The indicator's value for display ("evil.example", or the STIX pattern); shown only when the
+  // marking allows.
+  std::string display;
+
+  // True when the rule may match at `now` (not revoked, within its validity window).
+  bool ActiveAt(int64_t now) const {
+    if (revoked) return false;
+    if (valid_from != 0 && now < valid_from) return false;
+    if (valid_until != 0 && now >= valid_until) return false;
+    return true;
+  }
+};
+
+}  // namespace gfi
+
+#endif  // GFI_INDICATORS_INDICATOR_H_

@@ -1,0 +1,686 @@
+// Compilation of rules into compact lookup structures, and matching of one message against them.
+// Memory per indicator is what limits how many a host can load, so rules and tables avoid
+// per-entry heap objects: strings go to one arena, tables hold 32-bit offsets and indices.
+#include "match/snapshot.h"
+
+#include <arpa/inet.h>
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <unordered_map>
+
+#include "match/glob.h"
+#include "match/literal_matcher.h"
+#include "util/strings.h"
+
+namespace gfi {
+namespace {
+
+constexpr uint32_t kNone = 0xFFFFFFFFu;
+constexpr size_t kMaxObserved = 256;  // bytes of observed text kept in a Match
+
+struct StrRef {
+  uint32_t off = 0;
+  uint32_t len = 0;
+};
+
+class Arena {
+ public:
+  Result<StrRef> Add(std::string_view s) {
+    if (buf_.size() + s.size() > 0xFFFFFFF0u)
+      return Status::Error("indicator strings exceed 4 GiB");
+    StrRef r{static_cast<uint32_t>(buf_.size()), static_cast<uint32_t>(s.size())};
+    buf_.append(s);
+    return r;
+  }
+  std::string_view Get(StrRef r) const { return std::string_view(buf_).substr(r.off, r.len); }
+  size_t bytes() const { return buf_.capacity(); }
+  void Shrink() { buf_.shrink_to_fit(); }
+
+ private:
+  std::string buf_;
+};
+
+uint32_t HashOf(std::string_view s) {
+  // FNV-1a, 64-bit, folded: fast on the short keys we have and stable across runs.
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return static_cast<uint32_t>(h ^ (h >> 32));
+}
+
+// Open-addressing map from a string (stored in an Arena) to the head of a TermRef chain.
+class StringTable {
+ public:
+  // The chain head for `key`, inserting an empty (kNone) one if absent.
+  Result<uint32_t*> Upsert(std::string_view key, Arena* arena) {
+    if ((size_ + 1) * 10 > slots_.size() * 7) Grow();
+    uint32_t h = HashOf(key);
+    size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (s.value == kEmpty) {
+        auto ref = arena->Add(key);
+        if (!ref.ok()) return ref.status();
+        s = Slot{h, ref.value().off, ref.value().len, kNone};
+        ++size_;
+        return &s.value;
+      }
+      if (s.hash == h && arena->Get(StrRef{s.off, s.len}) == key) return &s.value;
+    }
+  }
+
+  uint32_t Find(std::string_view key, const Arena& arena) const {
+    if (slots_.empty()) return kNone;
+    uint32_t h = HashOf(key);
+    size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.value == kEmpty) return kNone;
+      if (s.hash == h && s.len == key.size() && arena.Get(StrRef{s.off, s.len}) == key)
+        return s.value;
+    }
+  }
+
+  size_t bytes() const { return slots_.capacity() * sizeof(Slot); }
+  size_t size() const { return size_; }
+
+ private:
+  static constexpr uint32_t kEmpty = 0xFFFFFFFEu;
+  struct Slot {
+    uint32_t hash;
+    uint32_t off;
+    uint32_t len;
+    uint32_t value = kEmpty;
+  };
+
+  void Grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.empty() ? 64 : old.size() * 2, Slot{0, 0, 0, kEmpty});
+    size_t mask = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.value == kEmpty) continue;
+      size_t i = s.hash & mask;
+      while (slots_[i].value != kEmpty) i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+  }
+
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
+};
+
+// A term's place in its rule; chains link terms with the same key.
+struct TermRef {
+  uint32_t rule;
+  uint32_t next;
+  WhereMask where;
+  uint16_t conj;
+  uint16_t term;
+};
+
+template <size_t N>
+struct BinEntry {
+  std::array<uint8_t, N> key;
+  uint32_t ref;
+  bool operator<(const BinEntry& o) const { return key < o.key; }
+};
+
+struct V4Entry {
+  uint32_t key;
+  uint32_t ref;
+  bool operator<(const V4Entry& o) const { return key < o.key; }
+};
+
+struct RegexGroup {
+  std::unique_ptr<RE2::Set> set;
+  std::vector<uint32_t> refs;     // set index -> TermRef
+  std::vector<std::string> patterns;
+};
+
+enum RuleFlags : uint8_t { kRevoked = 1, kGeneratedId = 2, kMultiTerm = 4 };
+
+struct CompiledRule {
+  StrRef id;  // for kGeneratedId: id.off is the line number
+  StrRef display;
+  StrRef description;
+  uint32_t valid_from;   // unix seconds, 0 unset (saturated into 32 bits)
+  uint32_t valid_until;
+  uint32_t multi = kNone;  // index into Impl::multi when kMultiTerm
+  uint32_t first_ref;      // the rule's first TermRef
+  uint16_t feed;
+  uint16_t marking;
+  int8_t confidence;
+  uint8_t action;  // 0xFF: none
+  uint8_t flags;
+};
+
+uint32_t Saturate(int64_t t) {
+  if (t <= 0) return 0;
+  return t > 0xFFFFFFFEll ? 0xFFFFFFFEu : static_cast<uint32_t>(t);
+}
+
+bool HexToBytes(std::string_view hex, uint8_t* out) {
+  auto v = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < hex.size() / 2; ++i) {
+    int h = v(hex[2 * i]), l = v(hex[2 * i + 1]);
+    if (h < 0 || l < 0) return false;
+    out[i] = static_cast<uint8_t>(h * 16 + l);
+  }
+  return true;
+}
+
+// URLs compare without an http/https scheme: an indicator for a phishing URL is the same threat
+// whichever of the two the link uses (Zeek's intel URLs carry no scheme at all).
+std::string_view SchemelessUrl(std::string_view url) {
+  if (url.rfind("http://", 0) == 0) return url.substr(7);
+  if (url.rfind("https://", 0) == 0) return url.substr(8);
+  return url;
+}
+
+struct ParsedIp {
+  bool v6 = false;
+  std::array<uint8_t, 16> bytes{};
+  int len = 0;
+};
+
+bool ParseIpWithLength(std::string_view text, ParsedIp* out) {
+  size_t slash = text.find('/');
+  std::string addr(text.substr(0, slash));
+  out->v6 = addr.find(':') != std::string::npos;
+  if (inet_pton(out->v6 ? AF_INET6 : AF_INET, addr.c_str(), out->bytes.data()) != 1) return false;
+  out->len = out->v6 ? 128 : 32;
+  if (slash != std::string_view::npos) out->len = std::stoi(std::string(text.substr(slash + 1)));
+  return true;
+}
+
+void MaskBytes(std::array<uint8_t, 16>* b, int len, int total_bits) {
+  for (int bit = len; bit < total_bits; ++bit) (*b)[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
+}
+
+}  // namespace
+
+struct IndicatorSnapshot::Impl {
+  Arena arena;
+  std::vector<CompiledRule> rules;
+  std::vector<std::string> feeds;
+  std::vector<std::string> markings;
+  std::vector<std::vector<uint16_t>> multi;  // per multi-term rule: term count of each conjunction
+  std::vector<TermRef> refs;
+
+  StringTable domains, emails, urls, url_prefixes, filenames;
+  std::vector<uint32_t> url_prefix_lengths;  // distinct, ascending
+  std::vector<BinEntry<16>> md5;
+  std::vector<BinEntry<20>> sha1;
+  std::vector<BinEntry<32>> sha256;
+  std::array<std::vector<V4Entry>, 33> v4;
+  std::array<std::vector<BinEntry<16>>, 129> v6;
+  std::vector<int> v4_lengths, v6_lengths;
+  std::vector<std::pair<std::string, uint32_t>> globs;
+  RegexGroup subject, body;
+  std::map<std::string, RegexGroup> headers;  // lower-case field name
+  std::unique_ptr<LiteralMatcher> content;
+  std::vector<uint32_t> content_refs;
+  std::vector<std::string> content_patterns;
+
+  uint32_t NewRef(uint32_t rule, const Term& t, uint16_t conj, uint16_t term) {
+    refs.push_back(TermRef{rule, kNone, t.where, conj, term});
+    return static_cast<uint32_t>(refs.size() - 1);
+  }
+
+  Status Chain(StringTable* table, std::string_view key, uint32_t ref) {
+    auto head = table->Upsert(key, &arena);
+    if (!head.ok()) return head.status();
+    refs[ref].next = *head.value();
+    *head.value() = ref;
+    return Status::Ok();
+  }
+
+  Status AddTerm(const Term& t, uint32_t rule, uint16_t conj, uint16_t term) {
+    uint32_t ref = NewRef(rule, t, conj, term);
+    switch (t.kind) {
+      case TermKind::kDomain:
+        return Chain(&domains, t.value, ref);
+      case TermKind::kEmail:
+        return Chain(&emails, t.value, ref);
+      case TermKind::kUrl:
+        return Chain(&urls, SchemelessUrl(t.value), ref);
+      case TermKind::kUrlPrefix: {
+        std::string_view key = SchemelessUrl(t.value);
+        uint32_t len = static_cast<uint32_t>(key.size());
+        if (!std::binary_search(url_prefix_lengths.begin(), url_prefix_lengths.end(), len))
+          url_prefix_lengths.insert(
+              std::upper_bound(url_prefix_lengths.begin(), url_prefix_lengths.end(), len), len);
+        return Chain(&url_prefixes, key, ref);
+      }
+      case TermKind::kFilename:
+        return Chain(&filenames, t.value, ref);
+      case TermKind::kFilenameGlob:
+        globs.emplace_back(t.value, ref);
+        return Status::Ok();
+      case TermKind::kMd5: {
+        BinEntry<16> e{{}, ref};
+        HexToBytes(t.value, e.key.data());
+        md5.push_back(e);
+        return Status::Ok();
+      }
+      case TermKind::kSha1: {
+        BinEntry<20> e{{}, ref};
+        HexToBytes(t.value, e.key.data());
+        sha1.push_back(e);
+        return Status::Ok();
+      }
+      case TermKind::kSha256: {
+        BinEntry<32> e{{}, ref};
+        HexToBytes(t.value, e.key.data());
+        sha256.push_back(e);
+        return Status::Ok();
+      }
+      case TermKind::kIp: {
+        ParsedIp ip;
+        if (!ParseIpWithLength(t.value, &ip)) return Status::Error("bad IP term " + t.value);
+        if (ip.v6) {
+          MaskBytes(&ip.bytes, ip.len, 128);
+          v6[ip.len].push_back(BinEntry<16>{ip.bytes, ref});
+        } else {
+          uint32_t a;
+          std::memcpy(&a, ip.bytes.data(), 4);
+          a = ntohl(a);
+          uint32_t mask = ip.len == 0 ? 0 : ~0u << (32 - ip.len);
+          v4[ip.len].push_back(V4Entry{a & mask, ref});
+        }
+        return Status::Ok();
+      }
+      case TermKind::kSubjectRegex:
+        subject.patterns.push_back(t.value);
+        subject.refs.push_back(ref);
+        return Status::Ok();
+      case TermKind::kBodyRegex:
+        body.patterns.push_back(t.value);
+        body.refs.push_back(ref);
+        return Status::Ok();
+      case TermKind::kHeaderRegex: {
+        RegexGroup& g = headers[t.header_name];
+        g.patterns.push_back(t.value);
+        g.refs.push_back(ref);
+        return Status::Ok();
+      }
+      case TermKind::kContent:
+        content_patterns.push_back(t.value);
+        content_refs.push_back(ref);
+        return Status::Ok();
+    }
+    return Status::Error("unknown term kind");
+  }
+
+  static Status BuildSet(RegexGroup* g, const std::string& what, int64_t max_mem) {
+    if (g->patterns.empty()) return Status::Ok();
+    RE2::Options opts;
+    opts.set_log_errors(false);
+    opts.set_max_mem(max_mem);
+    g->set = std::make_unique<RE2::Set>(opts, RE2::UNANCHORED);
+    for (const std::string& p : g->patterns) {
+      std::string error;
+      if (g->set->Add(p, &error) < 0) return Status::Error(what + " regex '" + p + "': " + error);
+    }
+    if (!g->set->Compile())
+      return Status::Error(what + " regexes: RE2::Set ran out of memory (" +
+                           std::to_string(g->patterns.size()) + " patterns, max_mem " +
+                           std::to_string(max_mem) + ")");
+    g->patterns.clear();
+    g->patterns.shrink_to_fit();
+    return Status::Ok();
+  }
+
+  Status Finish(int64_t regex_max_mem) {
+    std::sort(md5.begin(), md5.end());
+    std::sort(sha1.begin(), sha1.end());
+    std::sort(sha256.begin(), sha256.end());
+    for (int len = 0; len <= 32; ++len) {
+      std::sort(v4[len].begin(), v4[len].end());
+      if (!v4[len].empty()) v4_lengths.push_back(len);
+    }
+    for (int len = 0; len <= 128; ++len) {
+      std::sort(v6[len].begin(), v6[len].end());
+      if (!v6[len].empty()) v6_lengths.push_back(len);
+    }
+    if (Status s = BuildSet(&subject, "subject", regex_max_mem); !s.ok()) return s;
+    if (Status s = BuildSet(&body, "body", regex_max_mem); !s.ok()) return s;
+    for (auto& [name, g] : headers)
+      if (Status s = BuildSet(&g, "header " + name, regex_max_mem); !s.ok()) return s;
+    if (!content_patterns.empty()) {
+      auto m = BuildAhoCorasick(content_patterns, LiteralOptions{});
+      if (!m.ok()) return m.status();
+      content = std::move(m).value();
+      content_patterns.clear();
+      content_patterns.shrink_to_fit();
+    }
+    arena.Shrink();
+    refs.shrink_to_fit();
+    rules.shrink_to_fit();
+    return Status::Ok();
+  }
+
+  size_t MemoryBytes() const {
+    size_t n = arena.bytes() + rules.capacity() * sizeof(CompiledRule) +
+               refs.capacity() * sizeof(TermRef) + domains.bytes() + emails.bytes() + urls.bytes() +
+               url_prefixes.bytes() + filenames.bytes() + md5.capacity() * sizeof(md5[0]) +
+               sha1.capacity() * sizeof(sha1[0]) + sha256.capacity() * sizeof(sha256[0]);
+    for (const auto& v : v4) n += v.capacity() * sizeof(V4Entry);
+    for (const auto& v : v6) n += v.capacity() * sizeof(BinEntry<16>);
+    for (const auto& m : multi) n += sizeof(m) + m.capacity() * 2;
+    for (const auto& g : globs) n += sizeof(g) + g.first.capacity();
+    if (content) n += content->MemoryBytes();
+    return n;
+  }
+
+  // Per-call matching state.
+  struct Collector {
+    const Impl& impl;
+    int64_t now;
+    bool any_where;
+    bool include_inactive;
+    std::vector<Match>* out;
+    std::unordered_map<uint32_t, bool> done;  // rule -> reported
+    // Multi-term rules: (rule, conj) -> satisfied term indices.
+    std::unordered_map<uint64_t, std::vector<uint16_t>> partial;
+    std::unordered_map<uint64_t, std::pair<std::string, Where>> first_seen;
+
+    void Hit(uint32_t ref_index, Where where, std::string_view observed, TermKind kind) {
+      const TermRef& r = impl.refs[ref_index];
+      if (!any_where && (r.where & WhereBit(where)) == 0) return;
+      const CompiledRule& rule = impl.rules[r.rule];
+      if (done.count(r.rule)) return;
+      if (!include_inactive && !Active(rule)) return;
+      if (rule.flags & kMultiTerm) {
+        uint64_t key = (uint64_t{r.rule} << 16) | r.conj;
+        auto& terms = partial[key];
+        if (std::find(terms.begin(), terms.end(), r.term) == terms.end()) terms.push_back(r.term);
+        first_seen.emplace(key, std::make_pair(std::string(observed.substr(0, kMaxObserved)), where));
+        if (terms.size() < impl.multi[rule.multi][r.conj]) return;
+      }
+      done[r.rule] = true;
+      out->push_back(Match{r.rule, kind, std::string(observed.substr(0, kMaxObserved)), where});
+    }
+
+    void Chain(uint32_t head, Where where, std::string_view observed, TermKind kind) {
+      for (uint32_t i = head; i != kNone; i = impl.refs[i].next) Hit(i, where, observed, kind);
+    }
+
+    bool Active(const CompiledRule& r) const {
+      if (r.flags & kRevoked) return false;
+      if (r.valid_from != 0 && now < r.valid_from) return false;
+      if (r.valid_until != 0 && now >= r.valid_until) return false;
+      return true;
+    }
+  };
+
+  template <size_t N>
+  static void FindBin(const std::vector<BinEntry<N>>& v, const uint8_t* key, Collector* c,
+                      Where where, std::string_view observed, TermKind kind) {
+    BinEntry<N> probe{};
+    std::memcpy(probe.key.data(), key, N);
+    auto [lo, hi] = std::equal_range(v.begin(), v.end(), probe);
+    for (auto it = lo; it != hi; ++it) c->Hit(it->ref, where, observed, kind);
+  }
+
+  void MatchObservable(const Observable& o, Collector* c) const {
+    switch (o.type) {
+      case ObservableType::kDomain: {
+        std::string_view d = o.value;
+        while (true) {
+          uint32_t head = domains.Find(d, arena);
+          if (head != kNone) c->Chain(head, o.where, o.value, TermKind::kDomain);
+          size_t dot = d.find('.');
+          if (dot == std::string_view::npos) break;
+          d.remove_prefix(dot + 1);
+        }
+        break;
+      }
+      case ObservableType::kEmail: {
+        uint32_t head = emails.Find(o.value, arena);
+        if (head != kNone) c->Chain(head, o.where, o.value, TermKind::kEmail);
+        break;
+      }
+      case ObservableType::kUrl: {
+        std::string_view key = SchemelessUrl(o.value);
+        uint32_t head = urls.Find(key, arena);
+        if (head != kNone) c->Chain(head, o.where, o.value, TermKind::kUrl);
+        for (uint32_t len : url_prefix_lengths) {
+          if (len > key.size()) break;
+          head = url_prefixes.Find(key.substr(0, len), arena);
+          if (head != kNone) c->Chain(head, o.where, o.value, TermKind::kUrlPrefix);
+        }
+        break;
+      }
+      case ObservableType::kFilename: {
+        std::string lower = AsciiLowered(o.value);
+        uint32_t head = filenames.Find(lower, arena);
+        if (head != kNone) c->Chain(head, o.where, o.value, TermKind::kFilename);
+        for (const auto& [glob, ref] : globs)
+          if (GlobMatch(glob, lower)) c->Hit(ref, o.where, o.value, TermKind::kFilenameGlob);
+        break;
+      }
+      case ObservableType::kMd5:
+      case ObservableType::kSha1:
+      case ObservableType::kSha256: {
+        uint8_t key[32];
+        size_t n = o.value.size() / 2;
+        if (n > sizeof key || !HexToBytes(o.value, key)) break;
+        if (o.type == ObservableType::kMd5 && n == 16)
+          FindBin(md5, key, c, o.where, o.value, TermKind::kMd5);
+        else if (o.type == ObservableType::kSha1 && n == 20)
+          FindBin(sha1, key, c, o.where, o.value, TermKind::kSha1);
+        else if (o.type == ObservableType::kSha256 && n == 32)
+          FindBin(sha256, key, c, o.where, o.value, TermKind::kSha256);
+        break;
+      }
+      case ObservableType::kIp: {
+        ParsedIp ip;
+        if (!ParseIpWithLength(o.value, &ip)) break;
+        if (ip.v6) {
+          for (int len : v6_lengths) {
+            std::array<uint8_t, 16> k = ip.bytes;
+            MaskBytes(&k, len, 128);
+            FindBin(v6[len], k.data(), c, o.where, o.value, TermKind::kIp);
+          }
+        } else {
+          uint32_t a;
+          std::memcpy(&a, ip.bytes.data(), 4);
+          a = ntohl(a);
+          for (int len : v4_lengths) {
+            uint32_t mask = len == 0 ? 0 : ~0u << (32 - len);
+            auto [lo, hi] = std::equal_range(v4[len].begin(), v4[len].end(), V4Entry{a & mask, 0});
+            for (auto it = lo; it != hi; ++it) c->Hit(it->ref, o.where, o.value, TermKind::kIp);
+          }
+        }
+        break;
+      }
+    }
+  }
+
+  static Status RunSet(const RegexGroup& g, std::string_view text, Where where, TermKind kind,
+                       Collector* c) {
+    if (!g.set) return Status::Ok();
+    std::vector<int> hits;
+    RE2::Set::ErrorInfo info;
+    if (!g.set->Match(text, &hits, &info)) {
+      if (info.kind == RE2::Set::kOutOfMemory)
+        return Status::Error("regex set ran out of memory while matching " +
+                             std::string(ToString(where)));
+      if (info.kind != RE2::Set::kNoError)
+        return Status::Error("regex set failed while matching " + std::string(ToString(where)));
+      return Status::Ok();
+    }
+    for (int i : hits) c->Hit(g.refs[static_cast<size_t>(i)], where, text, kind);
+    return Status::Ok();
+  }
+};
+
+IndicatorSnapshot::IndicatorSnapshot(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+IndicatorSnapshot::~IndicatorSnapshot() = default;
+
+Result<std::shared_ptr<const IndicatorSnapshot>> IndicatorSnapshot::Build(
+    const std::vector<Feed>& feeds, const SnapshotOptions& options, int64_t now) {
+  auto start = std::chrono::steady_clock::now();
+  auto impl = std::make_unique<Impl>();
+  SnapshotStats stats;
+  size_t total = 0;
+  for (const Feed& f : feeds) total += f.rules.size();
+  impl->rules.reserve(total);
+  impl->refs.reserve(total);
+  std::unordered_map<std::string, uint16_t> marking_ids;
+  for (const Feed& f : feeds) {
+    if (impl->feeds.size() >= 0xFFFF) return Status::Error("too many feeds (65535 at most)");
+    uint16_t feed_id = static_cast<uint16_t>(impl->feeds.size());
+    impl->feeds.push_back(f.name);
+    stats.feeds.push_back(FeedSummary{f.path, f.name, f.rules.size(), f.load_seconds});
+    const std::string generated_prefix = f.name + ":";
+    for (const Rule& r : f.rules) {
+      if (r.any_of.empty()) continue;
+      CompiledRule cr{};
+      cr.feed = feed_id;
+      cr.action = r.action ? static_cast<uint8_t>(*r.action) : 0xFF;
+      cr.confidence = static_cast<int8_t>(r.confidence < -1 || r.confidence > 100 ? -1 : r.confidence);
+      cr.valid_from = Saturate(r.valid_from);
+      cr.valid_until = Saturate(r.valid_until);
+      if (r.revoked) cr.flags |= kRevoked;
+      // "feed.csv:12" ids are stored as the number alone.
+      bool generated = r.id.size() > generated_prefix.size() &&
+                       r.id.compare(0, generated_prefix.size(), generated_prefix) == 0 &&
+                       r.id.size() - generated_prefix.size() <= 9 &&
+                       std::all_of(r.id.begin() + static_cast<long>(generated_prefix.size()),
+                                   r.id.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (generated) {
+        cr.flags |= kGeneratedId;
+        cr.id.off = static_cast<uint32_t>(std::stoul(r.id.substr(generated_prefix.size())));
+      } else {
+        auto id = impl->arena.Add(r.id);
+        if (!id.ok()) return id.status();
+        cr.id = id.value();
+      }
+      auto disp = impl->arena.Add(r.display);
+      if (!disp.ok()) return disp.status();
+      cr.display = disp.value();
+      if (!r.description.empty()) {
+        auto d = impl->arena.Add(r.description);
+        if (!d.ok()) return d.status();
+        cr.description = d.value();
+      }
+      auto mk = marking_ids.find(r.marking);
+      if (mk == marking_ids.end()) {
+        mk = marking_ids.emplace(r.marking, static_cast<uint16_t>(impl->markings.size())).first;
+        impl->markings.push_back(r.marking);
+      }
+      cr.marking = mk->second;
+      bool multi = false;
+      for (const auto& conj : r.any_of) multi = multi || conj.size() > 1;
+      if (r.any_of.size() > 0xFFFF) return Status::Error(r.id + ": too many alternatives");
+      if (multi) {
+        cr.flags |= kMultiTerm;
+        cr.multi = static_cast<uint32_t>(impl->multi.size());
+        std::vector<uint16_t> sizes;
+        for (const auto& conj : r.any_of) sizes.push_back(static_cast<uint16_t>(conj.size()));
+        impl->multi.push_back(std::move(sizes));
+      }
+      uint32_t rule_index = static_cast<uint32_t>(impl->rules.size());
+      cr.first_ref = static_cast<uint32_t>(impl->refs.size());
+      impl->rules.push_back(cr);
+      for (size_t c = 0; c < r.any_of.size(); ++c) {
+        for (size_t t = 0; t < r.any_of[c].size(); ++t) {
+          const Term& term = r.any_of[c][t];
+          if (Status s = impl->AddTerm(term, rule_index, static_cast<uint16_t>(c),
+                                       static_cast<uint16_t>(t));
+              !s.ok())
+            return Status::Error(f.path + ": " + r.id + ": " + s.message());
+          ++stats.terms_by_kind[std::string(ToString(term.kind))];
+        }
+      }
+      if (r.revoked) ++stats.revoked;
+      else if (r.valid_until != 0 && now >= r.valid_until) ++stats.expired;
+      else if (r.valid_from != 0 && now < r.valid_from) ++stats.not_yet_valid;
+    }
+  }
+  if (Status s = impl->Finish(options.regex_max_mem); !s.ok()) return s;
+  stats.rules = impl->rules.size();
+  stats.memory_bytes = impl->MemoryBytes();
+  stats.build_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto snap = std::shared_ptr<IndicatorSnapshot>(new IndicatorSnapshot(std::move(impl)));
+  snap->stats_ = std::move(stats);
+  return std::shared_ptr<const IndicatorSnapshot>(std::move(snap));
+}
+
+void IndicatorSnapshot::MatchObservables(const std::vector<Observable>& observables, int64_t now,
+                                         bool any_where, bool include_inactive,
+                                         std::vector<Match>* out) const {
+  Impl::Collector c{*impl_, now, any_where, include_inactive, out, {}, {}, {}};
+  for (const Observable& o : observables) impl_->MatchObservable(o, &c);
+}
+
+Status IndicatorSnapshot::MatchMessage(const MessageAnalysis& m, int64_t now,
+                                       std::vector<Match>* out) const {
+  Impl::Collector c{*impl_, now, false, false, out, {}, {}, {}};
+  for (const Observable& o : m.observables) impl_->MatchObservable(o, &c);
+  Status first_error;
+  auto keep = [&](Status s) {
+    if (!s.ok() && first_error.ok()) first_error = std::move(s);
+  };
+  keep(Impl::RunSet(impl_->subject, m.subject, Where::kHeaderSubject, TermKind::kSubjectRegex, &c));
+  if (!impl_->headers.empty()) {
+    for (const HeaderField& h : m.headers) {
+      auto it = impl_->headers.find(AsciiLowered(h.name));
+      if (it == impl_->headers.end()) continue;
+      Where w = EqualsIgnoreCase(h.name, "subject") ? Where::kHeaderSubject : Where::kHeaderOther;
+      keep(Impl::RunSet(it->second, h.value, w, TermKind::kHeaderRegex, &c));
+    }
+  }
+  std::vector<uint32_t> found;
+  for (const TextSegment& t : m.texts) {
+    keep(Impl::RunSet(impl_->body, t.text, t.where, TermKind::kBodyRegex, &c));
+    if (impl_->content) {
+      found.clear();
+      impl_->content->FindAll(t.text, &found);
+      for (uint32_t i : found) {
+        uint32_t ref = impl_->content_refs[i];
+        const CompiledRule& rule = impl_->rules[impl_->refs[ref].rule];
+        c.Hit(ref, t.where, impl_->arena.Get(rule.display), TermKind::kContent);
+      }
+    }
+  }
+  return first_error;
+}
+
+size_t IndicatorSnapshot::rule_count() const { return impl_->rules.size(); }
+
+RuleView IndicatorSnapshot::rule(uint32_t index) const {
+  const CompiledRule& r = impl_->rules[index];
+  RuleView v;
+  v.feed = impl_->feeds[r.feed];
+  v.id = (r.flags & kGeneratedId) ? std::string(v.feed) + ":" + std::to_string(r.id.off)
+                                  : std::string(impl_->arena.Get(r.id));
+  v.display = impl_->arena.Get(r.display);
+  v.description = impl_->arena.Get(r.description);
+  v.marking = impl_->markings[r.marking];
+  if (r.action != 0xFF) v.action = static_cast<Action>(r.action);
+  v.confidence = r.confidence;
+  v.valid_from = r.valid_from;
+  v.valid_until = r.valid_until;
+  v.revoked = (r.flags & kRevoked) != 0;
+  v.where = impl_->refs[r.first_ref].where;
+  return v;
+}
+
+}  // namespace gfi

@@ -1,0 +1,108 @@
+// IndicatorSnapshot: every loaded indicator compiled into lookup structures, immutable once built.
+//
+// Built off the hot path (Build), shared by all threads through shared_ptr<const ...>, pinned once
+// per message. Layout is compact on purpose (millions of indicators): strings live in one arena,
+// exact values in open-addressing tables (domains walk their parent domains), IPs in per-prefix-
+// length sorted arrays (every containing CIDR matches, not only the longest), digests as binary in
+// sorted arrays, regexes in RE2::Sets per target, content literals in our Aho-Corasick automaton.
+// Match() is const and thread-safe.
+#ifndef GFI_MATCH_SNAPSHOT_H_
+#define GFI_MATCH_SNAPSHOT_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "extract/analyzer.h"
+#include "indicators/feed.h"
+#include "util/status.h"
+
+namespace gfi {
+
+struct SnapshotOptions {
+  int64_t regex_max_mem = 256ll << 20;  // per RE2::Set; a Set that exceeds it fails to build
+};
+
+// Read-only view of one compiled rule (strings point into the snapshot).
+struct RuleView {
+  std::string id;  // materialised: generated ids ("feed.csv:12") are not stored as text
+  std::string_view feed;
+  std::string_view display;
+  std::string_view description;
+  std::string_view marking;
+  std::optional<Action> action;
+  int confidence = -1;
+  int64_t valid_from = 0;
+  int64_t valid_until = 0;
+  bool revoked = false;
+  // Where-restriction of the rule's first term (kAnywhere when unrestricted).
+  WhereMask where = kAnywhere;
+
+  bool ActiveAt(int64_t now) const {
+    return !revoked && (valid_from == 0 || now >= valid_from) &&
+           (valid_until == 0 || now < valid_until);
+  }
+};
+
+struct Match {
+  uint32_t rule;       // index for IndicatorSnapshot::rule()
+  TermKind kind;       // the kind of the term that matched (first term of an AND rule)
+  std::string observed;
+  Where where;
+};
+
+struct FeedSummary {
+  std::string path;
+  std::string name;
+  size_t rules = 0;
+  double load_seconds = 0;
+};
+
+struct SnapshotStats {
+  std::map<std::string, size_t> terms_by_kind;  // "domain" -> count
+  size_t rules = 0;
+  size_t expired = 0;  // at build time
+  size_t revoked = 0;
+  size_t not_yet_valid = 0;
+  double build_seconds = 0;
+  size_t memory_bytes = 0;
+  std::vector<FeedSummary> feeds;
+};
+
+class IndicatorSnapshot {
+ public:
+  // Compiles the rules of `feeds` (all of them: callers drop invalid feeds first). `now` is used
+  // only for the statistics; expiry is checked at match time.
+  static Result<std::shared_ptr<const IndicatorSnapshot>> Build(const std::vector<Feed>& feeds,
+                                                                const SnapshotOptions& options,
+                                                                int64_t now);
+  ~IndicatorSnapshot();
+  IndicatorSnapshot(const IndicatorSnapshot&) = delete;
+  IndicatorSnapshot& operator=(const IndicatorSnapshot&) = delete;
+
+  // Every active rule matched by the message, at most one Match per rule. An error (a regex set
+  // that ran out of memory) is returned as a Status; matches found so far are still in *out.
+  Status MatchMessage(const MessageAnalysis& message, int64_t now, std::vector<Match>* out) const;
+
+  // Matches observables alone (for `indicators lookup`): `any_where` ignores where-restrictions,
+  // `include_inactive` reports expired, revoked and not-yet-valid rules too.
+  void MatchObservables(const std::vector<Observable>& observables, int64_t now, bool any_where,
+                        bool include_inactive, std::vector<Match>* out) const;
+
+  size_t rule_count() const;
+  RuleView rule(uint32_t index) const;
+  const SnapshotStats& stats() const { return stats_; }
+
+ private:
+  struct Impl;
+  explicit IndicatorSnapshot(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  SnapshotStats stats_;
+};
+
+}  // namespace gfi
+
+#endif  // GFI_MATCH_SNAPSHOT_H_

@@ -1,0 +1,92 @@
+// iconv-based charset conversion. ASCII and UTF-8 inputs skip iconv entirely (the common case).
+// Invalid input is replaced byte by byte so one bad byte never loses the rest of a text.
+#include "util/charset.h"
+
+#include <errno.h>
+#include <iconv.h>
+
+#include "util/strings.h"
+
+namespace gfi {
+namespace {
+
+bool IsAscii(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+
+std::string NormalizeCharsetName(std::string_view cs) {
+  std::string n = AsciiLowered(Trim(cs));
+  if (n.size() >= 2 && n.front() == '"' && n.back() == '"') n = n.substr(1, n.size() - 2);
+  // Aliases mail software uses that iconv does not know, and the superset rule of WHATWG Encoding.
+  if (n == "iso-8859-1" || n == "latin1" || n == "us-ascii" || n == "ascii" || n == "ansi_x3.4-1968")
+    return "windows-1252";
+  if (n == "gb2312" || n == "gbk" || n == "x-gbk") return "gb18030";
+  if (n == "ks_c_5601-1987") return "cp949";
+  if (n == "utf8") return "utf-8";
+  return n;
+}
+
+}  // namespace
+
+Utf8Text ToUtf8(std::string_view bytes, std::string_view charset) {
+  Utf8Text out;
+  std::string cs = NormalizeCharsetName(charset);
+  if (IsAscii(bytes)) {
+    out.text.assign(bytes);
+    return out;
+  }
+  if (cs.empty() || cs == "utf-8") {
+    out.had_invalid = !IsValidUtf8(bytes);
+    out.text = out.had_invalid ? SanitizeUtf8(bytes) : std::string(bytes);
+    return out;
+  }
+  iconv_t cd = iconv_open("UTF-8", cs.c_str());
+  if (cd == reinterpret_cast<iconv_t>(-1)) {
+    out.unknown_charset = true;
+    cd = iconv_open("UTF-8", "WINDOWS-1252");
+    if (cd == reinterpret_cast<iconv_t>(-1)) {
+      out.text = SanitizeUtf8(bytes);
+      return out;
+    }
+  }
+  out.text.resize(bytes.size() * 2 + 16);
+  char* in = const_cast<char*>(bytes.data());
+  size_t in_left = bytes.size();
+  size_t produced = 0;
+  while (in_left > 0) {
+    if (out.text.size() - produced < 16) out.text.resize(out.text.size() * 2);
+    char* o = out.text.data() + produced;
+    size_t o_left = out.text.size() - produced;
+    size_t r = iconv(cd, &in, &in_left, &o, &o_left);
+    produced = out.text.size() - o_left;
+    if (r != static_cast<size_t>(-1)) break;
+    if (errno == E2BIG) {
+      out.text.resize(out.text.size() * 2);
+    } else {  // EILSEQ or EINVAL (truncated sequence): replace one byte and go on
+      out.had_invalid = true;
+      if (out.text.size() - produced < 3) out.text.resize(out.text.size() * 2);
+      out.text.replace(produced, 3, "\xEF\xBF\xBD");
+      produced += 3;
+      ++in;
+      --in_left;
+      iconv(cd, nullptr, nullptr, nullptr, nullptr);  // reset shift state
+    }
+  }
+  // Flush any shift state (stateful encodings such as ISO-2022-JP).
+  char* o = out.text.data() + produced;
+  size_t o_left = out.text.size() - produced;
+  if (o_left < 16) {
+    out.text.resize(out.text.size() + 16);
+    o = out.text.data() + produced;
+    o_left = out.text.size() - produced;
+  }
+  iconv(cd, nullptr, nullptr, &o, &o_left);
+  produced = out.text.size() - o_left;
+  out.text.resize(produced);
+  iconv_close(cd);
+  return out;
+}
+
+}  // namespace gfi

@@ -1,0 +1,165 @@
+#include "extract/analyzer.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+namespace gfi {
+namespace {
+
+bool Has(const MessageAnalysis& a, ObservableType t, std::string_view v, Where w) {
+  for (const Observable& o : a.observables)
+    if (o.type == t && o.value == v && o.where == w) return true;
+  return false;
+}
+
+bool HasDefect(const MessageAnalysis& a, std::string_view prefix) {
+  for (const std::string& d : a.defects)
+    if (d.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+MessageAnalysis Run(const std::string& raw, const Envelope& env = {}) {
+  return AnalyzeMessage(raw, env, AnalysisLimits{});
+}
+
+}  // namespace
+
+TEST_CASE("envelope values become observables with their place") {
+  Envelope env;
+  env.client_ip = "203.0.113.45";
+  env.helo = "Mail.Evil.Example.";
+  env.mail_from = "<Bounce@Evil.Example>";
+  env.rcpt_to = {"victim@corp.example"};
+  MessageAnalysis a = Run("Subject: x\n\nhi\n", env);
+  CHECK(Has(a, ObservableType::kIp, "203.0.113.45", Where::kClientIp));
+  CHECK(Has(a, ObservableType::kDomain, "mail.evil.example", Where::kHelo));
+  CHECK(Has(a, ObservableType::kEmail, "Bounce@evil.example", Where::kMailFrom));
+  CHECK(Has(a, ObservableType::kDomain, "evil.example", Where::kMailFrom));
+  CHECK(Has(a, ObservableType::kEmail, "victim@corp.example", Where::kRcptTo));
+}
+
+TEST_CASE("address headers yield addresses and domains, not display-name look-alikes") {
+  std::string raw =
+      "From: \"ceo@good.example\" <attacker@evil.example>\n"
+      "Reply-To: =?UTF-8?Q?Support?= <help@reply.example>\n"
+      "Sender: s@sender.example\n"
+      "Return-Path: <rp@return.example>\n"
+      "To: Undisclosed: a@to.example, \"Doe, J\" <j@to2.example>;\n"
+      "Cc: c@cc.example (comment@not.example)\n"
+      "Message-ID: <1234@mid.example>\n"
+      "\nbody\n";
+  MessageAnalysis a = Run(raw);
+  CHECK(Has(a, ObservableType::kEmail, "attacker@evil.example", Where::kHeaderFrom));
+  CHECK_FALSE(Has(a, ObservableType::kEmail, "ceo@good.example", Where::kHeaderFrom));
+  CHECK(Has(a, ObservableType::kDomain, "reply.example", Where::kHeaderReplyTo));
+  CHECK(Has(a, ObservableType::kEmail, "s@sender.example", Where::kHeaderSender));
+  CHECK(Has(a, ObservableType::kEmail, "rp@return.example", Where::kHeaderReturnPath));
+  CHECK(Has(a, ObservableType::kEmail, "a@to.example", Where::kHeaderTo));
+  CHECK(Has(a, ObservableType::kEmail, "j@to2.example", Where::kHeaderTo));
+  CHECK(Has(a, ObservableType::kEmail, "c@cc.example", Where::kHeaderCc));
+  CHECK_FALSE(Has(a, ObservableType::kEmail, "comment@not.example", Where::kHeaderCc));
+  CHECK(Has(a, ObservableType::kDomain, "mid.example", Where::kHeaderMessageId));
+}
+
+TEST_CASE("Received and X-Originating-IP yield hosts and addresses") {
+  std::string raw =
+      "Received: from relay.evil.example (unknown [198.51.100.7])\n"
+      "\tby mx.corp.example (Postfix 3.7.2) with ESMTPS id 4AbC for <v@corp.example>;\n"
+      "\tMon, 23 Nov 2026 00:00:00 +0000\n"
+      "Received: from [IPv6:2001:DB8::1] by mx.corp.example; Mon, 23 Nov 2026 00:00:00 +0000\n"
+      "X-Originating-IP: [192.0.2.99]\n"
+      "\nbody\n";
+  MessageAnalysis a = Run(raw);
+  CHECK(Has(a, ObservableType::kDomain, "relay.evil.example", Where::kHeaderReceived));
+  CHECK(Has(a, ObservableType::kDomain, "mx.corp.example", Where::kHeaderReceived));
+  CHECK(Has(a, ObservableType::kIp, "198.51.100.7", Where::kHeaderReceived));
+  CHECK(Has(a, ObservableType::kIp, "2001:db8::1", Where::kHeaderReceived));
+  CHECK(Has(a, ObservableType::kIp, "192.0.2.99", Where::kHeaderXOriginatingIp));
+  CHECK_FALSE(Has(a, ObservableType::kDomain, "corp.example", Where::kHeaderReceived));
+}
+
+TEST_CASE("URLs in text and HTML parts carry their place, and hosts come with them") {
+  std::string raw =
+      "Content-Type: multipart/alternative; boundary=b\n\n"
+      "--b\nContent-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n"
+      "Visit http://Login.Evil=\n.Example/path now.\n"
+      "--b\nContent-Type: text/html\n\n"
+      "<a href=\"https://www.google.com/url?q=http://hidden.example/x&amp;sa=D\">x</a>\n"
+      "--b--\n";
+  MessageAnalysis a = Run(raw);
+  CHECK(Has(a, ObservableType::kUrl, "http://login.evil.example/path", Where::kBodyText));
+  CHECK(Has(a, ObservableType::kDomain, "login.evil.example", Where::kBodyText));
+  CHECK(Has(a, ObservableType::kDomain, "www.google.com", Where::kBodyHtml));
+  CHECK(Has(a, ObservableType::kDomain, "hidden.example", Where::kBodyHtml));
+  REQUIRE(a.texts.size() == 2);
+  CHECK(a.texts[0].where == Where::kBodyText);
+  CHECK(a.texts[0].text.find("login.evil.example") == std::string::npos);  // case kept in text
+  CHECK(a.texts[0].text.find("Login.Evil.Example") != std::string::npos);
+}
+
+TEST_CASE("attachments yield digests of decoded bytes and decoded file names") {
+  std::string raw =
+      "Content-Type: multipart/mixed; boundary=b\n\n"
+      "--b\n\nsee attached\n"
+      "--b\nContent-Type: application/octet-stream\n"
+      "Content-Disposition: attachment; filename=\"=?UTF-8?B?ZmFjdHVyZS5leGU=?=\"\n"
+      "Content-Transfer-Encoding: base64\n\nYWJj\n"
+      "--b--\n";
+  MessageAnalysis a = Run(raw);
+  REQUIRE(a.parts.size() == 2);
+  CHECK_FALSE(a.parts[0].attachment);
+  CHECK(a.parts[1].attachment);
+  CHECK(a.parts[1].size == 3);
+  CHECK(a.parts[1].filename == "facture.exe");
+  const std::string kAbc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  CHECK(a.parts[1].digests.sha256 == kAbc);
+  CHECK(Has(a, ObservableType::kSha256, kAbc, Where::kAttachment));
+  CHECK(Has(a, ObservableType::kMd5, "900150983cd24fb0d6963f7d28e17f72", Where::kAttachment));
+  CHECK(Has(a, ObservableType::kFilename, "facture.exe", Where::kAttachment));
+}
+
+TEST_CASE("a text part with a file name is an attachment and is still scanned for URLs") {
+  std::string raw =
+      "Content-Type: text/plain; name=notes.txt\n\nhttp://in-attachment.example/\n";
+  MessageAnalysis a = Run(raw);
+  REQUIRE(a.parts.size() == 1);
+  CHECK(a.parts[0].attachment);
+  CHECK(Has(a, ObservableType::kFilename, "notes.txt", Where::kAttachment));
+  CHECK(Has(a, ObservableType::kDomain, "in-attachment.example", Where::kBodyText));
+}
+
+TEST_CASE("charset conversion applies before URL extraction") {
+  // "http://bücher.example/" in ISO-8859-1
+  std::string raw = "Content-Type: text/plain; charset=iso-8859-1\n\nhttp://b\xFC" "cher.example/\n";
+  MessageAnalysis a = Run(raw);
+  CHECK(Has(a, ObservableType::kDomain, "xn--bcher-kva.example", Where::kBodyText));
+}
+
+TEST_CASE("decoded size beyond the limit is truncated and reported") {
+  std::string raw = "Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n" +
+                    std::string(4000, 'A') + "\n";
+  AnalysisLimits lim;
+  lim.max_decoded_bytes = 1000;
+  MessageAnalysis a = AnalyzeMessage(raw, Envelope{}, lim);
+  REQUIRE(a.parts.size() == 1);
+  CHECK(a.parts[0].size <= 1000);
+  CHECK(HasDefect(a, "limit.decoded_size"));
+}
+
+TEST_CASE("observables are distinct per type, value and place") {
+  std::string raw = "Content-Type: text/plain\n\nhttp://a.example/ http://a.example/ http://a.example/\n";
+  MessageAnalysis a = Run(raw);
+  int n = 0;
+  for (const Observable& o : a.observables)
+    if (o.type == ObservableType::kUrl) ++n;
+  CHECK(n == 1);
+}
+
+TEST_CASE("subject and headers are decoded for content rules") {
+  MessageAnalysis a = Run("Subject: =?UTF-8?Q?Urgent=3A_invoice?=\n\nx\n");
+  CHECK(a.subject == "Urgent: invoice");
+  REQUIRE_FALSE(a.headers.empty());
+  CHECK(a.headers[0].value == "Urgent: invoice");
+}
+
+}  // namespace gfi

@@ -1,0 +1,204 @@
+#include "match/snapshot.h"
+
+#include <catch2/catch.hpp>
+
+#include "indicators/term.h"
+#include "policy/policy.h"
+
+namespace gfi {
+namespace {
+
+constexpr int64_t kNow = 1800000000;  // 2027-01-15
+
+std::shared_ptr<const IndicatorSnapshot> Compile(const std::string& csv) {
+  Feed f = ParseFeed(csv, "csv", "t.csv");
+  REQUIRE(f.ok());
+  auto s = IndicatorSnapshot::Build({f}, SnapshotOptions{}, kNow);
+  REQUIRE(s.ok());
+  return s.value();
+}
+
+std::vector<std::string> Ids(const IndicatorSnapshot& s, const std::vector<Match>& ms) {
+  std::vector<std::string> out;
+  for (const Match& m : ms) out.push_back(s.rule(m.rule).id);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> MatchObs(const IndicatorSnapshot& s, ObservableType t, std::string v,
+                                  Where w = Where::kBodyText) {
+  std::vector<Match> ms;
+  s.MatchObservables({Observable{t, std::move(v), w}}, kNow, false, false, &ms);
+  return Ids(s, ms);
+}
+
+std::vector<std::string> MatchMsg(const IndicatorSnapshot& s, const std::string& raw,
+                                  const Envelope& env = {}) {
+  MessageAnalysis a = AnalyzeMessage(raw, env, AnalysisLimits{});
+  std::vector<Match> ms;
+  REQUIRE(s.MatchMessage(a, kNow, &ms).ok());
+  return Ids(s, ms);
+}
+
+using V = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("a domain indicator matches the domain and its subdomains only") {
+  auto s = Compile("domain,evil.example,,d1\ndomain,deep.sub.other.example,,d2\n");
+  CHECK(MatchObs(*s, ObservableType::kDomain, "evil.example") == V{"d1"});
+  CHECK(MatchObs(*s, ObservableType::kDomain, "a.b.evil.example") == V{"d1"});
+  CHECK(MatchObs(*s, ObservableType::kDomain, "notevil.example").empty());
+  CHECK(MatchObs(*s, ObservableType::kDomain, "evil.example.com").empty());
+  CHECK(MatchObs(*s, ObservableType::kDomain, "other.example").empty());
+  CHECK(MatchObs(*s, ObservableType::kDomain, "x.deep.sub.other.example") == V{"d2"});
+}
+
+TEST_CASE("IP indicators: exact, CIDR boundaries, v6, and every containing prefix") {
+  auto s = Compile(
+      "ip,198.51.100.7,,exact\nip,198.51.100.0/24,,net24\nip,198.0.0.0/8,,net8\n"
+      "ip,2001:db8::/32,,v6net\nip,2001:db8::1,,v6exact\nip,10.0.0.0/31,,pair\n");
+  CHECK(MatchObs(*s, ObservableType::kIp, "198.51.100.7") == V{"exact", "net24", "net8"});
+  CHECK(MatchObs(*s, ObservableType::kIp, "198.51.100.255") == V{"net24", "net8"});
+  CHECK(MatchObs(*s, ObservableType::kIp, "198.51.101.0") == V{"net8"});
+  CHECK(MatchObs(*s, ObservableType::kIp, "199.0.0.0").empty());
+  CHECK(MatchObs(*s, ObservableType::kIp, "10.0.0.1") == V{"pair"});
+  CHECK(MatchObs(*s, ObservableType::kIp, "10.0.0.2").empty());
+  CHECK(MatchObs(*s, ObservableType::kIp, "2001:db8::1") == V{"v6exact", "v6net"});
+  CHECK(MatchObs(*s, ObservableType::kIp, "2001:db8:ffff::9") == V{"v6net"});
+  CHECK(MatchObs(*s, ObservableType::kIp, "2001:db9::").empty());
+}
+
+TEST_CASE("e-mail, URL (scheme-agnostic, prefix), hash and file-name indicators") {
+  auto s = Compile(
+      "email,ceo@Evil.Example,,e1\n"
+      "url,https://evil.example/login?a=1,,u1\n"
+      "url-prefix,http://evil.example/kit/,,p1\n"
+      "sha256,E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855,,h1\n"
+      "filename,Invoice.exe,,f1\n"
+      "filename,*.SCR,,g1\n");
+  CHECK(MatchObs(*s, ObservableType::kEmail, "ceo@evil.example") == V{"e1"});
+  CHECK(MatchObs(*s, ObservableType::kEmail, "CEO@evil.example").empty());  // local part exact
+  CHECK(MatchObs(*s, ObservableType::kUrl, "http://evil.example/login?a=1") == V{"u1"});
+  CHECK(MatchObs(*s, ObservableType::kUrl, "http://evil.example/login?a=2").empty());
+  CHECK(MatchObs(*s, ObservableType::kUrl, "https://evil.example/kit/x/y") == V{"p1"});
+  CHECK(MatchObs(*s, ObservableType::kUrl, "https://evil.example/ki").empty());
+  CHECK(MatchObs(*s, ObservableType::kSha256,
+                 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") == V{"h1"});
+  CHECK(MatchObs(*s, ObservableType::kFilename, "INVOICE.EXE") == V{"f1"});
+  CHECK(MatchObs(*s, ObservableType::kFilename, "photo.scr") == V{"g1"});
+  CHECK(MatchObs(*s, ObservableType::kFilename, "photo.scr.txt").empty());
+}
+
+TEST_CASE("where-restricted indicators match only in their place") {
+  Feed f = ParseFeed("d41d8cd98f00b204e9800998ecf8427e:0:Clam.Sig\n", "hdb", "t.hdb");
+  auto s = IndicatorSnapshot::Build({f}, SnapshotOptions{}, kNow).value();
+  CHECK(MatchObs(*s, ObservableType::kMd5, "d41d8cd98f00b204e9800998ecf8427e", Where::kAttachment) ==
+        V{"Clam.Sig"});
+  CHECK(MatchObs(*s, ObservableType::kMd5, "d41d8cd98f00b204e9800998ecf8427e",
+                 Where::kArchiveMember) == V{"Clam.Sig"});
+  CHECK(MatchObs(*s, ObservableType::kMd5, "d41d8cd98f00b204e9800998ecf8427e", Where::kBodyText)
+            .empty());
+}
+
+TEST_CASE("content rules: subject, header and body regexes and literals, end to end") {
+  auto s = Compile(
+      "subject-regex,(?i)^urgent,,subj\n"
+      "header-regex,X-Mailer: EvilMailer [0-9]+,,hdr\n"
+      "body-regex,acct-[0-9]{4},,body\n"
+      "content,Reset Your Password,,lit\n"
+      "domain,evil.example,,dom\n");
+  std::string raw =
+      "Subject: URGENT: pay now\nX-Mailer: EvilMailer 5\n"
+      "Content-Type: text/html\n\n<p>please RESET your password for acct-1234 at "
+      "<a href=\"http://login.evil.example/\">here</a></p>\n";
+  CHECK(MatchMsg(*s, raw) == V{"body", "dom", "hdr", "lit", "subj"});
+  CHECK(MatchMsg(*s, "Subject: hello\n\nnothing to see\n").empty());
+}
+
+TEST_CASE("expired, revoked and not-yet-valid indicators never match") {
+  Feed f;
+  f.name = "manual";
+  auto term = MakeTerm(TermKind::kDomain, "evil.example").value();
+  for (int i = 0; i < 4; ++i) {
+    Rule r;
+    r.id = "r" + std::to_string(i);
+    r.feed = "manual";
+    r.any_of = {{term}};
+    f.rules.push_back(r);
+  }
+  f.rules[1].valid_until = kNow - 1;  // expired
+  f.rules[2].revoked = true;
+  f.rules[3].valid_from = kNow + 100;  // not yet
+  auto s = IndicatorSnapshot::Build({f}, SnapshotOptions{}, kNow).value();
+  CHECK(MatchObs(*s, ObservableType::kDomain, "evil.example") == V{"r0"});
+  CHECK(s->stats().expired == 1);
+  CHECK(s->stats().revoked == 1);
+  CHECK(s->stats().not_yet_valid == 1);
+  std::vector<Match> all;
+  s->MatchObservables({Observable{ObservableType::kDomain, "evil.example", Where::kBodyText}}, kNow,
+                      true, true, &all);
+  CHECK(all.size() == 4);
+}
+
+TEST_CASE("an AND rule matches only when all its terms hold on the same message") {
+  Feed f;
+  f.name = "manual";
+  Rule r;
+  r.id = "both";
+  r.feed = "manual";
+  r.any_of = {{MakeTerm(TermKind::kEmail, "ceo@evil.example", WhereBit(Where::kHeaderFrom)).value(),
+               MakeTerm(TermKind::kSubjectRegex, "invoice").value()}};
+  f.rules.push_back(r);
+  auto s = IndicatorSnapshot::Build({f}, SnapshotOptions{}, kNow).value();
+  CHECK(MatchMsg(*s, "From: ceo@evil.example\nSubject: invoice 42\n\nx\n") == V{"both"});
+  CHECK(MatchMsg(*s, "From: ceo@evil.example\nSubject: hello\n\nx\n").empty());
+  CHECK(MatchMsg(*s, "From: other@evil.example\nSubject: invoice\n\nx\n").empty());
+  CHECK(MatchMsg(*s, "To: ceo@evil.example\nSubject: invoice\n\nx\n").empty());  // wrong place
+}
+
+TEST_CASE("policy: strictest action wins; indicator, feed and default actions") {
+  auto s = Compile("domain,a.example,tag,a\ndomain,b.example,,b\ndomain,c.example,reject,c\n");
+  std::vector<Match> ms;
+  s->MatchObservables({Observable{ObservableType::kDomain, "a.example", Where::kBodyText},
+                       Observable{ObservableType::kDomain, "b.example", Where::kBodyText}},
+                      kNow, false, false, &ms);
+  PolicySettings p;
+  CHECK(Decide(ms, *s, p, false).action == Action::kQuarantine);  // b falls to the default
+  p.feed_actions["t.csv"] = Action::kTempfail;
+  CHECK(Decide(ms, *s, p, false).action == Action::kTempfail);
+  ms.clear();
+  s->MatchObservables({Observable{ObservableType::kDomain, "a.example", Where::kBodyText},
+                       Observable{ObservableType::kDomain, "c.example", Where::kBodyText}},
+                      kNow, false, false, &ms);
+  CHECK(Decide(ms, *s, p, false).action == Action::kReject);
+  CHECK(Decide({}, *s, p, false).action == Action::kAccept);
+}
+
+TEST_CASE("policy: values with a sensitive marking are redacted unless revealed") {
+  Feed f;
+  f.name = "red";
+  Rule r;
+  r.id = "secret-1";
+  r.feed = "red";
+  r.marking = "TLP:RED";
+  r.display = "evil.example";
+  r.any_of = {{MakeTerm(TermKind::kDomain, "evil.example").value()}};
+  f.rules.push_back(r);
+  auto s = IndicatorSnapshot::Build({f}, SnapshotOptions{}, kNow).value();
+  std::vector<Match> ms;
+  s->MatchObservables({Observable{ObservableType::kDomain, "x.evil.example", Where::kBodyText}}, kNow,
+                      false, false, &ms);
+  REQUIRE(ms.size() == 1);
+  Verdict v = Decide(ms, *s, PolicySettings{}, false);
+  REQUIRE(v.matches.size() == 1);
+  CHECK(v.matches[0].redacted);
+  CHECK(v.matches[0].value.empty());
+  CHECK(v.matches[0].observed.empty());
+  CHECK(v.matches[0].indicator == "secret-1");
+  Verdict shown = Decide(ms, *s, PolicySettings{}, true);
+  CHECK(shown.matches[0].value == "evil.example");
+  CHECK(shown.matches[0].observed == "x.evil.example");
+}
+
+}  // namespace gfi
