@@ -180,11 +180,15 @@ struct Row {
   std::string note;
 };
 
+// Formats one number; `f` is always one of this file's literals.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 std::string Fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
   return buf;
 }
+#pragma GCC diagnostic pop
 
 // Ids found per message, as a backend reports them (sorted, unique).
 using PerMessage = std::vector<std::vector<uint32_t>>;

@@ -250,7 +250,8 @@ void RegisterIndicators(CLI::App& app, int* exit_code) {
   lookup->add_flag("--reveal", l->reveal, "Show values of sensitive indicators");
   lookup->add_option("--config", l->config_path, "Configuration file");
   lookup->add_option("--indicators", l->indicators,
-                     "Feed file or directory instead of the configured ones; repeatable");
+                     "Feed file or directory instead of the configured ones; repeatable")
+      ->allow_extra_args(false);
   lookup->add_option("VALUE", l->values, "Values to look up")->required();
   lookup->callback([l, exit_code] { *exit_code = RunLookup(*l); });
 }

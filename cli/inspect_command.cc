@@ -80,7 +80,8 @@ void RegisterInspect(CLI::App& app, int* exit_code) {
       "inspect", "Parse messages and print their MIME parts, attachments and observables");
   cmd->add_flag("--json", opts->json, "One JSON object per file, one per line");
   cmd->add_option("--mail-from", opts->envelope.mail_from, "Envelope sender (MAIL FROM)");
-  cmd->add_option("--rcpt", opts->envelope.rcpt_to, "Envelope recipient (RCPT TO); repeatable");
+  cmd->add_option("--rcpt", opts->envelope.rcpt_to, "Envelope recipient (RCPT TO); repeatable")
+      ->allow_extra_args(false);
   cmd->add_option("--client-ip", opts->envelope.client_ip, "Connecting client's IP address");
   cmd->add_option("--helo", opts->envelope.helo, "HELO/EHLO name");
   cmd->add_option("--config", opts->config_path,

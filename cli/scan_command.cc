@@ -117,11 +117,13 @@ void RegisterScan(CLI::App& app, int* exit_code) {
   cmd->add_option("--config", o->config_path,
                   "Configuration file (default /etc/gfi-milter/gfi-milter.toml if present)");
   cmd->add_option("--indicators", o->indicators,
-                  "Feed file or directory instead of the configured ones; repeatable");
+                  "Feed file or directory instead of the configured ones; repeatable")
+      ->allow_extra_args(false);
   cmd->add_flag("--reveal", o->reveal,
                 "Show values of indicators whose marking is sensitive (e.g. TLP:RED)");
   cmd->add_option("--mail-from", o->envelope.mail_from, "Envelope sender (MAIL FROM)");
-  cmd->add_option("--rcpt", o->envelope.rcpt_to, "Envelope recipient (RCPT TO); repeatable");
+  cmd->add_option("--rcpt", o->envelope.rcpt_to, "Envelope recipient (RCPT TO); repeatable")
+      ->allow_extra_args(false);
   cmd->add_option("--client-ip", o->envelope.client_ip, "Connecting client's IP address");
   cmd->add_option("--helo", o->envelope.helo, "HELO/EHLO name");
   cmd->add_option("FILE", o->files, "Message files; - reads standard input")->required();

@@ -127,9 +127,10 @@ class Reader {
     const toml::table* t = root_[name].as_table();
     if (t == nullptr) return Status::Ok();
     for (const auto& [k, v] : *t) {
-      std::string key = name + "." + std::string(k.str());
+      const std::string short_key(k.str());
+      const std::string key = name + "." + short_key;
       auto it = std::find_if(keys.begin(), keys.end(),
-                             [&](const auto& e) { return e.first == k.str(); });
+                             [&](const auto& e) { return e.first == short_key; });
       if (it == keys.end()) return Error(v, key, "unknown key");
       if (Status s = it->second(v, key); !s.ok()) return s;
     }

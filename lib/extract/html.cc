@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <new>
 
 namespace gfi {
 namespace {
@@ -229,6 +231,7 @@ class NestingGuard {
     uint32_t flags;
     uint8_t bucket;
     GumboTag gumbo_tag;  // gumbo matches end tags by this: every unknown name is one tag
+    bool foreign;        // SVG or MathML element
   };
   struct TagEnd {
     size_t gt = std::string_view::npos;   // position of the closing '>'
@@ -337,7 +340,35 @@ class NestingGuard {
   }
 
   size_t Depth() const { return stack_.size() + formatting_outstanding_; }
-  bool InForeign() const { return foreign_ > 0; }
+
+  static constexpr std::string_view kRenamedForeign = "gfi-foreign";
+
+  // A tag gumbo knows as HTML (by enum) that is not also an SVG/MathML element it relies on.
+  static bool IsHtmlOnlyName(std::string_view name) {
+    const GumboTag g =
+        gumbo_tagn_enum(name.data(), static_cast<unsigned>(std::min<size_t>(name.size(), 64)));
+    if (g == GUMBO_TAG_UNKNOWN) return false;
+    static constexpr std::string_view kForeignNative[] = {
+        "svg",    "math", "foreignobject", "desc",  "title",          "mi",    "mo",
+        "mn",     "ms",   "mtext",         "mglyph", "malignmark",    "annotation-xml"};
+    for (std::string_view f : kForeignNative)
+      if (EqualsNoCase(name, f)) return false;
+    return true;
+  }
+
+  // SVG/MathML elements whose content follows the HTML rules again.
+  static bool IsIntegrationPoint(const Open& o) {
+    static constexpr std::string_view kPoints[] = {"foreignobject", "desc", "title", "mi",
+                                                   "mo",            "mn",   "ms",    "mtext"};
+    for (std::string_view p : kPoints)
+      if (EqualsNoCase(o.name, p)) return true;
+    return false;
+  }
+
+  // gumbo decides by the current node: foreign content unless it is HTML or an integration point.
+  bool CurrentIsForeign() const {
+    return !stack_.empty() && stack_.back().foreign && !IsIntegrationPoint(stack_.back());
+  }
 
   // Returns where scanning resumes, or npos to stop (plaintext).
   size_t StartTag(size_t name_begin, size_t name_end, const TagEnd& t) {
@@ -346,7 +377,14 @@ class NestingGuard {
     const uint32_t flags = tag >= 0 ? kTags[tag].flags : 0;
     const std::string_view lname = tag >= 0 ? kTags[tag].name : std::string_view();
     // In SVG/MathML every element that does not break out nests, "void" names included.
-    const bool html_rules = !InForeign() || (flags & kBreakout);
+    const bool foreign_context = CurrentIsForeign();
+    const bool html_rules = !foreign_context || (flags & kBreakout);
+    if (foreign_context && html_rules) {
+      // A breakout tag pops SVG/MathML elements up to HTML or an integration point.
+      size_t k = stack_.size();
+      while (k > 0 && stack_[k - 1].foreign && !IsIntegrationPoint(stack_[k - 1])) --k;
+      PopTo(k);
+    }
     bool neutralise = false;
     if (html_rules && (flags & kTableFamily)) SelectInTable();
     // Outside a table, gumbo ignores table parts; pushing them would let their end tags pop
@@ -360,8 +398,15 @@ class NestingGuard {
         CloseSelect();
       if (Depth() >= kMaxDepth) {
         neutralise = true;
+      } else if (!html_rules && IsHtmlOnlyName(name)) {
+        // gumbo 0.10.1 often tests tag enums without the namespace, so an SVG <select> or
+        // <table> derails its insertion modes, up to a failed assert() (an abort() in the
+        // packaged build): "<table><td><svg><select><foreignObject><table><table>". Such an
+        // element means nothing in SVG/MathML; it is renamed, its attributes kept.
+        Replace(name_begin, name_end - name_begin, kRenamedForeign);
+        Push(kRenamedForeign, -1, 0, true);
       } else {
-        Push(name, tag, flags);
+        Push(name, tag, flags, !html_rules || (flags & kForeignRoot));
       }
     }
     if (neutralise) {
@@ -375,8 +420,8 @@ class NestingGuard {
     }
     if (t.cut != std::string_view::npos) Replace(t.cut, t.gt - t.cut, "");
     const size_t after = t.gt + 1;
-    if (!InForeign() && (flags & kPlaintext) && select_ == 0) return std::string_view::npos;
-    if ((flags & kRawText) && !InForeign() &&
+    if (html_rules && (flags & kPlaintext) && select_ == 0) return std::string_view::npos;
+    if ((flags & kRawText) && html_rules &&
         (select_ == 0 || lname == "script" || lname == "textarea"))
       return RawTextEnd(after, name);
     return after;
@@ -398,11 +443,11 @@ class NestingGuard {
     }
   }
 
-  void Push(std::string_view name, int tag, uint32_t flags) {
+  void Push(std::string_view name, int tag, uint32_t flags, bool foreign) {
     Open o{name, tag, flags, Bucket(name),
-           gumbo_tagn_enum(name.data(), static_cast<unsigned>(std::min<size_t>(name.size(), 64)))};
+           gumbo_tagn_enum(name.data(), static_cast<unsigned>(std::min<size_t>(name.size(), 64))),
+           foreign};
     ++present_[o.bucket];
-    if (flags & kForeignRoot) ++foreign_;
     if (tag >= 0 && kTags[tag].name == "select") ++select_;
     if (tag >= 0 && kTags[tag].name == "table") ++table_;
     if (flags & kFormatting) {
@@ -418,16 +463,30 @@ class NestingGuard {
 
   void Forget(const Open& o) {
     --present_[o.bucket];
-    if (o.flags & kForeignRoot) --foreign_;
     if (o.tag >= 0 && kTags[o.tag].name == "select") --select_;
     if (o.tag >= 0 && kTags[o.tag].name == "table") --table_;
   }
 
-  void PopTo(size_t index) {
+  // Pops down to `index`. A frameset is a floor: gumbo's frameset modes ignore every tag but
+  // <frameset>, <frame> and </frameset>, so entries above one may be ours alone, and an end tag
+  // matching them must not take the frameset with it.
+  void PopTo(size_t index, bool frameset_target = false) {
+    for (size_t k = stack_.size(); k-- > index;) {
+      if (Is(stack_[k], "frameset") && !(frameset_target && k == index)) {
+        index = k + 1;
+        break;
+      }
+    }
     while (stack_.size() > index) {
       Forget(stack_.back());
       stack_.pop_back();
     }
+  }
+
+  bool FramesetAbove(size_t index) const {
+    for (size_t k = index + 1; k < stack_.size(); ++k)
+      if (Is(stack_[k], "frameset")) return true;
+    return false;
   }
 
   bool Present(std::string_view name) const { return present_[Bucket(name)] > 0; }
@@ -535,6 +594,11 @@ class NestingGuard {
     const int tag = LookupTag(name);
     const uint32_t flags = tag >= 0 ? kTags[tag].flags : 0;
     const std::string_view lname = tag >= 0 ? kTags[tag].name : std::string_view();
+    if (!stack_.empty() && stack_.back().foreign) {
+      // Foreign content: the nearest SVG/MathML element of that name, else the HTML rules.
+      for (size_t k = stack_.size(); k-- > 0 && stack_[k].foreign;)
+        if (EqualsNoCase(stack_[k].name, name)) return PopTo(k);
+    }
     if (flags & kTableFamily) SelectInTable();
     if (select_ > 0) {
       // The "in select" mode ignores every other end tag.
@@ -557,7 +621,7 @@ class NestingGuard {
         if (Is(o, kTags[tag].name)) {
           if (!special_above) {
             PopTo(k);
-          } else {
+          } else if (!FramesetAbove(k)) {
             Forget(o);
             stack_.erase(stack_.begin() + static_cast<long>(k));
           }
@@ -576,6 +640,10 @@ class NestingGuard {
       return;
     }
     if (stack_.empty()) return;
+    if (lname == "frameset") {
+      if (Is(stack_.back(), "frameset")) PopTo(stack_.size() - 1, /*frameset_target=*/true);
+      return;
+    }
     if (lname == "colgroup") {
       if (Is(stack_.back(), "colgroup")) PopTo(stack_.size() - 1);
       return;
@@ -584,6 +652,7 @@ class NestingGuard {
       // gumbo removes the form from the stack; what was opened inside it stays open.
       for (size_t k = stack_.size(); k-- > 0;) {
         if (Is(stack_[k], "form")) {
+          if (FramesetAbove(k)) return;
           Forget(stack_[k]);
           stack_.erase(stack_.begin() + static_cast<long>(k));
           return;
@@ -632,15 +701,59 @@ class NestingGuard {
   uint32_t present_[256] = {};  // open elements per name bucket: skips hopeless searches
   int formatting_[kNumTags] = {};
   size_t formatting_outstanding_ = 0;
-  int foreign_ = 0;
   int select_ = 0;
   int table_ = 0;
 };
 
 // ---- tree walk ----
 
+// Our own allocator, so FlattenForDestroy knows how gumbo's vectors are allocated.
+void* GumboAlloc(void* /*userdata*/, size_t size) { return std::malloc(size); }
+void GumboFree(void* /*userdata*/, void* ptr) { std::free(ptr); }
+
+GumboOptions ParserOptions() {
+  GumboOptions options = kGumboDefaultOptions;
+  options.allocator = &GumboAlloc;
+  options.deallocator = &GumboFree;
+  options.max_errors = 0;  // errors copy the open-element stack: unbounded memory otherwise
+  return options;
+}
+
+const GumboOptions kParserOptions = ParserOptions();
+
+// A tree deeper than this is flattened before it is freed.
+constexpr size_t kFlattenDepth = 1000;
+
+// gumbo_destroy_output recurses once per tree level, which a tree the guard did not foresee could
+// turn into a stack overflow. Making every node a direct child of the document (each element
+// keeping its own, now empty, children array for gumbo to free) leaves one level to recurse.
+void FlattenForDestroy(GumboNode* document) {
+  std::vector<GumboNode*> all;
+  std::vector<GumboNode*> pending;
+  for (unsigned i = 0; i < document->v.document.children.length; ++i)
+    pending.push_back(static_cast<GumboNode*>(document->v.document.children.data[i]));
+  while (!pending.empty()) {
+    GumboNode* n = pending.back();
+    pending.pop_back();
+    all.push_back(n);
+    if (n->type == GUMBO_NODE_ELEMENT || n->type == GUMBO_NODE_TEMPLATE) {
+      GumboVector& kids = n->v.element.children;
+      for (unsigned i = 0; i < kids.length; ++i)
+        pending.push_back(static_cast<GumboNode*>(kids.data[i]));
+      kids.length = 0;
+    }
+  }
+  void** data = static_cast<void**>(std::malloc(std::max<size_t>(1, all.size()) * sizeof(void*)));
+  if (data == nullptr) throw std::bad_alloc();
+  std::memcpy(data, all.data(), all.size() * sizeof(void*));
+  GumboVector& top = document->v.document.children;
+  GumboFree(nullptr, top.data);
+  top.data = data;
+  top.length = top.capacity = static_cast<unsigned>(all.size());
+}
+
 struct GumboDeleter {
-  void operator()(GumboOutput* out) const { gumbo_destroy_output(&kGumboDefaultOptions, out); }
+  void operator()(GumboOutput* out) const { gumbo_destroy_output(&kParserOptions, out); }
 };
 
 std::string_view Trim(std::string_view s) {
@@ -682,6 +795,8 @@ class Extractor {
  public:
   explicit Extractor(HtmlContent* out) : out_(out) {}
 
+  size_t max_depth() const { return max_depth_; }
+
   void Walk(const GumboNode* root) {
     struct Frame {
       const GumboNode* node;
@@ -692,6 +807,7 @@ class Extractor {
     stack.push_back({root, 0, false});
     Enter(root, false);
     while (!stack.empty()) {
+      max_depth_ = std::max(max_depth_, stack.size());
       Frame& f = stack.back();
       const GumboVector* children = Children(f.node);
       if (children == nullptr || f.next >= children->length) {
@@ -915,6 +1031,7 @@ class Extractor {
   }
 
   HtmlContent* out_;
+  size_t max_depth_ = 0;
   bool space_pending_ = false;
   std::string base_;
 };
@@ -936,14 +1053,13 @@ HtmlContent ExtractHtml(std::string_view html, size_t max_bytes) {
   NestingGuard guard(html);
   std::string_view safe = guard.Run();
 
-  GumboOptions options = kGumboDefaultOptions;
-  options.max_errors = 0;  // errors copy the open-element stack: unbounded memory otherwise
   std::unique_ptr<GumboOutput, GumboDeleter> parsed(
-      gumbo_parse_with_options(&options, safe.data(), safe.size()));
+      gumbo_parse_with_options(&kParserOptions, safe.data(), safe.size()));
   if (parsed == nullptr || parsed->document == nullptr) return result;
   result.text.reserve(safe.size() / 2);
   Extractor extractor(&result);
   extractor.Walk(parsed->document);
+  if (extractor.max_depth() > kFlattenDepth) FlattenForDestroy(parsed->document);
   return result;
 }
 

@@ -92,7 +92,8 @@ bool MustEscape(unsigned char c, Component part) {
 }
 
 // Decodes escapes of unreserved bytes, upper-cases the others, escapes what must be. A stray '%'
-// is kept as it is, as browsers do.
+// becomes "%25" (browsers keep it bare), so that normalising twice changes nothing: "%A%62" would
+// otherwise read "%Ab" after one pass and "%AB" after two.
 void NormalizeEscapes(std::string_view in, Component part, std::string* out) {
   for (size_t i = 0; i < in.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(in[i]);
@@ -106,7 +107,7 @@ void NormalizeEscapes(std::string_view in, Component part, std::string* out) {
         AppendEscape(v, out);
       }
       i += 2;
-    } else if (c != '%' && MustEscape(c, part)) {
+    } else if (c == '%' || MustEscape(c, part)) {
       AppendEscape(c, out);
     } else {
       out->push_back(static_cast<char>(c));

@@ -52,6 +52,7 @@ bool SplitCsv(std::string_view line, std::vector<std::string>* fields) {
 
 void ParseCsvFeed(std::string_view text, Feed* feed) {
   std::vector<std::string> f;
+  bool seen_record = false;
   ForEachLine(text, [&](int n, std::string_view line) {
     std::string_view t = Trim(line);
     if (t.empty() || t[0] == '#') return;
@@ -59,7 +60,12 @@ void ParseCsvFeed(std::string_view text, Feed* feed) {
       AddFeedError(feed, n, "unterminated quoted field");
       return;
     }
-    if (n == 1 && EqualsIgnoreCase(f[0], "type")) return;  // header line
+    // A header line may precede the first record (after comments).
+    if (!seen_record && EqualsIgnoreCase(f[0], "type")) {
+      seen_record = true;
+      return;
+    }
+    seen_record = true;
     if (f.size() < 2) {
       AddFeedError(feed, n, "expected type,value[,action[,id[,description]]]");
       return;

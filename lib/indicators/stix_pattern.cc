@@ -136,7 +136,9 @@ std::optional<Target> MapPath(const ObjectPath& p, std::string* why, std::string
     return i < n && !c[i].index && c[i].name == name;
   };
   auto star = [&](size_t i) { return i < n && c[i].index && c[i].name == "*"; };
-  Target t{Family::kDomain, p.Text()};
+  Target t;
+  t.family = Family::kDomain;
+  t.path = p.Text();
   auto hash = [&](const std::string& key, WhereMask where) -> std::optional<Target> {
     std::optional<TermKind> k = HashKind(key);
     if (!k) {

@@ -1,7 +1,6 @@
 // Aho-Corasick over pattern prefixes of up to kTopDepth bytes, plus a path-compressed trie of the
-// remaining bytes ("tails") walked forward from the text once a depth-kTopDepth state is reached.
-// Limits: a search costs O(text + matches) for the automaton plus, per depth-kTopDepth state
-// reached, at most the length of the longest matching tail; patterns < 2^31, ids < 2^31.
+// longer patterns' remaining bytes, walked forward from the text at a depth-kTopDepth state.
+// Limits: patterns < 2^31 and <= 16 MiB each, 4 GiB in all; see FindAll for search cost.
 #include "match/literal_matcher.h"
 
 #include <algorithm>
@@ -189,6 +188,9 @@ void AhoCorasickMatcher::OnSpecial(uint32_t s, const uint8_t* next, const uint8_
   }
 }
 
+// Cost: O(text + occurrences) automaton steps, plus for each position where a depth-kTopDepth
+// state is reached, a tail walk as long as the text matches some tail (O(text x longest pattern)
+// only for adversarial, self-overlapping literals).
 void AhoCorasickMatcher::FindAll(std::string_view text, std::vector<uint32_t>* found) const {
   Collector groups;
   const uint8_t* begin = reinterpret_cast<const uint8_t*>(text.data());

@@ -121,7 +121,10 @@ TEST_CASE("normalise: percent-encoding of unreserved decoded, other escapes uppe
   CHECK(Norm("http://a.example/a%2fb?x=%3a%3A") == "http://a.example/a%2Fb?x=%3A%3A");
   CHECK(Norm("http://a.example/a b") == "http://a.example/a%20b");
   CHECK(Norm("http://a.example/caf\xC3\xA9") == "http://a.example/caf%C3%A9");
-  CHECK(Norm("http://a.example/100%") == "http://a.example/100%");  // stray '%' kept
+  CHECK(Norm("http://a.example/100%") == "http://a.example/100%25");
+  // Normalising is idempotent: a decoded escape cannot form a new one with a stray '%'.
+  CHECK(Norm("http://a.example/%A%62") == "http://a.example/%25Ab");
+  CHECK(Norm(Norm("http://a.example/%A%62")) == Norm("http://a.example/%A%62"));
 }
 
 TEST_CASE("normalise: dot segments are resolved") {
