@@ -1,7 +1,9 @@
 // Throughput of the analysis engine on a directory of messages, and of the base64 decoder.
 //   parse_bench DIR [SECONDS]   prints MB/s and messages/s for: parse (MIME structure only),
-//                               parse+decode+hash (every leaf decoded, attachments hashed), and
+//                               parse+decode (every leaf decoded, as Python's "full decode"),
+//                               parse+decode+hash (and md5+sha1+sha256 of attachments), and
 //                               analyze (the full AnalyzeMessage: URLs, HTML, archives too).
+//   parse_bench DIR SECONDS MODE runs one mode (parse, decode, hash, analyze), for profiling.
 //   parse_bench --base64        decodes 64 MiB of 76-column CRLF base64 and prints GB/s.
 // Single-threaded: figures are per core. Run by bench/run_parse_bench.sh beside Python's parser.
 #include <chrono>
@@ -54,7 +56,7 @@ void Leaves(const gfi::MimePart& p, std::vector<const gfi::MimePart*>* out) {
   for (const gfi::MimePart& c : p.children) Leaves(c, out);
 }
 
-size_t ParseDecodeHash(const std::string& raw, const gfi::AnalysisLimits& limits) {
+size_t ParseDecodeHash(const std::string& raw, const gfi::AnalysisLimits& limits, bool hash) {
   gfi::ParsedMessage m = gfi::ParseMime(raw, limits);
   std::vector<const gfi::MimePart*> leaves;
   Leaves(m.root, &leaves);
@@ -69,7 +71,7 @@ size_t ParseDecodeHash(const std::string& raw, const gfi::AnalysisLimits& limits
       data = p->body;
     }
     bool text = p->content_type.value.rfind("text/", 0) == 0;
-    if (!text || !p->filename.empty()) n += gfi::ComputeDigests(data).sha256.size();
+    if (hash && (!text || !p->filename.empty())) n += gfi::ComputeDigests(data).sha256.size();
     n += data.size();
   }
   return n;
@@ -119,6 +121,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   double min_seconds = argc >= 3 ? std::atof(argv[2]) : 3.0;
+  std::string only = argc >= 4 ? argv[3] : "";  // run one mode: parse, decode or analyze
   std::vector<std::string> msgs;
   size_t total = 0;
   for (const auto& e : std::filesystem::directory_iterator(argv[1])) {
@@ -135,14 +138,20 @@ int main(int argc, char** argv) {
   }
   std::printf("corpus %s: %zu messages, %.1f MB\n", argv[1], msgs.size(), total / 1e6);
   gfi::AnalysisLimits limits;
-  Measure("parse", msgs, min_seconds, [&](const std::string& m) {
-    return gfi::ParseMime(m, limits).part_count;
-  });
-  Measure("parse+decode+hash", msgs, min_seconds,
-          [&](const std::string& m) { return ParseDecodeHash(m, limits); });
+  if (only.empty() || only == "parse")
+    Measure("parse", msgs, min_seconds, [&](const std::string& m) {
+      return gfi::ParseMime(m, limits).part_count;
+    });
+  if (only.empty() || only == "decode")
+    Measure("parse+decode", msgs, min_seconds,
+            [&](const std::string& m) { return ParseDecodeHash(m, limits, false); });
+  if (only.empty() || only == "hash")
+    Measure("parse+decode+hash", msgs, min_seconds,
+            [&](const std::string& m) { return ParseDecodeHash(m, limits, true); });
   gfi::Envelope env;
-  Measure("analyze (full)", msgs, min_seconds, [&](const std::string& m) {
-    return gfi::AnalyzeMessage(m, env, limits).observables.size();
-  });
+  if (only.empty() || only == "analyze")
+    Measure("analyze (full)", msgs, min_seconds, [&](const std::string& m) {
+      return gfi::AnalyzeMessage(m, env, limits).observables.size();
+    });
   return 0;
 }

@@ -130,8 +130,20 @@ class Analyzer {
     if (!u) return;
     ++urls_;
     AddNormalizedUrl(*u, where);
-    for (const std::string& inner : UnwrapRedirects(*u)) {
-      if (auto w = NormalizeUrl(inner)) AddNormalizedUrl(*w, where);
+    // Redirectors wrap redirectors (Google around Safe Links around the target): unwrap a few
+    // levels, breadth first, with a bound so a crafted chain costs little.
+    std::vector<NormalizedUrl> level{*u};
+    for (int depth = 0; depth < 3 && !level.empty(); ++depth) {
+      std::vector<NormalizedUrl> next;
+      for (const NormalizedUrl& outer : level) {
+        for (const std::string& inner : UnwrapRedirects(outer)) {
+          if (auto w = NormalizeUrl(inner)) {
+            AddNormalizedUrl(*w, where);
+            if (next.size() < 16) next.push_back(std::move(*w));
+          }
+        }
+      }
+      level = std::move(next);
     }
   }
 

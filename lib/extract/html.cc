@@ -258,7 +258,7 @@ class NestingGuard {
         if (i + 1 < n && IsAlpha(in_[i + 1])) {
           size_t name_end = NameEnd(i + 1);
           TagEnd t = ScanAttributes(name_end);
-          if (t.gt == std::string_view::npos) return;  // EOF in a tag: gumbo drops it
+          if (t.gt == std::string_view::npos) return DropTail(lt);
           EndTag(in_.substr(i + 1, name_end - i - 1));
           i = t.gt + 1;
         } else {
@@ -267,13 +267,17 @@ class NestingGuard {
       } else if (IsAlpha(c)) {
         size_t name_end = NameEnd(i);
         TagEnd t = ScanAttributes(name_end);
-        if (t.gt == std::string_view::npos) return;
+        if (t.gt == std::string_view::npos) return DropTail(lt);
         i = StartTag(i, name_end, t);
         if (i == std::string_view::npos) return;
       }
       // else: a '<' that starts no tag is text.
     }
   }
+
+  // A tag cut by the end of input is dropped by gumbo, but only after tokenizing all of it (its
+  // duplicate-attribute checks are quadratic): drop it here instead.
+  void DropTail(size_t lt) { Replace(lt, in_.size() - lt, ""); }
 
   size_t NameEnd(size_t i) const {
     while (i < in_.size() && !IsSpace(in_[i]) && in_[i] != '/' && in_[i] != '>') ++i;

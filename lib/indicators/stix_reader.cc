@@ -369,6 +369,25 @@ class StixReader {
     }
     if (!ok) return;
     r.any_of = std::move(compiled).value().any_of;
+    // A plain equality shows as its value ("evil.example"), like CSV and Zeek indicators; anything
+    // richer (AND, OR, regexes, prefixes) shows as the pattern the analyst wrote.
+    if (r.any_of.size() == 1 && r.any_of[0].size() == 1) {
+      const Term& t = r.any_of[0][0];
+      switch (t.kind) {
+        case TermKind::kIp:
+        case TermKind::kDomain:
+        case TermKind::kEmail:
+        case TermKind::kUrl:
+        case TermKind::kMd5:
+        case TermKind::kSha1:
+        case TermKind::kSha256:
+        case TermKind::kFilename:
+          r.display = t.value;
+          break;
+        default:
+          break;
+      }
+    }
     feed_->rules.push_back(std::move(r));
   }
 

@@ -3,6 +3,7 @@
 // falls back to a character-at-a-time path at line ends, whitespace, padding and junk.
 #include "mime/transfer_decode.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -135,73 +136,93 @@ DecodeStats DecodeBase64(std::string_view in, std::string* out, size_t max_out) 
 
 DecodeStats DecodeQuotedPrintable(std::string_view in, std::string* out, size_t max_out) {
   DecodeStats st;
-  out->reserve(out->size() + in.size());
-  size_t start_size = out->size();
+  const size_t start_size = out->size();
+  out->reserve(start_size + std::min(in.size(), max_out));
   const char* p = in.data();
   const char* end = p + in.size();
+  // Output from here on in the current line is literal text whose trailing blanks are dropped at
+  // the line end (RFC 2045 6.7 rule 3); decoded escapes such as "=20" move it forward.
+  size_t protect = out->size();
+  auto trim_trailing_blanks = [&] {
+    size_t e = out->size();
+    const bool cr = e > protect && (*out)[e - 1] == '\r';
+    if (cr) --e;
+    while (e > protect && ((*out)[e - 1] == ' ' || (*out)[e - 1] == '\t')) --e;
+    out->resize(e);
+    if (cr) out->push_back('\r');
+  };
   auto room = [&](size_t n) { return out->size() - start_size + n <= max_out; };
+  // Next '=' and next line break, found with memchr and kept until passed, so long runs of
+  // literal text are scanned at memchr speed and each byte is looked at about once.
+  if (in.empty()) return st;
+  auto find = [end](const char* from, char c) {
+    const void* r = std::memchr(from, c, static_cast<size_t>(end - from));
+    return r ? static_cast<const char*>(r) : end;
+  };
+  const char* next_eq = find(p, '=');
+  const char* next_nl = find(p, '\n');
   while (p < end) {
-    // Copy a run of plain characters at once.
-    const char* run = p;
-    while (p < end && *p != '=' && *p != '\n' && *p != ' ' && *p != '\t' && *p != '\r') ++p;
-    if (p > run) {
-      size_t n = static_cast<size_t>(p - run);
+    // Copy a run of literal text up to the next '=' or line break at once.
+    if (next_eq < p) next_eq = find(p, '=');
+    if (next_nl < p) next_nl = find(p, '\n');
+    const char* q = std::min(next_eq, next_nl);
+    if (q > p) {
+      size_t n = static_cast<size_t>(q - p);
       if (!room(n)) {
+        out->append(p, max_out - (out->size() - start_size));
         st.truncated = true;
         return st;
       }
-      out->append(run, n);
+      out->append(p, n);
+      p = q;
       if (p >= end) break;
     }
-    char c = *p;
-    if (c == ' ' || c == '\t' || c == '\r') {
-      // Blanks (and a CR) are kept unless only blanks remain before the line break.
-      const char* q = p;
-      while (q < end && (IsBlank(static_cast<unsigned char>(*q)) || *q == '\r')) ++q;
-      if (q >= end || *q == '\n') {
-        // Trailing whitespace: dropped, but keep a CR that is part of the CRLF.
-        if (q < end && q > p && q[-1] == '\r') {
-          if (!room(1)) { st.truncated = true; return st; }
-          out->push_back('\r');
-        }
-        p = q;
-      } else {
-        size_t n = static_cast<size_t>(q - p);
-        if (!room(n)) { st.truncated = true; return st; }
-        out->append(p, n);
-        p = q;
+    if (*p == '\n') {
+      trim_trailing_blanks();
+      if (!room(1)) {
+        st.truncated = true;
+        return st;
       }
-    } else if (c == '\n') {
-      if (!room(1)) { st.truncated = true; return st; }
       out->push_back('\n');
+      protect = out->size();
       ++p;
-    } else {  // '='
-      if (end - p >= 3) {
-        int h = HexValue(static_cast<unsigned char>(p[1]));
-        int l = HexValue(static_cast<unsigned char>(p[2]));
-        if (h >= 0 && l >= 0) {
-          if (!room(1)) { st.truncated = true; return st; }
-          out->push_back(static_cast<char>(h * 16 + l));
-          p += 3;
-          continue;
+      continue;
+    }
+    // '=': an escape, a soft line break, or a stray '=' kept as written.
+    if (end - p >= 3) {
+      int h = HexValue(static_cast<unsigned char>(p[1]));
+      int l = HexValue(static_cast<unsigned char>(p[2]));
+      if (h >= 0 && l >= 0) {
+        if (!room(1)) {
+          st.truncated = true;
+          return st;
         }
-      }
-      // Soft line break: "=" [blanks] (CRLF | LF | end of input).
-      const char* q = p + 1;
-      while (q < end && IsBlank(static_cast<unsigned char>(*q))) ++q;
-      if (q < end && *q == '\r') ++q;
-      if (q >= end) {
-        p = end;
-      } else if (*q == '\n') {
-        p = q + 1;
-      } else {
-        if (!room(1)) { st.truncated = true; return st; }
-        out->push_back('=');
-        ++st.invalid_chars;
-        ++p;
+        out->push_back(static_cast<char>(h * 16 + l));
+        protect = out->size();
+        p += 3;
+        continue;
       }
     }
+    // Soft line break: "=" [blanks] (CRLF | LF | end of input).
+    const char* r = p + 1;
+    while (r < end && IsBlank(static_cast<unsigned char>(*r))) ++r;
+    if (r < end && *r == '\r') ++r;
+    if (r >= end) {
+      p = end;
+    } else if (*r == '\n') {
+      p = r + 1;
+      protect = out->size();
+    } else {
+      if (!room(1)) {
+        st.truncated = true;
+        return st;
+      }
+      out->push_back('=');
+      ++st.invalid_chars;
+      ++p;
+    }
   }
+  trim_trailing_blanks();
   return st;
 }
 

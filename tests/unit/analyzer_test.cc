@@ -163,3 +163,19 @@ TEST_CASE("subject and headers are decoded for content rules") {
 }
 
 }  // namespace gfi
+
+namespace gfi {
+
+TEST_CASE("redirectors inside redirectors are unwrapped a few levels deep") {
+  std::string raw =
+      "Content-Type: text/plain\n\n"
+      "https://www.google.com/url?q=https%3A%2F%2Fnam02.safelinks.protection.outlook.com%2F%3F"
+      "url%3Dhttps%253A%252F%252Fdeep.evil.example%252Fx%26data%3D1\n";
+  MessageAnalysis a = AnalyzeMessage(raw, Envelope{}, AnalysisLimits{});
+  bool found = false;
+  for (const Observable& o : a.observables)
+    if (o.type == ObservableType::kDomain && o.value == "deep.evil.example") found = true;
+  CHECK(found);
+}
+
+}  // namespace gfi

@@ -205,6 +205,25 @@ TEST_CASE("html: raw text elements and comments hide tags from the guard as from
   CHECK(c.text.find("<a href=\"http://in-textarea.example/\">") != std::string::npos);
 }
 
+TEST_CASE("html: input that aborts gumbo 0.10.1 by itself is defused") {
+  // On its own this makes gumbo fail an assert() (abort() in the packaged build).
+  HtmlContent c = ExtractHtml(
+      "<table><td><svg><select><foreignObject><table><table>"
+      "<a href=\"http://after-abort.example/\">ok</a>",
+      kBig);
+  CHECK(HasUrl(c, "http://after-abort.example/"));
+  CHECK(c.text.find("ok") != std::string::npos);
+}
+
+TEST_CASE("html: SVG links are read") {
+  HtmlContent c = ExtractHtml(
+      "<svg><a xlink:href=\"http://svg-link.example/\"><text>t</text></a>"
+      "<image href=\"http://svg-image.example/i.png\"/></svg>",
+      kBig);
+  CHECK(HasUrl(c, "http://svg-link.example/"));
+  CHECK(HasUrl(c, "http://svg-image.example/i.png"));
+}
+
 TEST_CASE("html: empty and non-HTML input") {
   HtmlContent c = ExtractHtml("", kBig);
   CHECK(c.urls.empty());

@@ -202,3 +202,24 @@ TEST_CASE("policy: values with a sensitive marking are redacted unless revealed"
 }
 
 }  // namespace gfi
+
+namespace gfi {
+
+TEST_CASE("STIX ids survive compact storage exactly; other ids are kept as written") {
+  Feed f;
+  f.name = "ids";
+  for (std::string id : {"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+                         "indicator--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F", "indicator--short",
+                         "ids:12", "ids:x", "custom-id"}) {
+    Rule r;
+    r.id = id;
+    r.feed = "ids";
+    r.any_of = {{MakeTerm(TermKind::kDomain, "evil.example").value()}};
+    f.rules.push_back(r);
+  }
+  auto s = IndicatorSnapshot::Build({f}, SnapshotOptions{}, kNow).value();
+  REQUIRE(s->rule_count() == 6);
+  for (uint32_t i = 0; i < 6; ++i) CHECK(s->rule(i).id == f.rules[i].id);
+}
+
+}  // namespace gfi
