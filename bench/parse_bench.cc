@@ -62,13 +62,14 @@ size_t ParseDecodeHash(const std::string& raw, const gfi::AnalysisLimits& limits
   Leaves(m.root, &leaves);
   size_t n = 0;
   for (const gfi::MimePart* p : leaves) {
-    std::string data;
+    std::string buffer;
+    std::string_view data = p->body;  // identity encodings are used in place, as the engine does
     if (p->transfer_encoding == "base64") {
-      gfi::DecodeBase64(p->body, &data);
+      gfi::DecodeBase64(p->body, &buffer);
+      data = buffer;
     } else if (p->transfer_encoding == "quoted-printable") {
-      gfi::DecodeQuotedPrintable(p->body, &data);
-    } else {
-      data = p->body;
+      gfi::DecodeQuotedPrintable(p->body, &buffer);
+      data = buffer;
     }
     bool text = p->content_type.value.rfind("text/", 0) == 0;
     if (hash && (!text || !p->filename.empty())) n += gfi::ComputeDigests(data).sha256.size();

@@ -148,8 +148,11 @@ class Analyzer {
   }
 
   // Decodes the part's body within the message's decoded-size budget.
-  std::string Decode(const MimePart& part) {
-    std::string out;
+  // Decodes the part's body within the message's decoded-size budget. Identity encodings (7bit,
+  // 8bit, binary) are not copied: the result views part.body; otherwise it views *buffer.
+  std::string_view Decode(const MimePart& part, std::string* buffer) {
+    std::string& out = *buffer;
+    std::string_view result;
     uint64_t left = limits_.max_decoded_bytes > decoded_ ? limits_.max_decoded_bytes - decoded_ : 0;
     size_t max_out = static_cast<size_t>(left);
     DecodeStats st;
@@ -165,12 +168,13 @@ class Analyzer {
           part.transfer_encoding != "binary")
         Defect("mime.unknown_transfer_encoding at " + part.path + ": " + part.transfer_encoding);
       size_t n = std::min(part.body.size(), max_out);
-      out.assign(part.body, 0, n);
+      result = std::string_view(part.body).substr(0, n);
       st.truncated = n < part.body.size();
     }
     if (st.truncated) Defect("limit.decoded_size at " + part.path);
-    decoded_ += out.size();
-    return out;
+    if (result.data() == nullptr) result = out;
+    decoded_ += result.size();
+    return result;
   }
 
   void Leaf(const MimePart& part) {
@@ -180,7 +184,8 @@ class Analyzer {
     rep.filename = part.filename;
     rep.charset = part.content_type.Param("charset");
     rep.transfer_encoding = part.transfer_encoding;
-    std::string data = Decode(part);
+    std::string buffer;
+    std::string_view data = Decode(part, &buffer);
     rep.size = data.size();
 
     // A multipart or message entity that arrives here could not be descended (a limit, a missing

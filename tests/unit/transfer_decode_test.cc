@@ -113,3 +113,20 @@ TEST_CASE("quoted-printable keeps a stray '=' literally and counts it") {
 }
 
 }  // namespace gfi
+
+namespace gfi {
+
+TEST_CASE("quoted-printable escapes and line breaks are found at every offset of long lines") {
+  for (size_t at = 0; at < 70; ++at) {
+    std::string line(70, 'x');
+    std::string want = line;
+    line.replace(at, 1, "=41");
+    want[at] = 'A';
+    std::string out;
+    DecodeQuotedPrintable(line + "=\n" + line + "  \n", &out);
+    INFO("offset " << at);
+    CHECK(out == want + want + "\n");
+  }
+}
+
+}  // namespace gfi
