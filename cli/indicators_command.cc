@@ -174,6 +174,8 @@ int RunLookup(const LookupOptions& o) {
   PolicySettings policy = PolicyFromConfig(config.value());
   const int64_t now = Now();
   int status = 1;
+  for (const std::string& e : ind.value().feed_errors)
+    std::fprintf(stderr, "gfictl indicators lookup: invalid feed left out: %s\n", e.c_str());
   for (const std::string& value : o.values) {
     std::vector<Match> matches;
     snap.MatchObservables(ObservablesFor(value), now, /*any_where=*/true,

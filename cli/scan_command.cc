@@ -87,6 +87,12 @@ int RunScan(const ScanOptions& o) {
   const IndicatorSnapshot& snap = *ind.value().snapshot;
   PolicySettings policy = PolicyFromConfig(config.value());
   int status = 0;
+  if (!ind.value().invalid_feeds.empty()) {
+    // The valid feeds are still used; the run ends in status 2 so scripts notice.
+    std::fprintf(stderr, "gfictl scan: %zu invalid feed(s) left out:\n",
+                 ind.value().invalid_feeds.size());
+    for (const std::string& e : ind.value().feed_errors) std::fprintf(stderr, "  %s\n", e.c_str());
+  }
   for (const std::string& file : o.files) {
     std::string raw;
     if (Status s = ReadMessageFile(file, &raw); !s.ok()) {
@@ -104,7 +110,7 @@ int RunScan(const ScanOptions& o) {
     else if (!v.matches.empty() && status == 0) status = 1;
   }
   std::cout.flush();
-  return status;
+  return ind.value().invalid_feeds.empty() ? status : 2;
 }
 
 }  // namespace

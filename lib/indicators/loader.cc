@@ -1,5 +1,5 @@
-// Feed loading and snapshot compilation; see loader.h. Feeds are read one after another: parsing
-// is fast next to compilation, and sequential reads keep peak memory to one feed's text.
+// Feed loading and snapshot compilation; see loader.h. Feeds are read one after another, which
+// keeps peak memory to one feed's text besides the parsed rules.
 #include "indicators/loader.h"
 
 #include <chrono>
@@ -14,22 +14,22 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
   if (!files.ok()) return files.status();
   auto start = std::chrono::steady_clock::now();
   std::vector<Feed> feeds;
-  std::string errors;
   size_t n_errors = 0;
   LoadedIndicators out;
   for (const std::string& f : files.value()) {
     Feed feed = LoadFeed(f);
-    for (const std::string& e : feed.errors) {
-      if (++n_errors <= 50) errors += (errors.empty() ? "" : "\n") + e;
-    }
     out.unsupported.insert(out.unsupported.end(), feed.unsupported.begin(),
                            feed.unsupported.end());
+    if (!feed.ok()) {
+      for (const std::string& e : feed.errors)
+        if (++n_errors <= 50) out.feed_errors.push_back(e);
+      out.invalid_feeds.push_back(f);
+      continue;  // the whole file is left out; the others load
+    }
     feeds.push_back(std::move(feed));
   }
-  if (n_errors > 0) {
-    if (n_errors > 50) errors += "\n(" + std::to_string(n_errors - 50) + " more errors)";
-    return Status::Error(errors);
-  }
+  if (n_errors > 50)
+    out.feed_errors.push_back("(" + std::to_string(n_errors - 50) + " more errors)");
   out.load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto snap = IndicatorSnapshot::Build(feeds, options, now);

@@ -1,6 +1,7 @@
 // Loading every configured feed and compiling them into one snapshot: what gfictl and the daemon
-// share. All or nothing: when any feed is invalid the result is an error listing every problem,
-// so a caller keeps its previous snapshot (the daemon) or refuses to go on (gfictl, start-up).
+// share. Each feed file is all or nothing: an invalid feed is left out whole (its errors are
+// returned) and never takes the other feeds down. A missing path or a failed compilation is an
+// error for the whole load.
 #ifndef GFI_INDICATORS_LOADER_H_
 #define GFI_INDICATORS_LOADER_H_
 
@@ -16,6 +17,8 @@ namespace gfi {
 struct LoadedIndicators {
   std::shared_ptr<const IndicatorSnapshot> snapshot;
   std::vector<std::string> unsupported;  // patterns outside the supported subset, per feed
+  std::vector<std::string> feed_errors;  // errors of the feeds left out (at most 50 kept)
+  std::vector<std::string> invalid_feeds;  // paths of the feeds left out
   double load_seconds = 0;               // reading and parsing all feeds
 };
 

@@ -51,6 +51,8 @@ printf 'ip,10.0.0.0/33\n' >"$WORK/badfeeds/broken.csv"
   >"$WORK/o" 2>"$WORK/e"; rc=$?
 [ $rc = 2 ] || bad "scan with a broken feed: exit $rc, want 2"
 grep -q 'broken.csv:1: bad CIDR' "$WORK/e" || bad "broken feed error does not name file and line"
+grep -q '"indicator":"csv-0001"' "$WORK/o" || grep -q 'csv-0001' "$WORK/o" ||
+  bad "a broken feed took the good feed down: $(cat "$WORK/o")"
 
 "$GFICTL" indicators check "$IND" >"$WORK/o"; rc=$?
 [ $rc = 0 ] || { bad "check of the sample feeds: exit $rc"; cat "$WORK/o"; }

@@ -162,3 +162,29 @@ TEST_CASE("an unknown extension is an error naming the file") {
 }
 
 }  // namespace gfi
+
+#include "indicators/loader.h"
+
+namespace gfi {
+
+TEST_CASE("an invalid feed is left out whole and the other feeds still load") {
+  auto dir = std::filesystem::temp_directory_path() / "gfi-loader-test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "good.csv") << "domain,good-feed.example\n";
+  std::ofstream(dir / "bad.csv") << "domain,half-good.example\nip,300.1.2.3\n";
+  std::ofstream(dir / "truncated.json") << "{\"type\":\"bundle\",\"objects\":[{\"type\":\"indi";
+  auto r = LoadIndicators({dir.string()}, SnapshotOptions{}, 1800000000);
+  REQUIRE(r.ok());
+  CHECK(r.value().invalid_feeds.size() == 2);
+  CHECK(r.value().snapshot->rule_count() == 1);  // not even bad.csv's valid first line
+  CHECK(r.value().snapshot->rule(0).display == "good-feed.example");
+  bool named = false;
+  for (const std::string& e : r.value().feed_errors)
+    if (e.find("bad.csv:2") != std::string::npos) named = true;
+  CHECK(named);
+  std::filesystem::remove_all(dir);
+  CHECK_FALSE(LoadIndicators({(dir / "gone").string()}, SnapshotOptions{}, 0).ok());
+}
+
+}  // namespace gfi
