@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "util/strings.h"
+
 namespace gfi {
 namespace {
 
@@ -24,13 +26,6 @@ bool IsAlnum(char c) { return IsAlpha(c) || IsDigit(c); }
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
@@ -61,8 +56,8 @@ std::string PercentDecode(std::string_view s) {
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     int hi, lo;
-    if (s[i] == '%' && i + 2 < s.size() && (hi = HexValue(s[i + 1])) >= 0 &&
-        (lo = HexValue(s[i + 2])) >= 0) {
+    if (s[i] == '%' && i + 2 < s.size() && (hi = HexDigitValue(s[i + 1])) >= 0 &&
+        (lo = HexDigitValue(s[i + 2])) >= 0) {
       out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;
     } else {
@@ -98,8 +93,8 @@ void NormalizeEscapes(std::string_view in, Component part, std::string* out) {
   for (size_t i = 0; i < in.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(in[i]);
     int hi, lo;
-    if (c == '%' && i + 2 < in.size() && (hi = HexValue(in[i + 1])) >= 0 &&
-        (lo = HexValue(in[i + 2])) >= 0) {
+    if (c == '%' && i + 2 < in.size() && (hi = HexDigitValue(in[i + 1])) >= 0 &&
+        (lo = HexDigitValue(in[i + 2])) >= 0) {
       const unsigned char v = static_cast<unsigned char>(hi * 16 + lo);
       if (IsUnreserved(v)) {
         out->push_back(static_cast<char>(v));
@@ -155,7 +150,7 @@ std::optional<uint64_t> ParseIpv4Number(std::string_view s) {
   }
   uint64_t v = 0;
   for (char c : s) {
-    int d = HexValue(c);
+    int d = HexDigitValue(c);
     if (d < 0 || d >= radix) return std::nullopt;
     v = v * radix + d;
     if (v > 0xFFFFFFFFull) v = 0x100000000ull;
@@ -173,7 +168,7 @@ bool EndsInNumber(std::string_view host) {
   if (digits) return true;
   if (last.size() >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X')) {
     for (char c : last.substr(2))
-      if (HexValue(c) < 0) return false;
+      if (HexDigitValue(c) < 0) return false;
     return true;
   }
   return false;

@@ -208,12 +208,7 @@ uint32_t Saturate(int64_t t) {
 }
 
 bool HexToBytes(std::string_view hex, uint8_t* out) {
-  auto v = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
+  auto v = HexDigitValue;
   for (size_t i = 0; i < hex.size() / 2; ++i) {
     int h = v(hex[2 * i]), l = v(hex[2 * i + 1]);
     if (h < 0 || l < 0) return false;

@@ -12,13 +12,6 @@
 namespace gfi {
 namespace {
 
-inline int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 // One encoded word "=?charset?enc?text?=" starting at s[pos]; returns its length and decoded
 // UTF-8 text, or 0 when s[pos] does not start a well-formed word.
 size_t ParseEncodedWord(std::string_view s, size_t pos, std::string* decoded) {
@@ -49,8 +42,8 @@ size_t ParseEncodedWord(std::string_view s, size_t pos, std::string* decoded) {
       if (c == '_') {
         bytes.push_back(' ');
       } else if (c == '=' && i + 2 < text.size() &&
-                 HexValue(text[i + 1]) >= 0 && HexValue(text[i + 2]) >= 0) {
-        bytes.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
+                 HexDigitValue(text[i + 1]) >= 0 && HexDigitValue(text[i + 2]) >= 0) {
+        bytes.push_back(static_cast<char>(HexDigitValue(text[i + 1]) * 16 + HexDigitValue(text[i + 2])));
         i += 2;
       } else {
         bytes.push_back(c);
@@ -129,9 +122,9 @@ std::string PercentDecode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
-        HexValue(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
+    if (s[i] == '%' && i + 2 < s.size() && HexDigitValue(s[i + 1]) >= 0 &&
+        HexDigitValue(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexDigitValue(s[i + 1]) * 16 + HexDigitValue(s[i + 2])));
       i += 2;
     } else {
       out.push_back(s[i]);

@@ -3,6 +3,8 @@
 // falls back to a character-at-a-time path at line ends, whitespace, padding and junk.
 #include "mime/transfer_decode.h"
 
+#include "util/strings.h"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -63,13 +65,6 @@ inline const char* FindEqOrNewline(const char* p, const char* end) {
 #endif
   while (p < end && *p != '=' && *p != '\n') ++p;
   return p;
-}
-
-inline int HexValue(unsigned char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -200,8 +195,8 @@ DecodeStats DecodeQuotedPrintable(std::string_view in, std::string* out, size_t 
     }
     // '=': an escape, a soft line break, or a stray '=' kept as written.
     if (end - p >= 3) {
-      int h = HexValue(static_cast<unsigned char>(p[1]));
-      int l = HexValue(static_cast<unsigned char>(p[2]));
+      int h = HexDigitValue(p[1]);
+      int l = HexDigitValue(p[2]);
       if (h >= 0 && l >= 0) {
         if (!room(1)) {
           st.truncated = true;
