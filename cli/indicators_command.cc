@@ -218,7 +218,8 @@ int RunLookup(const LookupOptions& o) {
                                : SanitizeUtf8(r.display))
                   << "; matches " << WhereList(r.where) << "; " << state;
         if (r.action) std::cout << "; action " << ToString(*r.action);
-        if (!r.description.empty()) std::cout << "; " << SanitizeUtf8(r.description);
+        // Names and descriptions often repeat the value: withheld with it.
+        if (!redacted && !r.description.empty()) std::cout << "; " << SanitizeUtf8(r.description);
         std::cout << "\n";
       }
     }

@@ -98,6 +98,12 @@ int RunScan(const ScanOptions& o) {
     if (Status s = ReadMessageFile(file, &raw); !s.ok()) {
       std::fprintf(stderr, "gfictl scan: %s\n", s.message().c_str());
       status = 2;
+      // One JSON object per input file, always: the action is what on_error would do.
+      if (o.json) {
+        Verdict none;
+        none.action = ParseAction(config.value().milter.on_error).value_or(Action::kTempfail);
+        std::cout << ScanJson(file, none, MessageAnalysis{}, s.message()) << "\n";
+      }
       continue;
     }
     MessageAnalysis a = AnalyzeMessage(raw, o.envelope, config.value().limits);

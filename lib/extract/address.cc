@@ -124,7 +124,13 @@ std::optional<std::string> CanonicalIp(std::string_view text) {
     inet_ntop(AF_INET, bin, out, sizeof out);
   } else {
     if (inet_pton(AF_INET6, buf, bin) != 1) return std::nullopt;
-    inet_ntop(AF_INET6, bin, out, sizeof out);
+    // IPv4-mapped (::ffff:a.b.c.d), as dual-stack listeners report IPv4 clients: the IPv4 address
+    // it is, so IPv4 indicators match it.
+    static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::memcmp(bin, kMapped, 12) == 0)
+      inet_ntop(AF_INET, bin + 12, out, sizeof out);
+    else
+      inet_ntop(AF_INET6, bin, out, sizeof out);
   }
   return std::string(out);
 }

@@ -60,6 +60,7 @@ struct Rule {
   int64_t valid_from = 0;   // unix seconds; 0 = unset
   int64_t valid_until = 0;  // unix seconds; 0 = unset
   bool revoked = false;
+  int64_t modified = 0;     // STIX "modified" (unix seconds); the latest version of an id wins
   int confidence = -1;      // 0..100, -1 unknown
   std::string marking;      // "TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED", or a custom label
   std::optional<Action> action;

@@ -260,13 +260,25 @@ class StixReader {
   // Several markings: TLP:RED if present (always withheld); else a custom label if any, since
   // custom statements ("GFI//NOFORN") are how partners restrict handling and only the
   // configuration can say they are sensitive; else the most restrictive TLP level.
+  // `refs` may be object_marking_refs (strings) or granular_markings (objects with a
+  // marking_ref); a granular marking restricts part of the object, and here the value is the part.
   bool ResolveMarking(array refs, const std::string& path, std::string* out) {
     int best = -1;
     std::string first_custom;
+    if (!out->empty()) {  // combine with markings already resolved
+      best = TlpRank(*out);
+      if (best < 0) first_custom = *out;
+    }
     size_t i = 0;
     for (element e : refs) {
       std::string_view ref;
-      if (e.get(ref) != simdjson::SUCCESS) {
+      object granular;
+      if (e.get(granular) == simdjson::SUCCESS) {
+        if (GetField(granular, "marking_ref", &ref) != Got::kOk) {
+          ++i;
+          continue;  // language-only granular markings carry no handling restriction
+        }
+      } else if (e.get(ref) != simdjson::SUCCESS) {
         Error(path + "[" + std::to_string(i) + "]", "expected a marking-definition id");
         return false;
       }
@@ -319,6 +331,10 @@ class StixReader {
       }
       (std::string_view(field) == "valid_from" ? r.valid_from : r.valid_until) = *t;
     }
+    if (check(GetField(o, "modified", &s), "modified", "an RFC 3339 timestamp string")) {
+      if (std::optional<int64_t> t = ParseTimestamp(s)) r.modified = *t;
+      else fail("modified", "bad timestamp '" + std::string(s) + "'");
+    }
     if (r.valid_from != 0 && r.valid_until != 0 && r.valid_until <= r.valid_from)
       fail("valid_until", "must be later than valid_from");
 
@@ -337,6 +353,10 @@ class StixReader {
     array refs;
     if (check(GetField(o, "object_marking_refs", &refs), "object_marking_refs", "an array") &&
         !ResolveMarking(refs, path + ".object_marking_refs", &r.marking))
+      ok = false;
+    array granular;
+    if (check(GetField(o, "granular_markings", &granular), "granular_markings", "an array") &&
+        !ResolveMarking(granular, path + ".granular_markings", &r.marking))
       ok = false;
 
     if (check(GetField(o, "x_gfi_action", &s), "x_gfi_action", "a string")) {
@@ -360,7 +380,12 @@ class StixReader {
     }
     Result<CompiledPattern> compiled = CompileStixPattern(pattern);
     if (!compiled.ok()) {
-      fail("pattern", compiled.error());
+      // Errors quote the offending value; for a marked indicator (anything beyond TLP:CLEAR and
+      // TLP:GREEN) they must not, since errors reach logs and terminals.
+      const bool shareable =
+          r.marking.empty() || r.marking == "TLP:CLEAR" || r.marking == "TLP:GREEN";
+      fail("pattern", shareable ? compiled.error()
+                                : "invalid pattern (details withheld: marked " + r.marking + ")");
       return;
     }
     if (!compiled.value().unsupported.empty()) {

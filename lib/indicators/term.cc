@@ -25,7 +25,9 @@ Result<std::string> NormalizeCidr(std::string_view raw) {
   if (!ip) return Status::Error("bad IP address '" + std::string(raw) + "'");
   if (slash == std::string_view::npos) return *ip;
   std::string_view bits = v.substr(slash + 1);
-  const int max = ip->find(':') == std::string::npos ? 32 : 128;
+  // The prefix length is read against the family as written (CanonicalIp turns a mapped address
+  // into IPv4).
+  const int max = addr.find(':') == std::string_view::npos ? 32 : 128;
   if (bits.empty() || bits.size() > 3) return Status::Error("bad CIDR '" + std::string(raw) + "'");
   int n = 0;
   for (char c : bits) {
@@ -34,6 +36,14 @@ Result<std::string> NormalizeCidr(std::string_view raw) {
   }
   if (n > max) return Status::Error("bad CIDR '" + std::string(raw) + "': prefix longer than " +
                                     std::to_string(max));
+  // An IPv4-mapped network (::ffff:1.2.3.0/120) is the IPv4 network it maps.
+  if (max == 128 && ip->find(':') == std::string::npos) {
+    if (n < 96) return Status::Error("bad CIDR '" + std::string(raw) +
+                                     "': an IPv4-mapped prefix must be /96 or longer");
+    n -= 96;
+    if (n == 32) return *ip;
+    return *ip + "/" + std::to_string(n);
+  }
   if (n == max) return *ip;
   return *ip + "/" + std::to_string(n);
 }

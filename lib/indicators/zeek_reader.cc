@@ -34,7 +34,9 @@ void ParseZeekIntel(std::string_view text, Feed* feed) {
     if (line.empty()) return;
     if (line[0] == '#') {
       if (line.rfind("#fields", 0) == 0) {
+        // A second header (concatenated files) starts afresh.
         columns.clear();
+        col_indicator = col_type = col_desc = col_source = col_action = -1;
         auto parts = Split(line, '\t');
         for (size_t i = 1; i < parts.size(); ++i) columns.emplace_back(parts[i]);
         for (size_t i = 0; i < columns.size(); ++i) {

@@ -217,11 +217,13 @@ bool HexToBytes(std::string_view hex, uint8_t* out) {
   return true;
 }
 
-// URLs compare without an http/https scheme: an indicator for a phishing URL is the same threat
-// whichever of the two the link uses (Zeek's intel URLs carry no scheme at all).
+// URLs compare without an http/https scheme — an indicator for a phishing URL is the same threat
+// whichever of the two the link uses (Zeek's intel URLs carry no scheme at all) — and without a
+// #fragment, which never reaches the server and which phishing links vary per recipient.
 std::string_view SchemelessUrl(std::string_view url) {
-  if (url.rfind("http://", 0) == 0) return url.substr(7);
-  if (url.rfind("https://", 0) == 0) return url.substr(8);
+  if (url.rfind("http://", 0) == 0) url.remove_prefix(7);
+  else if (url.rfind("https://", 0) == 0) url.remove_prefix(8);
+  if (size_t hash = url.find('#'); hash != std::string_view::npos) url = url.substr(0, hash);
   return url;
 }
 
@@ -399,8 +401,7 @@ struct IndicatorSnapshot::Impl {
       auto m = BuildAhoCorasick(content_patterns, LiteralOptions{});
       if (!m.ok()) return m.status();
       content = std::move(m).value();
-      content_patterns.clear();
-      content_patterns.shrink_to_fit();
+      // content_patterns stay: a match reports the text the message held, found again with them.
     }
     arena.Shrink();
     refs.shrink_to_fit();
@@ -577,6 +578,15 @@ Result<std::shared_ptr<const IndicatorSnapshot>> IndicatorSnapshot::Build(
   impl->rules.reserve(total);
   impl->refs.reserve(total);
   std::unordered_map<std::string, uint16_t> marking_ids;
+  // STIX versioning: of several objects with one id, the latest "modified" is the indicator (a
+  // newer version with revoked=true withdraws it), whichever feed each came from.
+  std::unordered_map<std::string_view, int64_t> latest;
+  for (const Feed& f : feeds)
+    for (const Rule& r : f.rules)
+      if (r.modified != 0) {
+        int64_t& m = latest[r.id];
+        m = std::max(m, r.modified);
+      }
   for (const Feed& f : feeds) {
     if (impl->feeds.size() >= 0xFFFF) return Status::Error("too many feeds (65535 at most)");
     uint16_t feed_id = static_cast<uint16_t>(impl->feeds.size());
@@ -585,6 +595,10 @@ Result<std::shared_ptr<const IndicatorSnapshot>> IndicatorSnapshot::Build(
     const std::string generated_prefix = f.name + ":";
     for (const Rule& r : f.rules) {
       if (r.any_of.empty()) continue;
+      if (r.modified != 0 && r.modified < latest[r.id]) {
+        ++stats.superseded;
+        continue;
+      }
       CompiledRule cr{};
       cr.feed = feed_id;
       cr.action = r.action ? static_cast<uint8_t>(*r.action) : 0xFF;
@@ -695,9 +709,12 @@ Status IndicatorSnapshot::MatchMessage(const MessageAnalysis& m, int64_t now,
       found.clear();
       impl_->content->FindAll(t.text, &found);
       for (uint32_t i : found) {
-        uint32_t ref = impl_->content_refs[i];
-        const CompiledRule& rule = impl_->rules[impl_->refs[ref].rule];
-        c.Hit(ref, t.where, impl_->arena.Get(rule.display), TermKind::kContent);
+        const std::string& pattern = impl_->content_patterns[i];
+        size_t at = FindIgnoreCase(t.text, pattern);
+        std::string_view seen = at == std::string_view::npos
+                                    ? std::string_view(pattern)
+                                    : std::string_view(t.text).substr(at, pattern.size());
+        c.Hit(impl_->content_refs[i], t.where, seen, TermKind::kContent);
       }
     }
   }

@@ -67,6 +67,7 @@ struct SnapshotStats {
   size_t expired = 0;  // at build time
   size_t revoked = 0;
   size_t not_yet_valid = 0;
+  size_t superseded = 0;  // older versions of a STIX id that a newer one replaced
   double build_seconds = 0;
   size_t memory_bytes = 0;
   std::vector<FeedSummary> feeds;
