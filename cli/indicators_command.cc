@@ -187,7 +187,7 @@ int RunLookup(const LookupOptions& o) {
       w.Key("value").String(value);
       w.Key("matches").BeginArray();
     } else {
-      std::cout << SanitizeUtf8(value) << ": "
+      std::cout << PrintableUtf8(value) << ": "
                 << (matches.empty() ? "no indicator" : std::to_string(matches.size()) + " indicator(s)")
                 << "\n";
     }
@@ -215,11 +215,11 @@ int RunLookup(const LookupOptions& o) {
       } else {
         std::cout << "  " << r.id << " [" << r.feed << "] " << why << ": "
                   << (redacted ? "(value withheld: " + std::string(r.marking) + ")"
-                               : SanitizeUtf8(r.display))
+                               : PrintableUtf8(r.display))
                   << "; matches " << WhereList(r.where) << "; " << state;
         if (r.action) std::cout << "; action " << ToString(*r.action);
         // Names and descriptions often repeat the value: withheld with it.
-        if (!redacted && !r.description.empty()) std::cout << "; " << SanitizeUtf8(r.description);
+        if (!redacted && !r.description.empty()) std::cout << "; " << PrintableUtf8(r.description);
         std::cout << "\n";
       }
     }

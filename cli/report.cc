@@ -64,28 +64,28 @@ std::string InspectJson(std::string_view file, const MessageAnalysis& a) {
 }
 
 std::string InspectText(std::string_view file, const MessageAnalysis& a) {
-  std::string out = fmt::format("{}: {} bytes, {} parts, {} observables\n", SanitizeUtf8(file),
+  std::string out = fmt::format("{}: {} bytes, {} parts, {} observables\n", PrintableUtf8(file),
                                 a.size, a.parts.size(), a.observables.size());
-  if (!a.subject.empty()) out += fmt::format("  subject: {}\n", a.subject);
+  if (!a.subject.empty()) out += fmt::format("  subject: {}\n", PrintableUtf8(a.subject));
   if (a.defects.empty()) {
     out += "  defects: none\n";
   } else {
     out += "  defects:\n";
-    for (const std::string& d : a.defects) out += fmt::format("    {}\n", SanitizeUtf8(d));
+    for (const std::string& d : a.defects) out += fmt::format("    {}\n", PrintableUtf8(d));
   }
   out += "  parts:\n";
   for (const PartReport& p : a.parts) {
-    out += fmt::format("    {:<8} {:<32} {:>10} B  {}\n", p.path, p.content_type, p.size,
-                       SanitizeUtf8(p.filename));
+    out += fmt::format("    {:<8} {:<32} {:>10} B  {}\n", p.path, PrintableUtf8(p.content_type), p.size,
+                       PrintableUtf8(p.filename));
     if (p.attachment) out += fmt::format("             sha256 {}\n", p.digests.sha256);
     for (const ArchiveMember& m : p.members)
-      out += fmt::format("             member {} ({} B) sha256 {}\n", SanitizeUtf8(m.name), m.size,
+      out += fmt::format("             member {} ({} B) sha256 {}\n", PrintableUtf8(m.name), m.size,
                          m.digests.sha256);
   }
   out += "  observables:\n";
   for (const Observable& o : a.observables)
     out += fmt::format("    {:<9} {:<24} {}\n", ToString(o.type), ToString(o.where),
-                       SanitizeUtf8(o.value));
+                       PrintableUtf8(o.value));
   return out;
 }
 

@@ -59,16 +59,16 @@ std::string ScanJson(const std::string& file, const Verdict& v, const MessageAna
 
 std::string ScanText(const std::string& file, const Verdict& v, const MessageAnalysis& a,
                      const std::string& error) {
-  std::string out = SanitizeUtf8(file) + ": " + std::string(ToString(v.action));
+  std::string out = PrintableUtf8(file) + ": " + std::string(ToString(v.action));
   out += v.matches.empty() ? " (no match)\n" : " (" + std::to_string(v.matches.size()) + " match" +
                                                    (v.matches.size() == 1 ? "" : "es") + ")\n";
   for (const MatchReport& m : v.matches) {
-    out += "  " + m.indicator + " [" + m.feed + "] " + m.type + " ";
+    out += "  " + PrintableUtf8(m.indicator) + " [" + PrintableUtf8(m.feed) + "] " + m.type + " ";
     out += m.redacted ? "(value withheld: " + m.marking + ")"
-                      : SanitizeUtf8(m.value) + " <- " + SanitizeUtf8(m.observed);
+                      : PrintableUtf8(m.value) + " <- " + PrintableUtf8(m.observed);
     out += " at " + std::string(ToString(m.where)) + " -> " + std::string(ToString(m.action)) + "\n";
   }
-  for (const std::string& d : a.defects) out += "  defect: " + SanitizeUtf8(d) + "\n";
+  for (const std::string& d : a.defects) out += "  defect: " + PrintableUtf8(d) + "\n";
   if (!error.empty()) out += "  error: " + error + "\n";
   return out;
 }

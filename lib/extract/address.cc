@@ -11,8 +11,41 @@
 
 namespace gfi {
 
+namespace {
+
+// The address without comments and without whitespace outside quoted strings, as RFC 5322 reads
+// "evil (c) @ bad.example"; quoted local parts keep their quotes and content.
+std::string StripCommentsAndSpace(std::string_view v) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    char c = v[i];
+    if (c == '"') {
+      size_t j = i + 1;
+      while (j < v.size() && v[j] != '"') j += v[j] == '\\' ? 2 : 1;
+      out.append(v.substr(i, std::min(j + 1, v.size()) - i));
+      i = j;
+    } else if (c == '(') {
+      int depth = 0;
+      for (; i < v.size(); ++i) {
+        if (v[i] == '\\') {
+          ++i;
+          continue;
+        }
+        if (v[i] == '(') ++depth;
+        if (v[i] == ')' && --depth == 0) break;
+      }
+    } else if (!IsAsciiSpace(c)) {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::optional<std::string> NormalizeAddress(std::string_view address) {
-  std::string_view a = Trim(address);
+  const std::string stripped = StripCommentsAndSpace(address);
+  std::string_view a = stripped;
   if (!a.empty() && a.front() == '<') a.remove_prefix(1);
   if (!a.empty() && a.back() == '>') a.remove_suffix(1);
   // Obsolete source route "@relay1,@relay2:user@host".
@@ -33,8 +66,11 @@ std::optional<std::string> NormalizeAddress(std::string_view address) {
   }
   auto host = NormalizeHost(domain);
   if (!host) return std::nullopt;
-  for (char c : local)
-    if (static_cast<unsigned char>(c) <= 0x20 || c == '<' || c == '>') return std::nullopt;
+  const bool quoted = local.size() >= 2 && local.front() == '"' && local.back() == '"';
+  if (!quoted) {
+    for (char c : local)
+      if (static_cast<unsigned char>(c) <= 0x20 || c == '<' || c == '>') return std::nullopt;
+  }
   return std::string(local) + "@" + *host;
 }
 
@@ -49,7 +85,22 @@ std::vector<std::string> ExtractAddresses(std::string_view v) {
   bool had_angle = false;   // this list element had an <angle-addr>
   auto finish = [&] {
     if (!had_angle) {
-      if (auto a = NormalizeAddress(bare)) out.push_back(std::move(*a));
+      // A bare addr-spec, possibly after a display name without angle brackets ("Bob
+      // evil@bad.example") or with blanks around '@': the tokens either side of the '@'.
+      std::string_view b = bare;
+      size_t at = b.rfind('@');
+      if (at != std::string_view::npos) {
+        size_t ls = at;
+        while (ls > 0 && b[ls - 1] == ' ') --ls;
+        size_t le = ls;
+        while (ls > 0 && b[ls - 1] != ' ') --ls;
+        size_t rs = at + 1;
+        while (rs < b.size() && b[rs] == ' ') ++rs;
+        size_t re = rs;
+        while (re < b.size() && b[re] != ' ') ++re;
+        std::string spec = std::string(b.substr(ls, le - ls)) + "@" + std::string(b.substr(rs, re - rs));
+        if (auto a = NormalizeAddress(spec)) out.push_back(std::move(*a));
+      }
     }
     bare.clear();
     had_angle = false;

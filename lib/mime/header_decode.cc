@@ -14,7 +14,8 @@ namespace {
 
 // One encoded word "=?charset?enc?text?=" starting at s[pos]; returns its length and decoded
 // UTF-8 text, or 0 when s[pos] does not start a well-formed word.
-size_t ParseEncodedWord(std::string_view s, size_t pos, std::string* decoded) {
+size_t ParseEncodedWord(std::string_view s, size_t pos, std::string* bytes_out,
+                        std::string* charset_out) {
   if (s.substr(pos, 2) != "=?") return 0;
   size_t q1 = s.find('?', pos + 2);
   if (q1 == std::string_view::npos || q1 == pos + 2) return 0;
@@ -50,7 +51,8 @@ size_t ParseEncodedWord(std::string_view s, size_t pos, std::string* decoded) {
       }
     }
   }
-  *decoded = ToUtf8(bytes, charset).text;
+  *bytes_out = std::move(bytes);
+  *charset_out = AsciiLowered(charset);
   return close + 2 - pos;
 }
 
@@ -60,26 +62,36 @@ std::string DecodeEncodedWords(std::string_view value) {
   std::string out;
   out.reserve(value.size());
   std::string plain;  // raw bytes between words, converted together
+  // Bytes of adjacent encoded words in one charset are converted together: senders split a
+  // multibyte character across two words, and clients join them.
+  std::string word_bytes, word_charset;
+  auto flush_words = [&] {
+    if (!word_bytes.empty()) out += ToUtf8(word_bytes, word_charset).text;
+    word_bytes.clear();
+  };
   bool last_was_word = false;
   size_t pending_ws_start = std::string::npos;
   size_t i = 0;
   auto flush_plain = [&] {
     if (!plain.empty()) {
+      flush_words();
       out += SanitizeUtf8(plain);
       plain.clear();
     }
   };
   while (i < value.size()) {
     if (value[i] == '=' && i + 1 < value.size() && value[i + 1] == '?') {
-      std::string decoded;
-      size_t n = ParseEncodedWord(value, i, &decoded);
+      std::string bytes, charset;
+      size_t n = ParseEncodedWord(value, i, &bytes, &charset);
       if (n > 0) {
         if (last_was_word && pending_ws_start != std::string::npos) {
           // Whitespace between two encoded words is not part of the text (RFC 2047 6.2).
           plain.resize(plain.size() - (i - pending_ws_start));
         }
         flush_plain();
-        out += decoded;
+        if (charset != word_charset) flush_words();
+        word_charset = charset;
+        word_bytes += bytes;
         i += n;
         last_was_word = true;
         pending_ws_start = std::string::npos;
@@ -93,10 +105,12 @@ std::string DecodeEncodedWords(std::string_view value) {
       last_was_word = false;
       pending_ws_start = std::string::npos;
     }
+    if (!last_was_word || pending_ws_start == std::string::npos) flush_words();
     plain.push_back(c);
     ++i;
   }
   flush_plain();
+  flush_words();
   return out;
 }
 

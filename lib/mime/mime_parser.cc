@@ -47,6 +47,7 @@ using BaseParser = mimetic::IteratorParser<PtrIt, std::input_iterator_tag>;
 struct EntityNotes {
   std::vector<HeaderField> headers;  // read from the raw header block, unfolded
   bool header_cut = false;           // max_header_bytes reached
+  bool header_malformed = false;     // a line in the header block was not a field
   MediaParams content_type;
   bool has_type = false;
   std::string transfer_encoding;  // lower-case, "" when absent
@@ -60,11 +61,13 @@ struct EntityNotes {
 // Header fields of one entity from its raw header block: "Name: value" lines, continuation lines
 // unfolded to one space. Stops at the first line that is not a field (mimetic has already put it
 // in the body). Values beyond `max_bytes` in total are dropped and *cut is set.
-std::vector<HeaderField> ReadHeaderFields(std::string_view block, size_t max_bytes, bool* cut) {
+std::vector<HeaderField> ReadHeaderFields(std::string_view block, size_t max_bytes, bool* cut,
+                                          bool* malformed) {
   std::vector<HeaderField> out;
   size_t total = 0;
   size_t pos = 0;
   *cut = false;
+  *malformed = false;
   while (pos < block.size()) {
     size_t nl = block.find('\n', pos);
     size_t end = nl == std::string_view::npos ? block.size() : nl;
@@ -87,9 +90,20 @@ std::vector<HeaderField> ReadHeaderFields(std::string_view block, size_t max_byt
       continue;
     }
     size_t colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0) break;
+    if (colon == 0) {  // ":junk" is skipped, as mimetic's reader skips it
+      *malformed = true;
+      continue;
+    }
+    // A line that is no field: mimetic starts the body here, and so do we.
+    if (colon == std::string_view::npos) {
+      *malformed = true;
+      break;
+    }
     std::string_view name = Trim(line.substr(0, colon));
-    if (name.empty() || name.find_first_of(" \t") != std::string_view::npos) break;
+    if (name.empty() || name.find_first_of(" \t") != std::string_view::npos) {
+      *malformed = true;
+      break;
+    }
     std::string_view value = Trim(line.substr(colon + 1));
     total += name.size() + value.size() + 2;
     if (total > max_bytes) {
@@ -130,13 +144,22 @@ class StructureParser : public BaseParser {
   void DoLoad(int depth, bool in_digest) {
     // An empty part ("--b" right after "--b") has no header: do not let the header reader eat the
     // boundary line as a malformed field.
+    // A part whose header runs straight into the next boundary ("--b", fields, "--b") has no
+    // body: mimetic's header reader would take the boundary line for the body's first line and
+    // swallow the next part, so it only sees the block up to the empty line or the boundary.
     const char* header_start = m_bit.p;
-    if (!AtBoundaryLine()) loadHeader();
+    const char* block_end = HeaderBlockEnd();
+    if (block_end != header_start) {
+      const PtrIt saved_end = m_eit;
+      m_eit = PtrIt{block_end};
+      loadHeader();
+      m_eit = saved_end;
+    }
     // mimetic's Field::value() re-serialises structured fields (quotes added, parameters
     // re-encoded), so field values are read again from the raw block mimetic consumed.
     EntityNotes& n = notes_[m_entityStack.top()];
     n.headers = ReadHeaderFields(std::string_view(header_start, m_bit.p - header_start),
-                                 limits_.max_header_bytes, &n.header_cut);
+                                 limits_.max_header_bytes, &n.header_cut, &n.header_malformed);
     if (const HeaderField* ct = FindField(n.headers, "Content-Type")) {
       n.content_type = ParseMediaParams(ct->value);
       n.has_type = n.content_type.value.find('/') != std::string::npos;
@@ -215,6 +238,27 @@ class StructureParser : public BaseParser {
     notes_[me].missing_close = true;
     m_boundaryList.pop_front();
     if (found_ == Found::kBoundary) --found_level_;
+  }
+
+  // End of the header block at m_bit: just after the first empty line, the start of a boundary
+  // line of an enclosing multipart, or the end of input.
+  const char* HeaderBlockEnd() const {
+    const char* p = m_bit.p;
+    const char* end = m_eit.p;
+    while (p < end) {
+      const char* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
+      const char* eol = nl ? nl : end;
+      std::string_view line(p, eol - p);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.empty()) return nl ? nl + 1 : end;
+      int level;
+      bool closing;
+      if (line.size() >= 2 && line[0] == '-' && line[1] == '-' &&
+          MatchBoundary(line, &level, &closing))
+        return p;
+      p = nl ? nl + 1 : end;
+    }
+    return end;
   }
 
   bool AtBoundaryLine() {
@@ -359,7 +403,14 @@ class Converter {
     if (part->filename.empty()) part->filename = part->content_type.Param("name");
 
     auto& children = me.body().parts();
-    if (part->IsMultipart() && !note.no_boundary && !note.depth_cut) {
+    if (part->IsMultipart() && !note.no_boundary && !note.depth_cut && children.empty()) {
+      // Not one boundary line matched: everything is in the preamble, which clients then show as
+      // the text. Scan it as a leaf rather than lose it.
+      Defect("mime.no_parts", container_path);
+      part->path = container_path.empty() && depth == 0 ? "1" : container_path;
+      part->body = std::move(me.body().preamble());
+      part->body += me.body().epilogue();
+    } else if (part->IsMultipart() && !note.no_boundary && !note.depth_cut) {
       part->path = container_path;
       size_t i = 0;
       for (mimetic::MimeEntity* child : children) {
@@ -395,6 +446,9 @@ class Converter {
 
     const std::string& where = part->path;
     if (header_cut) Defect("mime.header_limit", where);
+    if (note.header_malformed) Defect("mime.malformed_header", where);
+    if (part->disposition.malformed)
+      Defect("mime.malformed_parameters", where, "Content-Disposition");
     if (bad_type_) {
       Defect("mime.bad_content_type", where);
       bad_type_ = false;
@@ -427,8 +481,8 @@ MimePart FallbackRead(std::string_view raw, const AnalysisLimits& limits) {
     }
     pos = nl + 1;
   }
-  bool cut = false;
-  part.headers = ReadHeaderFields(raw.substr(0, body), limits.max_header_bytes, &cut);
+  bool cut = false, malformed = false;
+  part.headers = ReadHeaderFields(raw.substr(0, body), limits.max_header_bytes, &cut, &malformed);
   part.content_type.value = "text/plain";
   part.transfer_encoding = "7bit";
   part.body = std::string(raw.substr(body));
@@ -445,6 +499,13 @@ const HeaderField* MimePart::Header(std::string_view name) const {
 
 ParsedMessage ParseMime(std::string_view raw, const AnalysisLimits& limits) {
   ParsedMessage out;
+  // An mbox separator line ("From sender date") before the header is not a field; without this
+  // the whole header would be read as body.
+  if (raw.substr(0, 5) == "From ") {
+    size_t nl = raw.find('\n');
+    raw = nl == std::string_view::npos ? std::string_view() : raw.substr(nl + 1);
+    out.defects.push_back("mime.mbox_separator at top");
+  }
   try {
     Converter conv(limits, &out);
     conv.ReadMessage(raw, 0, "", &out.root);

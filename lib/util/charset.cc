@@ -30,10 +30,20 @@ std::string NormalizeCharsetName(std::string_view cs) {
 
 }  // namespace
 
+// Charsets in which bytes below 0x80 are ASCII, so pure-ASCII input needs no conversion.
+// UTF-16/32, UTF-7, ISO-2022-* and HZ are 7-bit too but are not ASCII: they always go to iconv.
+bool AsciiCompatible(const std::string& cs) {
+  if (cs.empty() || cs == "utf-8" || cs == "gb18030" || cs == "cp949") return true;
+  for (const char* prefix : {"windows-", "iso-8859-", "koi8-", "cp12", "cp8", "ibm8", "big5",
+                             "euc-", "shift_jis", "tis-620", "x-mac", "macintosh"})
+    if (cs.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
 Utf8Text ToUtf8(std::string_view bytes, std::string_view charset) {
   Utf8Text out;
   std::string cs = NormalizeCharsetName(charset);
-  if (IsAscii(bytes)) {
+  if (AsciiCompatible(cs) && IsAscii(bytes)) {
     out.text.assign(bytes);
     return out;
   }

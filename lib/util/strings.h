@@ -32,6 +32,10 @@ std::string_view Trim(std::string_view s);
 // Replaces every byte sequence that is not valid UTF-8 with U+FFFD.
 std::string SanitizeUtf8(std::string_view s);
 bool IsValidUtf8(std::string_view s);
+// For text meant for a terminal: valid UTF-8 (as SanitizeUtf8) with C0 and C1 control characters
+// and DEL written as \xNN, so a message cannot move the cursor, retitle the window or erase what
+// an admin reads.
+std::string PrintableUtf8(std::string_view s);
 
 }  // namespace gfi
 

@@ -76,5 +76,10 @@ echo "$out" | grep -q 'nothing.example: no indicator' || bad "lookup of an unkno
 "$GFICTL" indicators lookup --indicators "$IND" restricted-c2.example | grep -q 'value withheld' ||
   bad "lookup shows a TLP:RED value"
 
+n=$(scan /nonexistent/m.eml "$ROOT/tests/corpus/06-digest.eml" 2>/dev/null | wc -l)
+[ "$n" = 2 ] || bad "scan --json: want one line per input file even when one is unreadable, got $n"
+scan /nonexistent/m.eml 2>/dev/null | grep -q '"action":"tempfail".*"error"' ||
+  bad "scan --json of an unreadable file does not say tempfail and the error"
+
 [ $fail = 0 ] && echo "all scan checks passed"
 exit $fail

@@ -179,3 +179,90 @@ TEST_CASE("redirectors inside redirectors are unwrapped a few levels deep") {
 }
 
 }  // namespace gfi
+
+namespace gfi {
+namespace {
+
+bool HasObs(const MessageAnalysis& a, ObservableType t, std::string_view v) {
+  for (const Observable& o : a.observables)
+    if (o.type == t && o.value == v) return true;
+  return false;
+}
+
+bool HasDefectPrefix(const MessageAnalysis& a, std::string_view prefix) {
+  for (const std::string& d : a.defects)
+    if (d.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+MessageAnalysis Analyze(const std::string& raw) {
+  return AnalyzeMessage(raw, Envelope{}, AnalysisLimits{});
+}
+
+}  // namespace
+
+TEST_CASE("a part whose header runs straight into the next boundary does not swallow it") {
+  MessageAnalysis a = Analyze(
+      "Content-Type: multipart/mixed; boundary=b\n\n"
+      "--b\nContent-Type: text/plain\n"
+      "--b\nContent-Type: application/octet-stream; name=\"evil.exe\"\n"
+      "Content-Transfer-Encoding: base64\n\nTVqQAAMAAAAEAAAA\n--b--\n");
+  REQUIRE(a.parts.size() == 2);
+  CHECK(a.parts[1].filename == "evil.exe");
+  CHECK(HasObs(a, ObservableType::kFilename, "evil.exe"));
+}
+
+TEST_CASE("a ':junk' header line is skipped, not the end of the header") {
+  MessageAnalysis a = Analyze(
+      "Content-Type: multipart/mixed; boundary=b\n\n"
+      "--b\n:x\nContent-Type: application/octet-stream; name=\"evil.exe\"\n"
+      "Content-Transfer-Encoding: base64\n\nTVqQ\n--b--\n");
+  CHECK(HasObs(a, ObservableType::kFilename, "evil.exe"));
+  CHECK(HasDefectPrefix(a, "mime.malformed_header"));
+}
+
+TEST_CASE("an mbox From_ line before the header is skipped") {
+  MessageAnalysis a = Analyze("From bounce@x.example Mon Nov 23 00:00:00 2026\n"
+                              "From: evil@bad.example\nSubject: s\n\nbody\n");
+  CHECK(HasObs(a, ObservableType::kEmail, "evil@bad.example"));
+  CHECK(a.subject == "s");
+}
+
+TEST_CASE("a multipart whose boundary never appears is scanned as text") {
+  MessageAnalysis a = Analyze(
+      "Content-Type: multipart/mixed; boundary=b\n\n--c\nContent-Type: text/html\n\n"
+      "<a href=\"http://hidden.example/\">x</a>\n--c--\n");
+  CHECK(HasObs(a, ObservableType::kDomain, "hidden.example"));
+  CHECK(HasDefectPrefix(a, "mime.no_parts"));
+}
+
+TEST_CASE("7-bit charsets that are not ASCII are still converted") {
+  // "see http://evil16.example/y" in UTF-16LE, base64
+  MessageAnalysis u16 = Analyze(
+      "Content-Type: text/plain; charset=utf-16le\nContent-Transfer-Encoding: base64\n\n"
+      "cwBlAGUAIABoAHQAdABwADoALwAvAGUAdgBpAGwAMQA2AC4AZQB4AGEAbQBwAGwAZQAvAHkA\n");
+  CHECK(HasObs(u16, ObservableType::kDomain, "evil16.example"));
+  MessageAnalysis u7 = Analyze(
+      "Content-Type: text/plain; charset=utf-7\n\n+AGgAdAB0AHAAOgAvAC8-evil7.example/x\n");
+  CHECK(HasObs(u7, ObservableType::kDomain, "evil7.example"));
+}
+
+TEST_CASE("a character split across adjacent encoded words is joined") {
+  MessageAnalysis a = Analyze(
+      "Content-Type: application/octet-stream\n"
+      "Content-Disposition: attachment; filename=\"=?utf-8?q?=C3?= =?utf-8?q?=A9vil.exe?=\"\n\nx\n");
+  CHECK(HasObs(a, ObservableType::kFilename, "\xC3\xA9vil.exe"));
+}
+
+TEST_CASE("addresses with comments and blanks are read as RFC 5322 reads them") {
+  for (const char* from : {"evil @ bad.example", "Bob <evil@bad.example (c)>",
+                           "Bob <evil (c) @bad.example>", "Bob evil@bad.example"}) {
+    INFO(from);
+    MessageAnalysis a = Analyze(std::string("From: ") + from + "\n\nx\n");
+    CHECK(HasObs(a, ObservableType::kEmail, "evil@bad.example"));
+  }
+  MessageAnalysis q = Analyze("From: Bob <\"e v\"@bad.example>\n\nx\n");
+  CHECK(HasObs(q, ObservableType::kDomain, "bad.example"));
+}
+
+}  // namespace gfi

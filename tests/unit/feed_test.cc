@@ -188,3 +188,32 @@ TEST_CASE("an invalid feed is left out whole and the other feeds still load") {
 }
 
 }  // namespace gfi
+
+namespace gfi {
+
+TEST_CASE("Zeek: a second #fields header (concatenated files) starts afresh, no crash") {
+  Feed f = ParseFeed(
+      "#fields\ta\tb\tc\td\te\tf\tg\th\tindicator\tindicator_type\n#fields\tx\nfoo\n", "intel",
+      "z.intel");
+  CHECK_FALSE(f.ok());
+  CHECK(HasError(f, "indicator_type"));
+}
+
+TEST_CASE("STIX: granular TLP:RED marks the value, and errors of marked patterns withhold values") {
+  Feed g = ParseFeed(R"({"type":"bundle","objects":[{"type":"indicator","id":"indicator--1",
+      "pattern":"[domain-name:value = 'gran-red.example']","pattern_type":"stix",
+      "granular_markings":[{"marking_ref":"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+      "selectors":["pattern"]}]}]})",
+                     "json", "g.json");
+  REQUIRE(g.ok());
+  CHECK(g.rules[0].marking == "TLP:RED");
+  Feed bad = ParseFeed(R"({"type":"bundle","objects":[{"type":"indicator","id":"indicator--2",
+      "pattern":"[ipv4-addr:value = '10.9.8.0/33']","pattern_type":"stix",
+      "object_marking_refs":["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]}]})",
+                       "json", "r.json");
+  CHECK_FALSE(bad.ok());
+  for (const std::string& e : bad.errors) CHECK(e.find("10.9.8") == std::string::npos);
+  CHECK(HasError(bad, "details withheld"));
+}
+
+}  // namespace gfi

@@ -1,4 +1,5 @@
 #include "mime/header_decode.h"
+#include "util/strings.h"
 
 #include <catch2/catch.hpp>
 
@@ -72,6 +73,15 @@ TEST_CASE("a gap in RFC 2231 sections stops the join") {
   MediaParams p = ParseMediaParams("attachment; filename*0=a; filename*2=c");
   CHECK(p.Param("filename") == "a");
   CHECK(p.malformed);
+}
+
+}  // namespace gfi
+
+namespace gfi {
+
+TEST_CASE("terminal output escapes control characters") {
+  CHECK(PrintableUtf8("a\x1b]0;x\x07\rb") == "a\\x1b]0;x\\x07\\x0db");
+  CHECK(PrintableUtf8("\xC2\x9B" "2K caf\xC3\xA9") == "\\x9b2K caf\xC3\xA9");
 }
 
 }  // namespace gfi

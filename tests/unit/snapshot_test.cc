@@ -223,3 +223,60 @@ TEST_CASE("STIX ids survive compact storage exactly; other ids are kept as writt
 }
 
 }  // namespace gfi
+
+#include "extract/address.h"
+
+namespace gfi {
+
+TEST_CASE("IPv4-mapped IPv6 addresses are their IPv4 address, on both sides") {
+  CHECK(CanonicalIp("::ffff:1.2.3.4") == std::optional<std::string>("1.2.3.4"));
+  CHECK(CanonicalIp("::FFFF:0102:0304") == std::optional<std::string>("1.2.3.4"));
+  auto s = Compile("ip,1.2.3.0/24,,v4\nip,::ffff:5.6.7.0/120,,mapped\n");
+  Envelope env;
+  env.client_ip = "::ffff:1.2.3.4";
+  CHECK(MatchMsg(*s, "Subject: x\n\ny\n", env) == V{"v4"});
+  CHECK(MatchObs(*s, ObservableType::kIp, "5.6.7.8") == V{"mapped"});
+  CHECK_FALSE(ParseFeed("ip,::ffff:1.2.3.0/64\n", "csv", "t.csv").ok());
+}
+
+TEST_CASE("URL fragments are ignored when matching") {
+  auto s = Compile("url,http://frag.example/login,,u\n");
+  CHECK(MatchObs(*s, ObservableType::kUrl, "http://frag.example/login#victim@corp.example") ==
+        V{"u"});
+}
+
+TEST_CASE("a content match reports the text the message held") {
+  auto s = Compile("content,Reset Your Password,,lit\n");
+  MessageAnalysis a = AnalyzeMessage("Subject: x\n\nplease RESET your password now\n", Envelope{},
+                                     AnalysisLimits{});
+  std::vector<Match> ms;
+  REQUIRE(s->MatchMessage(a, kNow, &ms).ok());
+  REQUIRE(ms.size() == 1);
+  CHECK(ms[0].observed == "RESET your password");
+}
+
+TEST_CASE("of several STIX versions of one id the latest wins, so a revocation withdraws it") {
+  auto version = [](int64_t modified, bool revoked) {
+    Feed f;
+    f.name = "v" + std::to_string(modified);
+    Rule r;
+    r.id = "indicator--00000000-0000-4000-8000-000000000021";
+    r.feed = f.name;
+    r.modified = modified;
+    r.revoked = revoked;
+    r.any_of = {{MakeTerm(TermKind::kDomain, "dup.example").value()}};
+    f.rules.push_back(r);
+    return f;
+  };
+  auto s = IndicatorSnapshot::Build({version(100, false), version(200, true)}, SnapshotOptions{},
+                                    kNow)
+               .value();
+  CHECK(MatchObs(*s, ObservableType::kDomain, "dup.example").empty());
+  CHECK(s->stats().superseded == 1);
+  auto t = IndicatorSnapshot::Build({version(300, false), version(200, true)}, SnapshotOptions{},
+                                    kNow)
+               .value();
+  CHECK(MatchObs(*t, ObservableType::kDomain, "dup.example").size() == 1);
+}
+
+}  // namespace gfi
