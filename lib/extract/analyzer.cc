@@ -11,6 +11,7 @@
 #include "extract/url.h"
 #include "mime/header_decode.h"
 #include "mime/transfer_decode.h"
+#include "mime/uuencode.h"
 #include "util/charset.h"
 #include "util/strings.h"
 
@@ -163,6 +164,16 @@ class Analyzer {
                " invalid characters");
     } else if (part.transfer_encoding == "quoted-printable") {
       st = DecodeQuotedPrintable(part.body, &out, max_out);
+    } else if (part.transfer_encoding == "x-uuencode" || part.transfer_encoding == "x-uue" ||
+               part.transfer_encoding == "uuencode") {
+      std::vector<UuFile> files = FindUuencoded(part.body, 1, max_out);
+      if (!files.empty()) {
+        out = std::move(files.front().data);
+        st.truncated = files.front().truncated;
+      } else {
+        result = part.body;
+        Defect("mime.bad_uuencode at " + part.path);
+      }
     } else {
       if (part.transfer_encoding != "7bit" && part.transfer_encoding != "8bit" &&
           part.transfer_encoding != "binary")
@@ -194,6 +205,8 @@ class Analyzer {
                          rep.content_type.rfind("multipart/", 0) == 0 ||
                          rep.content_type.rfind("message/", 0) == 0;
     rep.attachment = !is_text || !rep.filename.empty();
+    const bool rep_is_plain = rep.content_type == "text/plain";
+    const std::string path = rep.path;
 
     if (is_text) {
       Utf8Text t = ToUtf8(data, rep.charset);
@@ -212,7 +225,33 @@ class Analyzer {
       }
     }
 
-    if (rep.attachment) {
+    if (rep.attachment) AddAttachment(&rep, data);
+    out_->parts.push_back(std::move(rep));
+
+    // uuencoded files in plain text are attachments to the reader, so they are to us.
+    if (is_text && rep_is_plain && data.find("begin ") != std::string_view::npos) {
+      size_t left = limits_.max_decoded_bytes > decoded_ ? limits_.max_decoded_bytes - decoded_ : 0;
+      size_t n = 0;
+      for (UuFile& f : FindUuencoded(data, limits_.max_parts, left)) {
+        PartReport uu;
+        uu.path = path + "/uu" + std::to_string(++n);
+        uu.content_type = "application/octet-stream";
+        uu.filename = SanitizeUtf8(f.name);
+        uu.transfer_encoding = "x-uuencode";
+        uu.size = f.data.size();
+        uu.attachment = true;
+        decoded_ += f.data.size();
+        if (f.truncated) Defect("mime.uuencode_truncated at " + uu.path);
+        AddAttachment(&uu, f.data);
+        out_->parts.push_back(std::move(uu));
+      }
+    }
+  }
+
+  void AddAttachment(PartReport* rep_ptr, std::string_view data) {
+    PartReport& rep = *rep_ptr;
+    const std::string& path = rep.path;
+    {
       rep.digests = ComputeDigests(data);
       Add(ObservableType::kMd5, rep.digests.md5, Where::kAttachment);
       Add(ObservableType::kSha1, rep.digests.sha1, Where::kAttachment);
@@ -220,7 +259,7 @@ class Analyzer {
       if (!rep.filename.empty()) Add(ObservableType::kFilename, rep.filename, Where::kAttachment);
       if (LooksLikeArchive(data)) {
         ArchiveListing listing = ReadArchive(data, rep.filename, limits_, &archive_budget_);
-        for (std::string& d : listing.defects) Defect(std::move(d) + " (in " + part.path + ")");
+        for (std::string& d : listing.defects) Defect(std::move(d) + " (in " + path + ")");
         for (const ArchiveMember& m : listing.members) {
           Add(ObservableType::kMd5, m.digests.md5, Where::kArchiveMember);
           Add(ObservableType::kSha1, m.digests.sha1, Where::kArchiveMember);
@@ -233,7 +272,6 @@ class Analyzer {
         rep.members = std::move(listing.members);
       }
     }
-    out_->parts.push_back(std::move(rep));
   }
 
   const AnalysisLimits& limits_;

@@ -266,3 +266,37 @@ TEST_CASE("addresses with comments and blanks are read as RFC 5322 reads them") 
 }
 
 }  // namespace gfi
+
+namespace gfi {
+
+TEST_CASE("uuencoded files in text, and the x-uuencode transfer encoding, are attachments") {
+  // "abc" uuencoded: length char '#' (3), then "86)C" (0x61 0x62 0x63)
+  MessageAnalysis a = AnalyzeMessage(
+      "Content-Type: text/plain\n\nsee attached\nbegin 644 evil.exe\n#86)C\n`\nend\nbye\n",
+      Envelope{}, AnalysisLimits{});
+  REQUIRE(a.parts.size() == 2);
+  CHECK(a.parts[1].path == "1/uu1");
+  CHECK(a.parts[1].filename == "evil.exe");
+  CHECK(a.parts[1].digests.sha256 ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  bool named = false;
+  for (const Observable& o : a.observables)
+    if (o.type == ObservableType::kFilename && o.value == "evil.exe") named = true;
+  CHECK(named);
+  MessageAnalysis b = AnalyzeMessage(
+      "Content-Type: application/octet-stream; name=x.bin\nContent-Transfer-Encoding: x-uuencode\n\n"
+      "begin 600 x.bin\n#86)C\n`\nend\n",
+      Envelope{}, AnalysisLimits{});
+  REQUIRE(b.parts.size() == 1);
+  CHECK(b.parts[0].size == 3);
+  CHECK(b.parts[0].digests.sha256 ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  MessageAnalysis c = AnalyzeMessage(
+      "Content-Type: text/plain\n\nbegin 644 cut.exe\n#86)C\n", Envelope{}, AnalysisLimits{});
+  bool truncated = false;
+  for (const std::string& d : c.defects)
+    if (d.rfind("mime.uuencode_truncated", 0) == 0) truncated = true;
+  CHECK(truncated);
+}
+
+}  // namespace gfi
