@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "extract/url.h"
@@ -12,6 +13,21 @@
 namespace gfi {
 
 namespace {
+
+// Index of the ')' closing the (possibly nested) comment that opens at v[open], or v.size().
+size_t CommentEnd(std::string_view v, size_t open) {
+  int depth = 0;
+  size_t i = open;
+  for (; i < v.size(); ++i) {
+    if (v[i] == '\\') {
+      ++i;
+      continue;
+    }
+    if (v[i] == '(') ++depth;
+    if (v[i] == ')' && --depth == 0) break;
+  }
+  return std::min(i, v.size());
+}
 
 // The address without comments and without whitespace outside quoted strings, as RFC 5322 reads
 // "evil (c) @ bad.example"; quoted local parts keep their quotes and content.
@@ -25,15 +41,7 @@ std::string StripCommentsAndSpace(std::string_view v) {
       out.append(v.substr(i, std::min(j + 1, v.size()) - i));
       i = j;
     } else if (c == '(') {
-      int depth = 0;
-      for (; i < v.size(); ++i) {
-        if (v[i] == '\\') {
-          ++i;
-          continue;
-        }
-        if (v[i] == '(') ++depth;
-        if (v[i] == ')' && --depth == 0) break;
-      }
+      i = CommentEnd(v, i);
     } else if (!IsAsciiSpace(c)) {
       out.push_back(c);
     }
@@ -120,16 +128,7 @@ std::vector<std::string> ExtractAddresses(std::string_view v) {
       continue;
     }
     if (c == '(') {  // comment, possibly nested
-      int depth = 0;
-      for (; i < v.size(); ++i) {
-        if (v[i] == '\\') {
-          ++i;
-          continue;
-        }
-        if (v[i] == '(') ++depth;
-        if (v[i] == ')' && --depth == 0) break;
-      }
-      ++i;
+      i = CommentEnd(v, i) + 1;
       continue;
     }
     if (c == '<') {
