@@ -23,16 +23,6 @@ Status ReadMessageFile(const std::string& path, std::string* out) {
   return Status::Ok();
 }
 
-PolicySettings PolicyFromConfig(const Config& config) {
-  PolicySettings p;
-  // The configuration was validated on load, so every action name parses.
-  p.default_action = ParseAction(config.policy.default_action).value_or(Action::kQuarantine);
-  for (const auto& [feed, action] : config.policy.feed_actions)
-    p.feed_actions[feed] = ParseAction(action).value_or(Action::kQuarantine);
-  p.sensitive_markings = config.policy.sensitive_markings;
-  return p;
-}
-
 Result<LoadedIndicators> LoadConfiguredIndicators(const Config& config,
                                                   const std::vector<std::string>& override_paths) {
   const std::vector<std::string>& paths =

@@ -16,8 +16,6 @@ namespace gfi {
 // Reads FILE, or standard input for "-".
 Status ReadMessageFile(const std::string& path, std::string* out);
 
-PolicySettings PolicyFromConfig(const Config& config);
-
 // --indicators paths when given, else the configuration's [indicators] paths.
 Result<LoadedIndicators> LoadConfiguredIndicators(const Config& config,
                                                   const std::vector<std::string>& override_paths);

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   gfi::RegisterInspect(app, &exit_code);
   gfi::RegisterScan(app, &exit_code);
   gfi::RegisterIndicators(app, &exit_code);
+  gfi::RegisterQuarantine(app, &exit_code);
+  gfi::RegisterStatus(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

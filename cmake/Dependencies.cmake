@@ -19,3 +19,18 @@ set_target_properties(mimetic::mimetic PROPERTIES
 find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)
 add_library(CLI11::CLI11 INTERFACE IMPORTED)
 set_target_properties(CLI11::CLI11 PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${CLI11_INCLUDE_DIR})
+
+# SQLite (quarantine index), libspf2 (+ libresolv for its DNS layer), libmilter (daemon only).
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+find_path(SPF2_INCLUDE_DIR spf2/spf.h REQUIRED)
+find_library(SPF2_LIBRARY spf2 REQUIRED)
+add_library(spf2::spf2 UNKNOWN IMPORTED)
+set_target_properties(spf2::spf2 PROPERTIES
+  IMPORTED_LOCATION ${SPF2_LIBRARY} INTERFACE_INCLUDE_DIRECTORIES ${SPF2_INCLUDE_DIR})
+find_library(RESOLV_LIBRARY resolv REQUIRED)
+find_path(MILTER_INCLUDE_DIR libmilter/mfapi.h REQUIRED)
+find_library(MILTER_LIBRARY milter REQUIRED)
+add_library(milter::milter UNKNOWN IMPORTED)
+set_target_properties(milter::milter PROPERTIES
+  IMPORTED_LOCATION ${MILTER_LIBRARY} INTERFACE_INCLUDE_DIRECTORIES ${MILTER_INCLUDE_DIR})
+find_package(Threads REQUIRED)

@@ -11,8 +11,9 @@ PACKAGES=(
   libcli11-dev libfmt-dev libidn2-dev libpsl-dev libgumbo-dev libarchive-dev libmagic-dev
   # daemon
   libmilter-dev libspf2-dev
-  # tests and benchmarks
-  catch2 libvectorscan-dev libbenchmark-dev zip
+  # tests and benchmarks: a private Postfix (with smtp-source/smtp-sink), miltertest, a DNS server
+  # for the SPF tests (dnsmasq-base: the binary without a system service), SQLite's shell
+  catch2 libvectorscan-dev libbenchmark-dev zip postfix miltertest dnsmasq-base sqlite3
 )
 
 missing=()
@@ -28,5 +29,7 @@ echo "scripts/deps.sh: installing ${missing[*]}"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+# Postfix asks what kind of mail system this is; the tests run their own private instances.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

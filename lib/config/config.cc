@@ -2,9 +2,11 @@
 // ones are reported rather than ignored; toml++'s exceptions stop at this file's boundary.
 #include "config/config.h"
 
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <fstream>
 #include <functional>
@@ -12,21 +14,81 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "util/strings.h"
+
 namespace gfi {
 namespace {
 
 const std::vector<std::string> kActions = {"accept",   "tag",    "quarantine",
                                            "tempfail", "reject", "discard"};
+// Indicator types as policy keys: the term kinds' names (indicators/indicator.h).
+const std::vector<std::string> kTypes = {
+    "ip",       "domain", "email",         "url",          "url-prefix", "md5",
+    "sha1",     "sha256", "filename",      "filename-glob", "subject-regex",
+    "header-regex", "body-regex", "content"};
+const std::vector<std::string> kWheres = {
+    "client_ip",     "helo",         "mail_from",        "rcpt_to",          "header.from",
+    "header.sender", "header.reply_to", "header.return_path", "header.to",    "header.cc",
+    "header.message_id", "header.received", "header.x_originating_ip", "body.text", "body.html",
+    "attachment",    "archive_member", "header.subject",  "header"};
+const std::vector<std::string> kSpfResults = {"none",     "neutral",   "pass",     "fail",
+                                              "softfail", "temperror", "permerror"};
+
+bool ValidNetwork(const std::string& s) {
+  std::string addr = s;
+  int max_bits = 128;
+  size_t slash = s.find('/');
+  if (slash != std::string::npos) addr = s.substr(0, slash);
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, addr.c_str(), buf) == 1) {
+    max_bits = 32;
+  } else if (inet_pton(AF_INET6, addr.c_str(), buf) != 1) {
+    return false;
+  }
+  if (slash == std::string::npos) return true;
+  std::string bits = s.substr(slash + 1);
+  if (bits.empty() || bits.size() > 3 ||
+      !std::all_of(bits.begin(), bits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  return std::stoi(bits) <= max_bits;
+}
+
+bool ValidPort(const std::string& p) {
+  return !p.empty() && p.size() <= 5 &&
+         std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+         std::stoi(p) > 0 && std::stoi(p) < 65536;
+}
+
+bool ValidResolver(const std::string& s) {
+  unsigned char buf[16];
+  if (!s.empty() && s[0] == '[') {
+    size_t close = s.find(']');
+    if (close == std::string::npos) return false;
+    std::string addr = s.substr(1, close - 1);
+    if (inet_pton(AF_INET6, addr.c_str(), buf) != 1) return false;
+    if (close + 1 == s.size()) return true;
+    return s[close + 1] == ':' && ValidPort(s.substr(close + 2));
+  }
+  if (inet_pton(AF_INET6, s.c_str(), buf) == 1) return true;
+  size_t colon = s.find(':');
+  std::string addr = s.substr(0, colon);
+  if (inet_pton(AF_INET, addr.c_str(), buf) != 1) return false;
+  return colon == std::string::npos || ValidPort(s.substr(colon + 1));
+}
 
 class Reader {
  public:
   Reader(const toml::table& root, const std::string& source) : root_(root), source_(source) {}
 
   Status Run(Config* c) {
-    static const std::vector<std::string> kTables = {"milter", "indicators", "policy",
-                                                     "quarantine", "limits"};
+    static const std::vector<std::string> kTables = {"milter", "indicators", "policy", "quarantine",
+                                                     "limits", "allow", "spf"};
     for (const auto& [k, v] : root_) {
       std::string key(k.str());
+      if (key == "tenant") {
+        if (!v.is_array_of_tables()) return Error(v, key, "expected [[tenant]] tables");
+        continue;
+      }
       if (std::find(kTables.begin(), kTables.end(), key) == kTables.end())
         return Error(v, key, "unknown table or key");
       if (!v.is_table()) return Error(v, key, "expected a table");
@@ -42,11 +104,41 @@ class Reader {
             {"user", [&](const toml::node& n, const std::string& k) {
                return String(n, k, &c->milter.user);
              }},
+            {"pid_file", [&](const toml::node& n, const std::string& k) {
+               return Path(n, k, &c->milter.pid_file);
+             }},
+            {"status_file", [&](const toml::node& n, const std::string& k) {
+               return Path(n, k, &c->milter.status_file);
+             }},
+            {"spool_dir", [&](const toml::node& n, const std::string& k) {
+               return Path(n, k, &c->milter.spool_dir);
+             }},
+            {"memory_per_message", [&](const toml::node& n, const std::string& k) {
+               return Int(n, k, 4096, 1ull << 30, &c->milter.memory_per_message);
+             }},
+            {"max_message_bytes", [&](const toml::node& n, const std::string& k) {
+               return Int(n, k, 1024, 64ull << 30, &c->milter.max_message_bytes);
+             }},
+            {"reject_reply", [&](const toml::node& n, const std::string& k) {
+               return Reply(n, k, &c->milter.reject_reply);
+             }},
+            {"tempfail_reply", [&](const toml::node& n, const std::string& k) {
+               return Reply(n, k, &c->milter.tempfail_reply);
+             }},
+            {"authserv_id", [&](const toml::node& n, const std::string& k) {
+               return Token(n, k, &c->milter.authserv_id);
+             }},
+            {"timeout", [&](const toml::node& n, const std::string& k) {
+               return Int(n, k, 1, 86400, &c->milter.timeout);
+             }},
         })).ok())
       return s;
     if (!(s = Table("indicators", {
             {"paths", [&](const toml::node& n, const std::string& k) {
                return StringList(n, k, &c->indicators.paths);
+             }},
+            {"reload_interval", [&](const toml::node& n, const std::string& k) {
+               return Int(n, k, 0, 86400, &c->indicators.reload_interval);
              }},
         })).ok())
       return s;
@@ -55,20 +147,60 @@ class Reader {
                return Enum(n, k, kActions, &c->policy.default_action);
              }},
             {"feed_actions", [&](const toml::node& n, const std::string& k) {
-               const toml::table* t = n.as_table();
-               if (t == nullptr) return Error(n, k, "expected a table of feed = \"action\"");
-               std::map<std::string, std::string> m;
-               for (const auto& [feed, action] : *t) {
-                 std::string v;
-                 Status st = Enum(action, k + "." + std::string(feed.str()), kActions, &v);
-                 if (!st.ok()) return st;
-                 m[std::string(feed.str())] = v;
-               }
-               c->policy.feed_actions = std::move(m);
-               return Status::Ok();
+               return ActionMap(n, k, {}, &c->policy.feed_actions);
+             }},
+            {"type_actions", [&](const toml::node& n, const std::string& k) {
+               return ActionMap(n, k, kTypes, &c->policy.type_actions);
+             }},
+            {"marking_actions", [&](const toml::node& n, const std::string& k) {
+               return ActionMap(n, k, {}, &c->policy.marking_actions);
              }},
             {"sensitive_markings", [&](const toml::node& n, const std::string& k) {
                return StringList(n, k, &c->policy.sensitive_markings);
+             }},
+            {"mixed_tenants", [&](const toml::node& n, const std::string& k) {
+               return Enum(n, k, {"split", "strictest"}, &c->policy.mixed_tenants);
+             }},
+            {"rule", [&](const toml::node& n, const std::string& k) {
+               return Rules(n, k, &c->policy.rules);
+             }},
+        })).ok())
+      return s;
+    if (const toml::array* tenants = root_["tenant"].as_array()) {
+      for (const toml::node& t : *tenants) {
+        if (!(s = Tenant(t, &c->tenants)).ok()) return s;
+      }
+    }
+    if (!(s = Table("allow", {
+            {"client_networks", [&](const toml::node& n, const std::string& k) {
+               return Networks(n, k, &c->allow.client_networks);
+             }},
+            {"senders", [&](const toml::node& n, const std::string& k) {
+               return StringList(n, k, &c->allow.senders);
+             }},
+            {"recipients", [&](const toml::node& n, const std::string& k) {
+               return StringList(n, k, &c->allow.recipients);
+             }},
+        })).ok())
+      return s;
+    if (!(s = Table("spf", {
+            {"enabled", [&](const toml::node& n, const std::string& k) {
+               return Bool(n, k, &c->spf.enabled);
+             }},
+            {"resolvers", [&](const toml::node& n, const std::string& k) {
+               return Resolvers(n, k, &c->spf.resolvers);
+             }},
+            {"timeout", [&](const toml::node& n, const std::string& k) {
+               return Int(n, k, 1, 60, &c->spf.timeout);
+             }},
+            {"protected_domains", [&](const toml::node& n, const std::string& k) {
+               return StringList(n, k, &c->spf.protected_domains);
+             }},
+            {"fail_action", [&](const toml::node& n, const std::string& k) {
+               return Enum(n, k, kActions, &c->spf.fail_action);
+             }},
+            {"softfail_action", [&](const toml::node& n, const std::string& k) {
+               return Enum(n, k, kActions, &c->spf.softfail_action);
              }},
         })).ok())
       return s;
@@ -81,6 +213,15 @@ class Reader {
              }},
             {"release_via", [&](const toml::node& n, const std::string& k) {
                return ReleaseVia(n, k, &c->quarantine.release_via);
+             }},
+            {"postsuper", [&](const toml::node& n, const std::string& k) {
+               return Path(n, k, &c->quarantine.postsuper);
+             }},
+            {"postfix_config", [&](const toml::node& n, const std::string& k) {
+               return Path(n, k, &c->quarantine.postfix_config);
+             }},
+            {"retention_days", [&](const toml::node& n, const std::string& k) {
+               return Int(n, k, 0, 36500, &c->quarantine.retention_days);
              }},
         })).ok())
       return s;
@@ -126,7 +267,12 @@ class Reader {
   Status Table(const std::string& name, const std::vector<std::pair<std::string, Handler>>& keys) {
     const toml::table* t = root_[name].as_table();
     if (t == nullptr) return Status::Ok();
-    for (const auto& [k, v] : *t) {
+    return Keys(*t, name, keys);
+  }
+
+  Status Keys(const toml::table& t, const std::string& name,
+              const std::vector<std::pair<std::string, Handler>>& keys) {
+    for (const auto& [k, v] : t) {
       const std::string short_key(k.str());
       const std::string key = name + "." + short_key;
       auto it = std::find_if(keys.begin(), keys.end(),
@@ -134,6 +280,180 @@ class Reader {
       if (it == keys.end()) return Error(v, key, "unknown key");
       if (Status s = it->second(v, key); !s.ok()) return s;
     }
+    return Status::Ok();
+  }
+
+  Status Bool(const toml::node& n, const std::string& key, bool* out) const {
+    if (!n.is_boolean()) return Error(n, key, "expected true or false");
+    *out = *n.value<bool>();
+    return Status::Ok();
+  }
+
+  // An absolute path.
+  Status Path(const toml::node& n, const std::string& key, std::string* out) const {
+    std::string v;
+    if (Status s = String(n, key, &v); !s.ok()) return s;
+    if (v[0] != '/') return Error(n, key, "'" + v + "' is not an absolute path");
+    *out = v;
+    return Status::Ok();
+  }
+
+  // SMTP reply text: one printable ASCII line ("{ref}" is replaced by the reference id).
+  Status Reply(const toml::node& n, const std::string& key, std::string* out) const {
+    std::string v;
+    if (Status s = String(n, key, &v); !s.ok()) return s;
+    if (v.size() > 400 || !std::all_of(v.begin(), v.end(), [](char ch) {
+          return ch >= 0x20 && ch < 0x7f;
+        }))
+      return Error(n, key, "must be one line of printable ASCII, at most 400 characters");
+    *out = v;
+    return Status::Ok();
+  }
+
+  // A header token such as a host name.
+  Status Token(const toml::node& n, const std::string& key, std::string* out) const {
+    if (!n.is_string()) return Error(n, key, "expected a string");
+    std::string v = *n.value<std::string>();
+    if (v.size() > 255 || !std::all_of(v.begin(), v.end(), [](char ch) {
+          return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' ||
+                 ch == '_';
+        }))
+      return Error(n, key, "'" + v + "' is not a host name");
+    *out = v;
+    return Status::Ok();
+  }
+
+  // A table of NAME = "action"; names are checked against `names` unless it is empty.
+  Status ActionMap(const toml::node& n, const std::string& key,
+                   const std::vector<std::string>& names,
+                   std::map<std::string, std::string>* out) const {
+    const toml::table* t = n.as_table();
+    if (t == nullptr) return Error(n, key, "expected a table of name = \"action\"");
+    std::map<std::string, std::string> m;
+    for (const auto& [name, action] : *t) {
+      std::string sub = key + "." + std::string(name.str());
+      if (!names.empty() && std::find(names.begin(), names.end(), name.str()) == names.end())
+        return Error(action, sub, "unknown indicator type");
+      std::string v;
+      if (Status st = Enum(action, sub, kActions, &v); !st.ok()) return st;
+      m[std::string(name.str())] = v;
+    }
+    *out = std::move(m);
+    return Status::Ok();
+  }
+
+  Status Networks(const toml::node& n, const std::string& key, std::vector<std::string>* out) const {
+    std::vector<std::string> v;
+    if (Status s = StringList(n, key, &v); !s.ok()) return s;
+    for (const std::string& net : v) {
+      if (!ValidNetwork(net)) return Error(n, key, "'" + net + "' is not an IP address or CIDR");
+    }
+    *out = std::move(v);
+    return Status::Ok();
+  }
+
+  Status Resolvers(const toml::node& n, const std::string& key,
+                   std::vector<std::string>* out) const {
+    std::vector<std::string> v;
+    if (Status s = StringList(n, key, &v); !s.ok()) return s;
+    for (const std::string& r : v) {
+      if (!ValidResolver(r)) return Error(n, key, "'" + r + "' is not IP, IP:PORT or [IPv6]:PORT");
+    }
+    *out = std::move(v);
+    return Status::Ok();
+  }
+
+  Status Rules(const toml::node& n, const std::string& key, std::vector<PolicyRuleConfig>* out) {
+    const toml::array* a = n.as_array();
+    if (a == nullptr || !a->is_array_of_tables())
+      return Error(n, key, "expected [[policy.rule]] tables");
+    for (const toml::node& e : *a) {
+      PolicyRuleConfig r;
+      Status s = Keys(*e.as_table(), key, {
+          {"type", [&](const toml::node& x, const std::string& k) {
+             return Names(x, k, kTypes, &r.types);
+           }},
+          {"where", [&](const toml::node& x, const std::string& k) {
+             return Names(x, k, kWheres, &r.where);
+           }},
+          {"feed", [&](const toml::node& x, const std::string& k) {
+             return StringList(x, k, &r.feeds);
+           }},
+          {"marking", [&](const toml::node& x, const std::string& k) {
+             return StringList(x, k, &r.markings);
+           }},
+          {"spf", [&](const toml::node& x, const std::string& k) {
+             return Names(x, k, kSpfResults, &r.spf);
+           }},
+          {"tenant", [&](const toml::node& x, const std::string& k) {
+             return StringList(x, k, &r.tenants);
+           }},
+          {"action", [&](const toml::node& x, const std::string& k) {
+             return Enum(x, k, kActions, &r.action);
+           }},
+      });
+      if (!s.ok()) return s;
+      if (r.action.empty()) return Error(e, key, "a rule needs an action");
+      out->push_back(std::move(r));
+    }
+    return Status::Ok();
+  }
+
+  Status Tenant(const toml::node& n, std::vector<TenantConfig>* out) {
+    TenantConfig t;
+    const std::string key = "tenant";
+    Status s = Keys(*n.as_table(), key, {
+        {"name", [&](const toml::node& x, const std::string& k) { return String(x, k, &t.name); }},
+        {"domains", [&](const toml::node& x, const std::string& k) {
+           return StringList(x, k, &t.domains);
+         }},
+        {"monitor", [&](const toml::node& x, const std::string& k) {
+           return Bool(x, k, &t.monitor);
+         }},
+        {"default_action", [&](const toml::node& x, const std::string& k) {
+           return Enum(x, k, kActions, &t.default_action);
+         }},
+        {"feed_actions", [&](const toml::node& x, const std::string& k) {
+           return ActionMap(x, k, {}, &t.feed_actions);
+         }},
+        {"type_actions", [&](const toml::node& x, const std::string& k) {
+           return ActionMap(x, k, kTypes, &t.type_actions);
+         }},
+        {"marking_actions", [&](const toml::node& x, const std::string& k) {
+           return ActionMap(x, k, {}, &t.marking_actions);
+         }},
+        {"allow_senders", [&](const toml::node& x, const std::string& k) {
+           return StringList(x, k, &t.allow_senders);
+         }},
+    });
+    if (!s.ok()) return s;
+    if (t.name.empty()) return Error(n, key, "a tenant needs a name");
+    if (t.name == "default") return Error(n, key + ".name", "'default' is reserved");
+    if (t.domains.empty()) return Error(n, key + ".domains", "a tenant needs at least one domain");
+    for (const TenantConfig& o : *out) {
+      if (o.name == t.name) return Error(n, key + ".name", "duplicate tenant '" + t.name + "'");
+      for (const std::string& d : t.domains) {
+        for (const std::string& od : o.domains) {
+          if (EqualsIgnoreCase(d, od))
+            return Error(n, key + ".domains",
+                         "'" + d + "' already belongs to tenant '" + o.name + "'");
+        }
+      }
+    }
+    out->push_back(std::move(t));
+    return Status::Ok();
+  }
+
+  // A list of names, each one of `allowed`.
+  Status Names(const toml::node& n, const std::string& key, const std::vector<std::string>& allowed,
+               std::vector<std::string>* out) const {
+    std::vector<std::string> v;
+    if (Status s = StringList(n, key, &v); !s.ok()) return s;
+    for (const std::string& x : v) {
+      if (std::find(allowed.begin(), allowed.end(), x) == allowed.end())
+        return Error(n, key, "'" + x + "' is not a known name here");
+    }
+    *out = std::move(v);
     return Status::Ok();
   }
 

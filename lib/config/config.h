@@ -7,6 +7,7 @@
 #ifndef GFI_CONFIG_CONFIG_H_
 #define GFI_CONFIG_CONFIG_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -23,22 +24,78 @@ struct MilterConfig {
   std::string socket = "unix:/run/gfi-milter/milter.sock";
   std::string on_error = "tempfail";  // tempfail | accept | reject
   std::string user = "gfi-milter";
+  std::string pid_file = "/run/gfi-milter/gfi-milter.pid";
+  std::string status_file = "/run/gfi-milter/status.json";
+  std::string spool_dir = "/var/lib/gfi-milter/spool";  // private temp files of large messages
+  uint64_t memory_per_message = 1 << 20;                 // bytes kept in memory, then spooled
+  uint64_t max_message_bytes = 100ull << 20;             // larger: on_error (cannot scan whole)
+  std::string reject_reply = "Message rejected by policy (reference {ref})";   // 550 5.7.1
+  std::string tempfail_reply = "Message deferred by policy (reference {ref})";  // 451 4.7.1
+  std::string authserv_id;  // Authentication-Results authserv-id; "" = the host name
+  uint64_t timeout = 600;   // seconds the MTA connection may stay silent (libmilter timeout)
 };
 
 struct IndicatorsConfig {
   std::vector<std::string> paths = {"/etc/gfi-milter/indicators"};
+  uint64_t reload_interval = 30;  // seconds between checks of the feed files; 0 = SIGUSR1 only
+};
+
+// One conditional rule: applies to a match when every condition given holds (an empty list is no
+// condition). The first rule that applies sets the match's action.
+struct PolicyRuleConfig {
+  std::vector<std::string> types;     // indicator types ("domain", "sha256", "subject-regex", ...)
+  std::vector<std::string> where;     // where seen ("mail_from", "body.html", ...)
+  std::vector<std::string> feeds;     // feed file names
+  std::vector<std::string> markings;  // e.g. "TLP:AMBER"
+  std::vector<std::string> spf;       // SPF results ("pass", "fail", ...)
+  std::vector<std::string> tenants;   // tenant names ("default" for recipients of no tenant)
+  std::string action;
 };
 
 struct PolicyConfig {
   std::string default_action = "quarantine";  // accept | tag | quarantine | discard | tempfail | reject
   std::map<std::string, std::string> feed_actions;            // feed file name -> action
+  std::map<std::string, std::string> type_actions;            // indicator type -> action
+  std::map<std::string, std::string> marking_actions;         // marking -> action
   std::vector<std::string> sensitive_markings = {"TLP:RED"};  // values never shown in output
+  std::string mixed_tenants = "split";                        // split | strictest
+  std::vector<PolicyRuleConfig> rules;                        // [[policy.rule]]
+};
+
+// A customer of the provider, known by its recipient domains ([[tenant]]).
+struct TenantConfig {
+  std::string name;
+  std::vector<std::string> domains;  // recipient domains (and their subdomains)
+  bool monitor = false;              // log and tag, never block
+  std::string default_action;        // "" = [policy] default_action
+  std::map<std::string, std::string> feed_actions;
+  std::map<std::string, std::string> type_actions;
+  std::map<std::string, std::string> marking_actions;
+  std::vector<std::string> allow_senders;
+};
+
+struct AllowConfig {
+  std::vector<std::string> client_networks;  // CIDRs or addresses
+  std::vector<std::string> senders;          // "user@domain", "@domain" or "domain"
+  std::vector<std::string> recipients;       // same forms
+};
+
+struct SpfConfig {
+  bool enabled = true;
+  std::vector<std::string> resolvers;  // "IP[:PORT]"; empty = /etc/resolv.conf
+  uint64_t timeout = 5;                // seconds per DNS query
+  std::vector<std::string> protected_domains;  // sender domains whose SPF failures are acted on
+  std::string fail_action = "reject";          // SPF fail for a protected domain
+  std::string softfail_action = "tag";         // SPF softfail for a protected domain
 };
 
 struct QuarantineConfig {
   std::string mode = "store";  // store | hold
   std::string dir = "/var/lib/gfi-milter/quarantine";
   std::string release_via = "smtp:127.0.0.1:10026";  // smtp:HOST:PORT | sendmail:PATH
+  std::string postsuper = "/usr/sbin/postsuper";     // releases from the hold queue (mode hold)
+  std::string postfix_config;                        // passed as postsuper -c DIR when set
+  uint64_t retention_days = 0;                       // the daemon purges older entries; 0 = never
 };
 
 struct Config {
@@ -46,6 +103,9 @@ struct Config {
   IndicatorsConfig indicators;
   PolicyConfig policy;
   QuarantineConfig quarantine;
+  std::vector<TenantConfig> tenants;  // [[tenant]]
+  AllowConfig allow;
+  SpfConfig spf;
   AnalysisLimits limits;  // [limits]
   std::string source;     // file the values came from; "" for built-in defaults
 };

@@ -2,9 +2,174 @@
 // log, report) can forget it.
 #include "policy/policy.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstring>
+
 #include "util/strings.h"
 
 namespace gfi {
+namespace {
+
+Action ActionOf(const std::string& name) {
+  // The configuration was validated on load, so every action name parses.
+  return ParseAction(name).value_or(Action::kQuarantine);
+}
+
+std::map<std::string, Action> ActionsOf(const std::map<std::string, std::string>& m) {
+  std::map<std::string, Action> out;
+  for (const auto& [k, v] : m) out[k] = ActionOf(v);
+  return out;
+}
+
+bool Contains(const std::vector<std::string>& list, std::string_view v) {
+  return std::any_of(list.begin(), list.end(),
+                     [v](const std::string& x) { return EqualsIgnoreCase(x, v); });
+}
+
+std::optional<Action> Lookup(const std::map<std::string, Action>& m, const std::string& key) {
+  auto it = m.find(key);
+  if (it == m.end()) return std::nullopt;
+  return it->second;
+}
+
+// Marking keys compare case-insensitively ("tlp:amber" = "TLP:AMBER").
+std::optional<Action> LookupMarking(const std::map<std::string, Action>& m, std::string_view key) {
+  if (key.empty()) return std::nullopt;
+  for (const auto& [k, v] : m)
+    if (EqualsIgnoreCase(k, key)) return v;
+  return std::nullopt;
+}
+
+// `domain` equals `parent` or is one of its subdomains.
+bool InDomain(std::string_view domain, std::string_view parent) {
+  while (!parent.empty() && parent.front() == '.') parent.remove_prefix(1);
+  while (!domain.empty() && domain.back() == '.') domain.remove_suffix(1);
+  while (!parent.empty() && parent.back() == '.') parent.remove_suffix(1);
+  if (parent.empty() || domain.size() < parent.size()) return false;
+  if (!EqualsIgnoreCase(domain.substr(domain.size() - parent.size()), parent)) return false;
+  return domain.size() == parent.size() || domain[domain.size() - parent.size() - 1] == '.';
+}
+
+std::string_view StripBrackets(std::string_view a) {
+  while (!a.empty() && (a.front() == '<' || a.front() == ' ')) a.remove_prefix(1);
+  while (!a.empty() && (a.back() == '>' || a.back() == ' ')) a.remove_suffix(1);
+  return a;
+}
+
+std::string_view DomainOf(std::string_view address) {
+  size_t at = address.rfind('@');
+  return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
+}
+
+bool ParseAddress(std::string_view text, std::array<unsigned char, 16>* out, bool* v4) {
+  char buf[64];
+  if (text.size() >= sizeof(buf)) return false;
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  unsigned char b[16];
+  if (inet_pton(AF_INET, buf, b) == 1) {
+    out->fill(0);
+    (*out)[10] = 0xff;
+    (*out)[11] = 0xff;
+    std::memcpy(out->data() + 12, b, 4);
+    *v4 = true;
+    return true;
+  }
+  if (inet_pton(AF_INET6, buf, b) == 1) {
+    std::memcpy(out->data(), b, 16);
+    *v4 = false;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<IpNetwork> IpNetwork::Parse(std::string_view text) {
+  IpNetwork n;
+  size_t slash = text.find('/');
+  bool v4 = false;
+  if (!ParseAddress(text.substr(0, slash), &n.addr, &v4)) return std::nullopt;
+  n.bits = 128;
+  if (slash != std::string_view::npos) {
+    std::string_view b = text.substr(slash + 1);
+    if (b.empty() || b.size() > 3) return std::nullopt;
+    int bits = 0;
+    for (char c : b) {
+      if (c < '0' || c > '9') return std::nullopt;
+      bits = bits * 10 + (c - '0');
+    }
+    if (bits > (v4 ? 32 : 128)) return std::nullopt;
+    n.bits = v4 ? bits + 96 : bits;
+  }
+  return n;
+}
+
+bool IpNetwork::Contains(std::string_view ip) const {
+  std::array<unsigned char, 16> a{};
+  bool v4 = false;
+  if (!ParseAddress(ip, &a, &v4)) return false;
+  int full = bits / 8;
+  if (std::memcmp(a.data(), addr.data(), static_cast<size_t>(full)) != 0) return false;
+  int rest = bits % 8;
+  if (rest == 0) return true;
+  unsigned mask = (0xffu << (8 - rest)) & 0xffu;
+  return (a[static_cast<size_t>(full)] & mask) == (addr[static_cast<size_t>(full)] & mask);
+}
+
+bool AddressMatches(std::string_view pattern, std::string_view address) {
+  address = StripBrackets(address);
+  if (pattern.empty() || address.empty()) return false;
+  size_t at = pattern.find('@');
+  if (at != std::string_view::npos && at > 0) return EqualsIgnoreCase(pattern, address);
+  std::string_view domain = at == std::string_view::npos ? pattern : pattern.substr(at + 1);
+  return InDomain(DomainOf(address), domain);
+}
+
+PolicySettings PolicyFromConfig(const Config& config) {
+  PolicySettings p;
+  const PolicyConfig& c = config.policy;
+  p.default_action = ActionOf(c.default_action);
+  p.feed_actions = ActionsOf(c.feed_actions);
+  p.type_actions = ActionsOf(c.type_actions);
+  p.marking_actions = ActionsOf(c.marking_actions);
+  p.sensitive_markings = c.sensitive_markings;
+  p.split_mixed_tenants = c.mixed_tenants == "split";
+  for (const PolicyRuleConfig& r : c.rules) {
+    PolicyRule rule;
+    rule.types = r.types;
+    rule.where = r.where;
+    rule.feeds = r.feeds;
+    rule.markings = r.markings;
+    rule.spf = r.spf;
+    rule.tenants = r.tenants;
+    rule.action = ActionOf(r.action);
+    p.rules.push_back(std::move(rule));
+  }
+  for (const TenantConfig& t : config.tenants) {
+    TenantSettings s;
+    s.name = t.name;
+    s.domains = t.domains;
+    s.monitor = t.monitor;
+    if (!t.default_action.empty()) s.default_action = ActionOf(t.default_action);
+    s.feed_actions = ActionsOf(t.feed_actions);
+    s.type_actions = ActionsOf(t.type_actions);
+    s.marking_actions = ActionsOf(t.marking_actions);
+    s.allow_senders = t.allow_senders;
+    p.tenants.push_back(std::move(s));
+  }
+  for (const std::string& n : config.allow.client_networks) {
+    if (auto net = IpNetwork::Parse(n)) p.allow_networks.push_back(*net);
+  }
+  p.allow_senders = config.allow.senders;
+  p.allow_recipients = config.allow.recipients;
+  p.spf_protected_domains = config.spf.protected_domains;
+  p.spf_fail_action = ActionOf(config.spf.fail_action);
+  p.spf_softfail_action = ActionOf(config.spf.softfail_action);
+  return p;
+}
 
 bool IsSensitiveMarking(const PolicySettings& p, std::string_view marking) {
   for (const std::string& m : p.sensitive_markings)
@@ -12,9 +177,66 @@ bool IsSensitiveMarking(const PolicySettings& p, std::string_view marking) {
   return false;
 }
 
+int TenantFor(const PolicySettings& p, std::string_view rcpt) {
+  std::string_view domain = DomainOf(StripBrackets(rcpt));
+  int best = -1;
+  size_t best_len = 0;
+  for (size_t i = 0; i < p.tenants.size(); ++i) {
+    for (const std::string& d : p.tenants[i].domains) {
+      if (InDomain(domain, d) && d.size() > best_len) {
+        best = static_cast<int>(i);
+        best_len = d.size();
+      }
+    }
+  }
+  return best;
+}
+
+std::string_view TenantName(const PolicySettings& p, int tenant) {
+  if (tenant < 0 || static_cast<size_t>(tenant) >= p.tenants.size()) return "default";
+  return p.tenants[static_cast<size_t>(tenant)].name;
+}
+
+bool ClientAllowed(const PolicySettings& p, std::string_view client_ip) {
+  return std::any_of(p.allow_networks.begin(), p.allow_networks.end(),
+                     [client_ip](const IpNetwork& n) { return n.Contains(client_ip); });
+}
+
+bool SenderAllowed(const PolicySettings& p, int tenant, std::string_view mail_from) {
+  auto fits = [mail_from](const std::string& pat) { return AddressMatches(pat, mail_from); };
+  if (std::any_of(p.allow_senders.begin(), p.allow_senders.end(), fits)) return true;
+  if (tenant < 0 || static_cast<size_t>(tenant) >= p.tenants.size()) return false;
+  const auto& t = p.tenants[static_cast<size_t>(tenant)].allow_senders;
+  return std::any_of(t.begin(), t.end(), fits);
+}
+
+bool RecipientAllowed(const PolicySettings& p, std::string_view rcpt) {
+  return std::any_of(p.allow_recipients.begin(), p.allow_recipients.end(),
+                     [rcpt](const std::string& pat) { return AddressMatches(pat, rcpt); });
+}
+
 Verdict Decide(const std::vector<Match>& matches, const IndicatorSnapshot& snapshot,
-               const PolicySettings& policy, bool reveal) {
+               const PolicySettings& policy, bool reveal, const DecisionContext& context) {
   Verdict v;
+  const TenantSettings* tenant = nullptr;
+  if (context.tenant >= 0 && static_cast<size_t>(context.tenant) < policy.tenants.size())
+    tenant = &policy.tenants[static_cast<size_t>(context.tenant)];
+  v.tenant = std::string(TenantName(policy, context.tenant));
+
+  auto rule_action = [&](const std::string& type, Where where, const std::string& feed,
+                         std::string_view marking) -> std::optional<Action> {
+    for (const PolicyRule& r : policy.rules) {
+      if (!r.types.empty() && !Contains(r.types, type)) continue;
+      if (!r.where.empty() && !Contains(r.where, ToString(where))) continue;
+      if (!r.feeds.empty() && !Contains(r.feeds, feed)) continue;
+      if (!r.markings.empty() && !Contains(r.markings, marking)) continue;
+      if (!r.spf.empty() && (context.spf.empty() || !Contains(r.spf, context.spf))) continue;
+      if (!r.tenants.empty() && !Contains(r.tenants, v.tenant)) continue;
+      return r.action;
+    }
+    return std::nullopt;
+  };
+
   for (const Match& m : matches) {
     RuleView r = snapshot.rule(m.rule);
     MatchReport rep;
@@ -23,21 +245,48 @@ Verdict Decide(const std::vector<Match>& matches, const IndicatorSnapshot& snaps
     rep.type = std::string(ToString(m.kind));
     rep.where = m.where;
     rep.marking = std::string(r.marking);
-    if (r.action) {
-      rep.action = *r.action;
-    } else if (auto it = policy.feed_actions.find(rep.feed); it != policy.feed_actions.end()) {
-      rep.action = it->second;
-    } else {
-      rep.action = policy.default_action;
+    std::optional<Action> a = rule_action(rep.type, rep.where, rep.feed, rep.marking);
+    if (!a && tenant != nullptr) {
+      if (!(a = LookupMarking(tenant->marking_actions, rep.marking)) &&
+          !(a = Lookup(tenant->type_actions, rep.type)))
+        a = Lookup(tenant->feed_actions, rep.feed);
     }
+    if (!a) a = r.action;
+    if (!a && !(a = LookupMarking(policy.marking_actions, rep.marking)) &&
+        !(a = Lookup(policy.type_actions, rep.type)))
+      a = Lookup(policy.feed_actions, rep.feed);
+    if (!a && tenant != nullptr) a = tenant->default_action;
+    rep.action = a.value_or(policy.default_action);
     rep.redacted = !reveal && IsSensitiveMarking(policy, r.marking);
     if (!rep.redacted) {
       rep.value = std::string(r.display);
       rep.observed = m.observed;
     }
-    if (rep.action > v.action) v.action = rep.action;
+    if (rep.action > v.would_action) v.would_action = rep.action;
     v.matches.push_back(std::move(rep));
   }
+
+  // SPF of a protected sender domain.
+  if ((context.spf == "fail" || context.spf == "softfail") && !context.spf_domain.empty() &&
+      std::any_of(policy.spf_protected_domains.begin(), policy.spf_protected_domains.end(),
+                  [&](const std::string& d) { return InDomain(context.spf_domain, d); })) {
+    MatchReport rep;
+    rep.indicator = "spf:" + context.spf;
+    rep.feed = "spf";
+    rep.type = "spf";
+    rep.value = context.spf_domain;
+    rep.observed = context.spf_domain;
+    rep.where = Where::kMailFrom;
+    std::optional<Action> a = rule_action("spf", Where::kMailFrom, "spf", "");
+    rep.action = a.value_or(context.spf == "fail" ? policy.spf_fail_action
+                                                   : policy.spf_softfail_action);
+    if (rep.action > v.would_action) v.would_action = rep.action;
+    v.matches.push_back(std::move(rep));
+  }
+
+  v.monitor = tenant != nullptr && tenant->monitor;
+  v.action = v.would_action;
+  if (v.monitor && v.action > Action::kTag) v.action = Action::kTag;
   return v;
 }
 

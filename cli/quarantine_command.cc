@@ -1,0 +1,657 @@
+// `gfictl quarantine list|show|release|delete|purge` and `gfictl status`.
+//
+// Every change an admin makes is recorded in the entry's history (who, when, what) and sent to
+// syslog (mail facility) — the audit log. Release is exactly-once: the entry is claimed
+// (held -> releasing) in one SQLite transaction before delivery, so two concurrent releases of one
+// id cannot both deliver; it is marked released only after the MTA accepted the message, and goes
+// back to held (with the refusal in its history) when the MTA refuses.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "config/config.h"
+#include "quarantine/store.h"
+#include "util/json_writer.h"
+#include "util/strings.h"
+
+namespace gfi {
+namespace {
+
+std::string Actor() {
+  if (const char* s = std::getenv("SUDO_USER"); s != nullptr && *s != '\0')
+    return std::string(s) + " (via sudo)";
+  struct passwd* pw = ::getpwuid(::getuid());
+  return pw != nullptr ? pw->pw_name : "uid " + std::to_string(::getuid());
+}
+
+void Audit(const std::string& what) {
+  openlog("gfictl", LOG_PID, LOG_MAIL);
+  syslog(LOG_NOTICE, "quarantine: %s by %s", what.c_str(), Actor().c_str());
+  closelog();
+}
+
+std::string TimeText(int64_t t) {
+  time_t s = static_cast<time_t>(t);
+  struct tm tm;
+  gmtime_r(&s, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// "30d", "12h", "45m", "90s", "2w" -> seconds; nullopt when malformed.
+std::optional<int64_t> ParseDuration(const std::string& s) {
+  if (s.size() < 2) return std::nullopt;
+  int64_t n = 0;
+  for (size_t i = 0; i + 1 < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9' || n > 100000000) return std::nullopt;
+    n = n * 10 + (s[i] - '0');
+  }
+  switch (s.back()) {
+    case 's': return n;
+    case 'm': return n * 60;
+    case 'h': return n * 3600;
+    case 'd': return n * 86400;
+    case 'w': return n * 7 * 86400;
+    default: return std::nullopt;
+  }
+}
+
+// A point in time: unix seconds, YYYY-MM-DD[THH:MM[:SS]] (UTC), or a duration ago ("2h").
+std::optional<int64_t> ParseTime(const std::string& s) {
+  if (auto d = ParseDuration(s)) return static_cast<int64_t>(std::time(nullptr)) - *d;
+  if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos && s.size() < 12)
+    return std::stoll(s);
+  struct tm tm = {};
+  const char* end = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (end == nullptr || *end != '\0') {
+    tm = {};
+    end = strptime(s.c_str(), "%Y-%m-%dT%H:%M", &tm);
+  }
+  if (end == nullptr || *end != '\0') {
+    tm = {};
+    end = strptime(s.c_str(), "%Y-%m-%d", &tm);
+  }
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+struct Common {
+  std::string config_path;
+  bool json = false;
+};
+
+Result<std::unique_ptr<QuarantineStore>> OpenStore(const Common& o, Config* config) {
+  Result<Config> c = LoadConfigOrDefault(o.config_path);
+  if (!c.ok()) return c.status();
+  *config = c.value();
+  return QuarantineStore::Open(config->quarantine.dir, /*create=*/false);
+}
+
+void WriteEntryJson(JsonWriter& w, const QuarantineEntry& e, bool history) {
+  w.BeginObject();
+  w.Key("id").String(e.id);
+  w.Key("time").String(TimeText(e.time));
+  w.Key("ref").String(e.ref);
+  w.Key("queue_id").String(e.queue_id);
+  w.Key("client_ip").String(e.client_ip);
+  w.Key("client_name").String(e.client_name);
+  w.Key("helo").String(e.helo);
+  w.Key("mail_from").String(e.mail_from);
+  w.Key("rcpt").BeginArray();
+  for (const std::string& r : e.rcpts) w.String(r);
+  w.EndArray();
+  w.Key("from").String(e.header_from);
+  w.Key("subject").String(e.subject);
+  w.Key("size").Uint(e.size);
+  w.Key("sha256").String(e.sha256);
+  w.Key("tenant").String(e.tenant);
+  w.Key("action").String(e.action);
+  w.Key("mode").String(e.mode);
+  w.Key("status").String(e.status);
+  w.Key("matches").BeginArray();
+  for (const QuarantineMatch& m : e.matches) {
+    w.BeginObject();
+    w.Key("indicator").String(m.indicator);
+    w.Key("type").String(m.type);
+    w.Key("where").String(m.where);
+    w.Key("action").String(m.action);
+    w.EndObject();
+  }
+  w.EndArray();
+  if (history) {
+    w.Key("history").BeginArray();
+    for (const QuarantineEvent& h : e.history) {
+      w.BeginObject();
+      w.Key("time").String(TimeText(h.time));
+      w.Key("status").String(h.status);
+      w.Key("by").String(h.by);
+      if (!h.detail.empty()) w.Key("detail").String(h.detail);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+std::string Cut(const std::string& s, size_t n) {
+  std::string p = PrintableUtf8(s);
+  return p.size() <= n ? p : p.substr(0, n - 3) + "...";
+}
+
+// --- list -------------------------------------------------------------------------------------
+
+struct ListOptions : Common {
+  std::string since, until;
+  QuarantineFilter filter;
+};
+
+int RunList(const ListOptions& o) {
+  QuarantineFilter f = o.filter;
+  for (auto [text, dst] : {std::pair{o.since, &f.since}, std::pair{o.until, &f.until}}) {
+    if (text.empty()) continue;
+    auto t = ParseTime(text);
+    if (!t) {
+      std::fprintf(stderr, "gfictl quarantine list: '%s' is not a time (YYYY-MM-DD[THH:MM[:SS]], "
+                           "unix seconds, or an age like 2h or 7d)\n", text.c_str());
+      return 2;
+    }
+    *dst = *t;
+  }
+  Config config;
+  auto store = OpenStore(o, &config);
+  if (!store.ok()) {
+    std::fprintf(stderr, "gfictl quarantine list: %s\n", store.error().c_str());
+    return 2;
+  }
+  auto entries = store.value()->List(f);
+  if (!entries.ok()) {
+    std::fprintf(stderr, "gfictl quarantine list: %s\n", entries.error().c_str());
+    return 2;
+  }
+  if (o.json) {
+    for (const QuarantineEntry& e : entries.value()) {
+      JsonWriter w;
+      WriteEntryJson(w, e, false);
+      std::cout << w.Take() << "\n";
+    }
+    return 0;
+  }
+  std::printf("%-32s %-20s %-9s %-10s %-28s %-28s %s\n", "ID", "TIME", "STATUS", "ACTION", "FROM",
+              "TO", "SUBJECT / MATCHES");
+  for (const QuarantineEntry& e : entries.value()) {
+    std::string to = e.rcpts.empty() ? "" : e.rcpts[0];
+    if (e.rcpts.size() > 1) to += " +" + std::to_string(e.rcpts.size() - 1);
+    std::string ids;
+    for (const QuarantineMatch& m : e.matches) ids += (ids.empty() ? "" : ",") + m.indicator;
+    std::printf("%-32s %-20s %-9s %-10s %-28s %-28s %s [%s]\n", e.id.c_str(),
+                TimeText(e.time).c_str(), e.status.c_str(), e.action.c_str(),
+                Cut(e.mail_from, 28).c_str(), Cut(to, 28).c_str(), Cut(e.subject, 40).c_str(),
+                Cut(ids, 60).c_str());
+  }
+  if (entries.value().size() == f.limit)
+    std::printf("(first %zu shown; --limit N for more)\n", f.limit);
+  return 0;
+}
+
+// --- show -------------------------------------------------------------------------------------
+
+struct ShowOptions : Common {
+  std::string id;
+  bool raw = false;
+};
+
+int RunShow(const ShowOptions& o) {
+  Config config;
+  auto store = OpenStore(o, &config);
+  if (!store.ok()) {
+    std::fprintf(stderr, "gfictl quarantine show: %s\n", store.error().c_str());
+    return 2;
+  }
+  if (o.raw) {
+    auto raw = store.value()->ReadRaw(o.id);
+    if (!raw.ok()) {
+      std::fprintf(stderr, "gfictl quarantine show: %s\n", raw.error().c_str());
+      return 2;
+    }
+    std::cout << raw.value();
+    std::cout.flush();
+    return 0;
+  }
+  auto e = store.value()->Get(o.id);
+  if (!e.ok()) {
+    std::fprintf(stderr, "gfictl quarantine show: %s\n", e.error().c_str());
+    return 2;
+  }
+  const QuarantineEntry& q = e.value();
+  if (o.json) {
+    JsonWriter w;
+    WriteEntryJson(w, q, true);
+    std::cout << w.Take() << "\n";
+    return 0;
+  }
+  std::printf("id:        %s\ntime:      %s\nstatus:    %s\naction:    %s (%s)\nreference: %s\n",
+              q.id.c_str(), TimeText(q.time).c_str(), q.status.c_str(), q.action.c_str(),
+              q.mode.c_str(), q.ref.c_str());
+  std::printf("queue id:  %s\nclient:    %s [%s] helo=%s\nmail from: <%s>\n", q.queue_id.c_str(),
+              PrintableUtf8(q.client_name).c_str(), q.client_ip.c_str(),
+              PrintableUtf8(q.helo).c_str(), PrintableUtf8(q.mail_from).c_str());
+  for (const std::string& r : q.rcpts) std::printf("rcpt to:   <%s>\n", PrintableUtf8(r).c_str());
+  std::printf("from:      %s\nsubject:   %s\ntenant:    %s\nsize:      %llu\nsha256:    %s\n",
+              PrintableUtf8(q.header_from).c_str(), PrintableUtf8(q.subject).c_str(),
+              q.tenant.c_str(), static_cast<unsigned long long>(q.size), q.sha256.c_str());
+  std::printf("matches:\n");
+  for (const QuarantineMatch& m : q.matches)
+    std::printf("  %s %s at %s -> %s\n", PrintableUtf8(m.indicator).c_str(), m.type.c_str(),
+                m.where.c_str(), m.action.c_str());
+  std::printf("history:\n");
+  for (const QuarantineEvent& h : q.history)
+    std::printf("  %s %s by %s%s%s\n", TimeText(h.time).c_str(), h.status.c_str(),
+                PrintableUtf8(h.by).c_str(), h.detail.empty() ? "" : ": ",
+                PrintableUtf8(h.detail).c_str());
+  if (q.mode == "store" && q.status != "deleted") {
+    auto raw = store.value()->ReadRaw(q.id);
+    if (!raw.ok()) {
+      std::printf("message:   unavailable: %s\n", raw.error().c_str());
+    } else {
+      std::string_view m = raw.value();
+      size_t end = m.find("\r\n\r\n");
+      if (end == std::string_view::npos) end = m.find("\n\n");
+      std::printf("headers:\n");
+      std::istringstream hs(std::string(m.substr(0, end == std::string_view::npos ? m.size() : end)));
+      std::string line;
+      while (std::getline(hs, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        std::printf("  %s\n", PrintableUtf8(line).c_str());
+      }
+    }
+  }
+  return 0;
+}
+
+// --- release ----------------------------------------------------------------------------------
+
+// A minimal SMTP client for re-injection; returns the final reply or an error.
+class Smtp {
+ public:
+  ~Smtp() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Status Connect(const std::string& host, const std::string& port) {
+    struct addrinfo hints = {};
+    hints.ai_socktype = SOCK_STREAM;
+    struct addrinfo* res = nullptr;
+    if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || res == nullptr)
+      return Status::Error("cannot resolve " + host);
+    fd_ = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct timeval tv = {60, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    int rc = ::connect(fd_, res->ai_addr, res->ai_addrlen);
+    freeaddrinfo(res);
+    if (rc != 0) return Status::Error("cannot connect to " + host + ":" + port);
+    return Expect(220);
+  }
+  Status Command(const std::string& line, int want) {
+    if (Status s = Send(line + "\r\n"); !s.ok()) return s;
+    return Expect(want);
+  }
+  Status Data(std::string_view msg) {
+    if (Status s = Command("DATA", 354); !s.ok()) return s;
+    std::string out;
+    out.reserve(msg.size() + msg.size() / 50 + 8);
+    bool bol = true;
+    for (size_t i = 0; i < msg.size(); ++i) {
+      char c = msg[i];
+      if (bol && c == '.') out.push_back('.');
+      if (c == '\n' && (i == 0 || msg[i - 1] != '\r')) out.push_back('\r');
+      out.push_back(c);
+      bol = c == '\n';
+    }
+    if (!bol) out += "\r\n";
+    out += ".\r\n";
+    if (Status s = Send(out); !s.ok()) return s;
+    return Expect(250);
+  }
+  const std::string& last() const { return last_; }
+
+ private:
+  Status Send(const std::string& s) {
+    size_t off = 0;
+    while (off < s.size()) {
+      ssize_t w = ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+      if (w <= 0) return Status::Error("connection lost while sending");
+      off += static_cast<size_t>(w);
+    }
+    return Status::Ok();
+  }
+  Status Expect(int want) {
+    // Reads one (possibly multi-line) reply.
+    for (;;) {
+      size_t nl;
+      while ((nl = buf_.find('\n')) == std::string::npos) {
+        char tmp[4096];
+        ssize_t r = ::recv(fd_, tmp, sizeof(tmp), 0);
+        if (r <= 0) return Status::Error("connection lost waiting for a reply");
+        buf_.append(tmp, static_cast<size_t>(r));
+      }
+      std::string line = buf_.substr(0, nl);
+      buf_.erase(0, nl + 1);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.size() >= 4 && line[3] == '-') continue;
+      last_ = line;
+      int code = line.size() >= 3 ? std::atoi(line.substr(0, 3).c_str()) : 0;
+      if (code / 100 != want / 100) return Status::Error("MTA replied: " + line);
+      return Status::Ok();
+    }
+  }
+  int fd_ = -1;
+  std::string buf_, last_;
+};
+
+Status ReleaseSmtp(const std::string& target, const QuarantineEntry& e,
+                   const std::vector<std::string>& rcpts, std::string_view raw) {
+  // smtp:HOST:PORT
+  std::string rest = target.substr(5);
+  size_t colon = rest.rfind(':');
+  std::string host = rest.substr(0, colon), port = rest.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  Smtp smtp;
+  if (Status s = smtp.Connect(host, port); !s.ok()) return s;
+  char name[256] = "localhost";
+  ::gethostname(name, sizeof(name) - 1);
+  if (Status s = smtp.Command(std::string("EHLO ") + name, 250); !s.ok()) return s;
+  if (Status s = smtp.Command("MAIL FROM:<" + e.mail_from + ">", 250); !s.ok()) return s;
+  for (const std::string& r : rcpts)
+    if (Status s = smtp.Command("RCPT TO:<" + r + ">", 250); !s.ok()) return s;
+  if (Status s = smtp.Data(raw); !s.ok()) return s;
+  smtp.Command("QUIT", 221);
+  return Status::Ok();
+}
+
+// Runs argv with `input` on stdin; ok when it exits 0.
+Status RunProgram(const std::vector<std::string>& argv, std::string_view input) {
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) return Status::Error("pipe failed");
+  pid_t pid = ::fork();
+  if (pid < 0) return Status::Error("fork failed");
+  if (pid == 0) {
+    ::dup2(pipefd[0], 0);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    _exit(127);
+  }
+  ::close(pipefd[0]);
+  ::signal(SIGPIPE, SIG_IGN);
+  size_t off = 0;
+  while (off < input.size()) {
+    ssize_t w = ::write(pipefd[1], input.data() + off, input.size() - off);
+    if (w <= 0) break;
+    off += static_cast<size_t>(w);
+  }
+  ::close(pipefd[1]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return Status::Error(argv[0] + " failed (exit status " +
+                         std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+  return Status::Ok();
+}
+
+struct ReleaseOptions : Common {
+  std::vector<std::string> ids;
+  std::vector<std::string> to;
+};
+
+int RunRelease(const ReleaseOptions& o) {
+  Config config;
+  auto store = OpenStore(o, &config);
+  if (!store.ok()) {
+    std::fprintf(stderr, "gfictl quarantine release: %s\n", store.error().c_str());
+    return 2;
+  }
+  QuarantineStore& q = *store.value();
+  int rc = 0;
+  for (const std::string& id : o.ids) {
+    auto e = q.Get(id);
+    if (!e.ok()) {
+      std::fprintf(stderr, "gfictl quarantine release: %s\n", e.error().c_str());
+      rc = 2;
+      continue;
+    }
+    const QuarantineEntry& entry = e.value();
+    std::vector<std::string> rcpts = o.to.empty() ? entry.rcpts : o.to;
+    if (Status s = q.ClaimForRelease(id, Actor()); !s.ok()) {
+      std::fprintf(stderr, "gfictl quarantine release: %s\n", s.message().c_str());
+      rc = rc == 0 ? 1 : rc;
+      continue;
+    }
+    Status delivered;
+    std::string how;
+    if (entry.mode == "hold") {
+      how = "postsuper -H " + entry.queue_id;
+      std::vector<std::string> argv = {config.quarantine.postsuper};
+      if (!config.quarantine.postfix_config.empty()) {
+        argv.push_back("-c");
+        argv.push_back(config.quarantine.postfix_config);
+      }
+      argv.push_back("-H");
+      argv.push_back(entry.queue_id);
+      delivered = o.to.empty() ? RunProgram(argv, "")
+                               : Status::Error("--to cannot redirect a message in the MTA's hold "
+                                               "queue");
+    } else {
+      auto raw = q.ReadRaw(id);
+      if (!raw.ok()) {
+        delivered = raw.status();
+      } else if (config.quarantine.release_via.rfind("smtp:", 0) == 0) {
+        how = config.quarantine.release_via;
+        delivered = ReleaseSmtp(config.quarantine.release_via, entry, rcpts, raw.value());
+      } else {
+        how = config.quarantine.release_via;
+        std::vector<std::string> argv = {config.quarantine.release_via.substr(9), "-i", "-f",
+                                         entry.mail_from.empty() ? "<>" : entry.mail_from, "--"};
+        argv.insert(argv.end(), rcpts.begin(), rcpts.end());
+        delivered = RunProgram(argv, raw.value());
+      }
+    }
+    std::string to_text;
+    for (const std::string& r : rcpts) to_text += (to_text.empty() ? "" : ",") + r;
+    if (delivered.ok()) {
+      q.SetStatus(id, "releasing", "released", Actor(), "to " + to_text + " via " + how);
+      Audit("released " + id + " to " + to_text + " via " + how);
+      std::printf("%s: released to %s\n", id.c_str(), to_text.c_str());
+    } else {
+      q.SetStatus(id, "releasing", "held", Actor(), "release failed: " + delivered.message());
+      Audit("release of " + id + " failed: " + delivered.message());
+      std::fprintf(stderr, "gfictl quarantine release: %s: %s (still held)\n", id.c_str(),
+                   delivered.message().c_str());
+      rc = rc == 0 ? 1 : rc;
+    }
+  }
+  return rc;
+}
+
+// --- delete / purge ---------------------------------------------------------------------------
+
+struct DeleteOptions : Common {
+  std::vector<std::string> ids;
+};
+
+int RunDelete(const DeleteOptions& o) {
+  Config config;
+  auto store = OpenStore(o, &config);
+  if (!store.ok()) {
+    std::fprintf(stderr, "gfictl quarantine delete: %s\n", store.error().c_str());
+    return 2;
+  }
+  int rc = 0;
+  for (const std::string& id : o.ids) {
+    if (Status s = store.value()->Delete(id, Actor()); !s.ok()) {
+      std::fprintf(stderr, "gfictl quarantine delete: %s\n", s.message().c_str());
+      rc = 1;
+      continue;
+    }
+    Audit("deleted " + id);
+    std::printf("%s: deleted\n", id.c_str());
+  }
+  return rc;
+}
+
+struct PurgeOptions : Common {
+  std::string older_than;
+};
+
+int RunPurge(const PurgeOptions& o) {
+  auto age = ParseDuration(o.older_than);
+  if (!age) {
+    std::fprintf(stderr, "gfictl quarantine purge: --older-than '%s' is not a duration like 30d, "
+                         "12h, 2w\n", o.older_than.c_str());
+    return 2;
+  }
+  Config config;
+  auto store = OpenStore(o, &config);
+  if (!store.ok()) {
+    std::fprintf(stderr, "gfictl quarantine purge: %s\n", store.error().c_str());
+    return 2;
+  }
+  bool tty = ::isatty(2) != 0;
+  auto progress = [tty](size_t done, size_t total) {
+    if (tty && (done % 100 == 0 || done == total)) {
+      int width = 40;
+      int filled = static_cast<int>(static_cast<double>(done) / static_cast<double>(total) * width);
+      std::fprintf(stderr, "\r[%s%s] %zu/%zu", std::string(static_cast<size_t>(filled), '#').c_str(),
+                   std::string(static_cast<size_t>(width - filled), ' ').c_str(), done, total);
+      if (done == total) std::fprintf(stderr, "\n");
+    }
+  };
+  int64_t before = static_cast<int64_t>(std::time(nullptr)) - *age;
+  auto n = store.value()->Purge(before, Actor(), progress);
+  if (!n.ok()) {
+    std::fprintf(stderr, "gfictl quarantine purge: %s\n", n.error().c_str());
+    return 2;
+  }
+  Audit("purged " + std::to_string(n.value()) + " entries older than " + o.older_than);
+  std::printf("purged %zu entries older than %s\n", n.value(), o.older_than.c_str());
+  return 0;
+}
+
+// --- status -----------------------------------------------------------------------------------
+
+int RunStatus(const Common& o) {
+  Result<Config> c = LoadConfigOrDefault(o.config_path);
+  if (!c.ok()) {
+    std::fprintf(stderr, "gfictl status: %s\n", c.error().c_str());
+    return 2;
+  }
+  const std::string& path = c.value().milter.status_file;
+  std::ifstream in(path);
+  if (!in) {
+    std::fprintf(stderr, "gfictl status: %s: no status file (is gfi-milter running?)\n",
+                 path.c_str());
+    return 1;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  // The daemon is running when the pid it wrote is alive.
+  long pid = 0;
+  size_t p = text.find("\"pid\":");
+  if (p != std::string::npos) pid = std::strtol(text.c_str() + p + 6, nullptr, 10);
+  bool alive = pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+  if (o.json) {
+    std::string out = text;
+    while (!out.empty() && (out.back() == '\n' || out.back() == '}')) {
+      if (out.back() == '}') {
+        out.pop_back();
+        break;
+      }
+      out.pop_back();
+    }
+    std::cout << out << ",\"running\":" << (alive ? "true" : "false") << "}\n";
+  } else {
+    std::cout << "gfi-milter " << (alive ? "running" : "NOT running") << " (pid " << pid
+              << "); status from " << path << ":\n" << text;
+  }
+  return alive ? 0 : 1;
+}
+
+}  // namespace
+
+void RegisterQuarantine(CLI::App& app, int* exit_code) {
+  CLI::App* q = app.add_subcommand("quarantine", "Review, release and delete quarantined mail");
+  q->require_subcommand(1);
+
+  auto lo = std::make_shared<ListOptions>();
+  CLI::App* list = q->add_subcommand("list", "List entries, newest first");
+  list->add_option("--config", lo->config_path, "Configuration file");
+  list->add_flag("--json", lo->json, "One JSON object per entry, one per line");
+  list->add_option("--since", lo->since, "From this time (YYYY-MM-DD[THH:MM[:SS]] UTC, or 2h, 7d)");
+  list->add_option("--until", lo->until, "Before this time");
+  list->add_option("--sender", lo->filter.sender, "Envelope sender contains");
+  list->add_option("--recipient", lo->filter.recipient, "A recipient contains");
+  list->add_option("--tenant", lo->filter.tenant, "Tenant name");
+  list->add_option("--indicator", lo->filter.indicator, "An indicator id contains");
+  list->add_option("--status", lo->filter.status, "held, released or deleted")
+      ->check(CLI::IsMember({"held", "releasing", "released", "deleted"}));
+  list->add_option("--limit", lo->filter.limit, "At most this many (default 50)");
+  list->callback([lo, exit_code] { *exit_code = RunList(*lo); });
+
+  auto so = std::make_shared<ShowOptions>();
+  CLI::App* show = q->add_subcommand("show", "Show one entry: summary, matches, history, headers");
+  show->add_option("--config", so->config_path, "Configuration file");
+  show->add_flag("--json", so->json, "As one JSON object");
+  show->add_flag("--raw", so->raw, "Print the stored message exactly");
+  show->add_option("ID", so->id, "Entry id")->required();
+  show->callback([so, exit_code] { *exit_code = RunShow(*so); });
+
+  auto ro = std::make_shared<ReleaseOptions>();
+  CLI::App* rel = q->add_subcommand("release", "Deliver entries (exit 0 only if all accepted)");
+  rel->add_option("--config", ro->config_path, "Configuration file");
+  rel->add_option("--to", ro->to, "Deliver to these recipients instead; repeatable")
+      ->allow_extra_args(false);
+  rel->add_option("ID", ro->ids, "Entry ids")->required();
+  rel->callback([ro, exit_code] { *exit_code = RunRelease(*ro); });
+
+  auto dlo = std::make_shared<DeleteOptions>();
+  CLI::App* del = q->add_subcommand("delete", "Delete entries (the message file is removed)");
+  del->add_option("--config", dlo->config_path, "Configuration file");
+  del->add_option("ID", dlo->ids, "Entry ids")->required();
+  del->callback([dlo, exit_code] { *exit_code = RunDelete(*dlo); });
+
+  auto po = std::make_shared<PurgeOptions>();
+  CLI::App* purge = q->add_subcommand("purge", "Delete entries older than an age");
+  purge->add_option("--config", po->config_path, "Configuration file");
+  purge->add_option("--older-than", po->older_than, "Age, e.g. 30d, 12h, 2w")->required();
+  purge->callback([po, exit_code] { *exit_code = RunPurge(*po); });
+}
+
+void RegisterStatus(CLI::App& app, int* exit_code) {
+  auto o = std::make_shared<Common>();
+  CLI::App* st = app.add_subcommand(
+      "status", "Show the running daemon's feeds, counts, reloads and message counters");
+  st->add_option("--config", o->config_path, "Configuration file");
+  st->add_flag("--json", o->json, "As one JSON object");
+  st->callback([o, exit_code] { *exit_code = RunStatus(*o); });
+}
+
+}  // namespace gfi

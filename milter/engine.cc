@@ -1,0 +1,195 @@
+// Engine holder; see engine.h.
+#include "milter/engine.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include "indicators/feed.h"
+#include "util/json_writer.h"
+
+namespace gfi {
+namespace {
+
+int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+void AppendStat(const std::string& path, std::string* sig) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    *sig += path + ":missing;";
+    return;
+  }
+  *sig += path + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_ino) + ":" +
+          std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + ";";
+}
+
+}  // namespace
+
+std::string FilesSignature(const std::string& config_path, const std::vector<std::string>& paths) {
+  std::string sig;
+  AppendStat(config_path, &sig);
+  auto files = ExpandFeedPaths(paths);
+  if (!files.ok()) return sig + "error:" + files.error();
+  for (const std::string& f : files.value()) AppendStat(f, &sig);
+  return sig;
+}
+
+Result<std::unique_ptr<Engine>> Engine::Start(const std::string& config_path) {
+  std::unique_ptr<Engine> e(new Engine(config_path));
+  e->started_ = Now();
+  auto state = e->Build();
+  if (!state.ok()) return state.status();
+  e->state_.store(std::move(state).value());
+  e->last_reload_ = e->started_;
+  e->last_reload_result_ = "started";
+  return e;
+}
+
+Result<std::shared_ptr<const EngineState>> Engine::Build() const {
+  auto start = std::chrono::steady_clock::now();
+  auto st = std::make_shared<EngineState>();
+  // The signature is taken first: a file changed during the load is loaded again next time.
+  Result<Config> config = LoadConfig(config_path_);
+  if (!config.ok()) return config.status();
+  st->config = std::move(config).value();
+  st->signature = FilesSignature(config_path_, st->config.indicators.paths);
+  st->policy = PolicyFromConfig(st->config);
+  Result<LoadedIndicators> ind = LoadIndicators(st->config.indicators.paths, SnapshotOptions{}, Now());
+  if (!ind.ok()) return ind.status();
+  st->snapshot = ind.value().snapshot;
+  st->invalid_feeds = ind.value().invalid_feeds;
+  st->feed_errors = ind.value().feed_errors;
+  if (st->config.spf.enabled) {
+    SpfOptions o;
+    o.resolvers = st->config.spf.resolvers;
+    o.timeout_seconds = static_cast<int>(st->config.spf.timeout);
+    o.receiving_host = st->config.milter.authserv_id;
+    auto checker = SpfChecker::Create(o);
+    if (!checker.ok()) return Status::Error("spf: " + checker.error());
+    st->spf = std::shared_ptr<const SpfChecker>(std::move(checker).value());
+  }
+  {
+    auto q = QuarantineStore::Open(st->config.quarantine.dir, /*create=*/true);
+    if (!q.ok()) return q.status();
+    st->quarantine = std::shared_ptr<QuarantineStore>(std::move(q).value());
+  }
+  st->load_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  st->loaded_at = Now();
+  return std::shared_ptr<const EngineState>(std::move(st));
+}
+
+bool Engine::FilesChanged() const {
+  auto cur = state();
+  return FilesSignature(config_path_, cur->config.indicators.paths) != cur->signature;
+}
+
+Status Engine::Reload() {
+  std::lock_guard<std::mutex> lock(reload_mu_);
+  auto old = state();
+  auto next = Build();
+  Status result;
+  if (!next.ok()) {
+    result = next.status();
+  } else {
+    // A feed in service that no longer loads refuses the reload.
+    std::string broken;
+    for (const FeedSummary& f : old->snapshot->stats().feeds) {
+      const auto& inv = next.value()->invalid_feeds;
+      if (std::find(inv.begin(), inv.end(), f.path) != inv.end())
+        broken += (broken.empty() ? "" : ", ") + f.path;
+    }
+    if (!broken.empty()) {
+      std::string errors;
+      for (const std::string& e : next.value()->feed_errors) errors += "; " + e;
+      result = Status::Error("feed(s) in service failed to load, previous indicators kept: " +
+                             broken + errors);
+    }
+  }
+  last_reload_ = Now();
+  if (!result.ok()) {
+    ++reloads_failed_;
+    last_reload_result_ = "failed: " + result.message();
+    return result;
+  }
+  state_.store(std::move(next).value());
+  ++reloads_ok_;
+  last_reload_result_ = "ok";
+  return Status::Ok();
+}
+
+void Engine::CountMessage(Action enforced) {
+  messages_[static_cast<int>(enforced)].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::string Engine::StatusJson() const {
+  auto st = state();
+  const SnapshotStats& s = st->snapshot->stats();
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("pid").Int(static_cast<int64_t>(::getpid()));
+  w.Key("started").Int(started_);
+  w.Key("written").Int(Now());
+  w.Key("config").String(config_path_);
+  w.Key("socket").String(st->config.milter.socket);
+  w.Key("loaded_at").Int(st->loaded_at);
+  w.Key("load_seconds").Double(st->load_seconds);
+  w.Key("indicators").Uint(s.rules);
+  w.Key("memory_bytes").Uint(s.memory_bytes);
+  w.Key("types").BeginObject();
+  for (const auto& [k, v] : s.terms_by_kind) w.Key(k).Uint(v);
+  w.EndObject();
+  w.Key("feeds").BeginArray();
+  for (const FeedSummary& f : s.feeds) {
+    w.BeginObject();
+    w.Key("path").String(f.path);
+    w.Key("indicators").Uint(f.rules);
+    w.Key("load_seconds").Double(f.load_seconds);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("invalid_feeds").BeginArray();
+  for (const std::string& f : st->invalid_feeds) w.String(f);
+  w.EndArray();
+  {
+    std::lock_guard<std::mutex> lock(reload_mu_);
+    w.Key("last_reload").Int(last_reload_);
+    w.Key("last_reload_result").String(last_reload_result_);
+    w.Key("reloads_ok").Uint(reloads_ok_);
+    w.Key("reloads_failed").Uint(reloads_failed_);
+  }
+  w.Key("messages").BeginObject();
+  uint64_t total = 0;
+  for (int a = 0; a < 6; ++a) {
+    uint64_t n = messages_[a].load(std::memory_order_relaxed);
+    total += n;
+    w.Key(ToString(static_cast<Action>(a))).Uint(n);
+  }
+  w.Key("total").Uint(total);
+  w.Key("errors").Uint(errors_.load(std::memory_order_relaxed));
+  w.Key("split_recipients").Uint(split_rcpts_.load(std::memory_order_relaxed));
+  w.EndObject();
+  w.EndObject();
+  return w.Take();
+}
+
+Status Engine::WriteStatus(const std::string& path) const {
+  std::string text = StatusJson() + "\n";
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::Error(tmp + ": cannot create status file");
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ok = (::close(fd) == 0) && ok;
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return Status::Error(path + ": cannot write status file");
+  }
+  return Status::Ok();
+}
+
+}  // namespace gfi

@@ -1,0 +1,593 @@
+// libmilter callbacks; see filter.h.
+//
+// Per connection a Connection (client, HELO) and per message a Message: the EngineState pinned at
+// MAIL FROM, the envelope, the recipients' tenant, and the Spool holding the header block (rebuilt
+// from the header callbacks, CRLF-terminated) followed by the body as the MTA sent it.
+#include "milter/filter.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "extract/analyzer.h"
+#include "quarantine/store.h"
+#include "milter/spool.h"
+#include "util/strings.h"
+
+namespace gfi {
+namespace {
+
+Engine* g_engine = nullptr;
+
+// Headers this filter writes; copies arriving with a message are forged and removed.
+constexpr const char* kVerdictHeader = "X-GFI-Verdict";
+constexpr const char* kMatchHeader = "X-GFI-Match";
+constexpr size_t kMaxMatchHeaders = 20;
+
+struct Message {
+  std::shared_ptr<const EngineState> state;
+  Envelope env;
+  std::string ref;
+  std::string auth;  // {auth_authen}
+  bool have_rcpt = false;
+  int tenant = -1;              // of the first recipient (split mode: of all)
+  bool rcpt_allowed = false;    // the first recipient is on the allow list (split mode: all)
+  std::vector<int> tenants;     // distinct tenants (strictest mode)
+  bool all_rcpts_allowed = true;
+  std::unique_ptr<Spool> spool;
+  std::map<std::string, int> header_counts;         // lower-case name -> occurrences
+  std::vector<std::pair<std::string, int>> forged;  // (name, index) to delete
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+};
+
+struct Connection {
+  std::string client_ip;
+  std::string client_name;
+  std::string helo;
+  std::string mta_host;  // {j}
+  bool smtp = false;     // a network client (not local submission)
+  std::unique_ptr<Message> msg;
+};
+
+std::string NewRef() {
+  static std::atomic<uint32_t> counter{0};
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "GFI-%08lX%05X", static_cast<unsigned long>(std::time(nullptr)),
+                counter.fetch_add(1, std::memory_order_relaxed) & 0xFFFFFu);
+  return buf;
+}
+
+std::string Macro(SMFICTX* ctx, const char* name) {
+  char* v = smfi_getsymval(ctx, const_cast<char*>(name));
+  return v == nullptr ? std::string() : std::string(v);
+}
+
+std::string StripAngles(std::string_view a) {
+  while (!a.empty() && (a.front() == '<' || a.front() == ' ')) a.remove_prefix(1);
+  while (!a.empty() && (a.back() == '>' || a.back() == ' ')) a.remove_suffix(1);
+  return std::string(a);
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Header values come with bare LF (or CRLF) between folded lines; the engine gets CRLF.
+void AppendHeader(std::string* out, std::string_view name, std::string_view value) {
+  out->append(name);
+  out->append(": ");
+  for (size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    if (c == '\r' && i + 1 < value.size() && value[i + 1] == '\n') continue;
+    if (c == '\n') {
+      out->append("\r\n");
+      continue;
+    }
+    out->push_back(c);
+  }
+  out->append("\r\n");
+}
+
+std::string ReplyText(const std::string& tmpl, const std::string& ref) {
+  std::string out = tmpl;
+  size_t p = out.find("{ref}");
+  if (p != std::string::npos) out.replace(p, 5, ref);
+  return out;
+}
+
+Connection* Conn(SMFICTX* ctx) { return static_cast<Connection*>(smfi_getpriv(ctx)); }
+
+std::shared_ptr<const EngineState> CurrentState(Connection* c) {
+  if (c != nullptr && c->msg && c->msg->state) return c->msg->state;
+  return g_engine->state();
+}
+
+Message* EnsureMessage(SMFICTX* ctx, Connection* c) {
+  if (!c->msg) {
+    auto m = std::make_unique<Message>();
+    m->state = g_engine->state();
+    m->ref = NewRef();
+    const MilterConfig& mc = m->state->config.milter;
+    m->spool = std::make_unique<Spool>(mc.spool_dir, mc.memory_per_message, mc.max_message_bytes);
+    m->env.client_ip = c->client_ip;
+    m->env.client_name = c->client_name;
+    m->env.helo = c->helo;
+    m->env.queue_id = Macro(ctx, "i");
+    c->msg = std::move(m);
+  }
+  return c->msg.get();
+}
+
+std::string QueueId(SMFICTX* ctx, Message* m) {
+  if (m->env.queue_id.empty()) m->env.queue_id = Macro(ctx, "i");
+  return m->env.queue_id.empty() ? "NOQUEUE" : m->env.queue_id;
+}
+
+// [milter] on_error for a message that cannot be scanned: logged with the reason, counted.
+sfsistat OnError(SMFICTX* ctx, Connection* c, const std::string& why) {
+  g_engine->CountError();
+  auto st = CurrentState(c);
+  const std::string& mode = st->config.milter.on_error;
+  std::string qid = "NOQUEUE", ref = "-";
+  if (c != nullptr && c->msg) {
+    qid = QueueId(ctx, c->msg.get());
+    ref = c->msg->ref;
+  }
+  syslog(LOG_ERR, "%s: ref=%s error=\"%s\" on_error=%s", qid.c_str(), ref.c_str(),
+         PrintableUtf8(why).c_str(), mode.c_str());
+  if (mode == "accept") return SMFIS_ACCEPT;
+  if (mode == "reject") {
+    std::string text = ReplyText(st->config.milter.reject_reply, ref);
+    smfi_setreply(ctx, const_cast<char*>("550"), const_cast<char*>("5.7.1"), text.data());
+    return SMFIS_REJECT;
+  }
+  std::string text = "Message could not be scanned, try again later (reference " + ref + ")";
+  smfi_setreply(ctx, const_cast<char*>("451"), const_cast<char*>("4.7.1"), text.data());
+  return SMFIS_TEMPFAIL;
+}
+
+// Runs a callback body; any exception becomes on_error.
+template <typename F>
+sfsistat Guard(SMFICTX* ctx, const char* where, F&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    try {
+      return OnError(ctx, Conn(ctx), std::string(where) + ": " + e.what());
+    } catch (...) {
+      return SMFIS_TEMPFAIL;
+    }
+  } catch (...) {
+    try {
+      return OnError(ctx, Conn(ctx), std::string(where) + ": unknown exception");
+    } catch (...) {
+      return SMFIS_TEMPFAIL;
+    }
+  }
+}
+
+std::string AddressText(const sockaddr* sa) {
+  if (sa == nullptr) return "";
+  char buf[INET6_ADDRSTRLEN] = {0};
+  if (sa->sa_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof(buf));
+  } else if (sa->sa_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+      inet_ntop(AF_INET, in6->sin6_addr.s6_addr + 12, buf, sizeof(buf));
+    } else {
+      inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof(buf));
+    }
+  }
+  return buf;
+}
+
+sfsistat OnNegotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned long /*f2*/,
+                     unsigned long /*f3*/, unsigned long* pf0, unsigned long* pf1,
+                     unsigned long* pf2, unsigned long* pf3) {
+  return Guard(ctx, "negotiate", [&]() -> sfsistat {
+    const unsigned long want = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
+    *pf0 = f0 & want;
+    // Steps we do not need; we reply to every command we get (no SMFIP_NR_*: see
+    // notes on TCP delayed ACKs in the README).
+    *pf1 = f1 & (SMFIP_NOUNKNOWN | SMFIP_NODATA);
+    *pf2 = 0;
+    *pf3 = 0;
+    if (f0 & SMFIF_SETSYMLIST) {
+      smfi_setsymlist(ctx, SMFIM_CONNECT, const_cast<char*>("j {daemon_name}"));
+      smfi_setsymlist(ctx, SMFIM_ENVFROM, const_cast<char*>("i {auth_authen}"));
+      smfi_setsymlist(ctx, SMFIM_EOH, const_cast<char*>("i"));
+      smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char*>("i"));
+    }
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat OnConnect(SMFICTX* ctx, char* hostname, _SOCK_ADDR* hostaddr) {
+  return Guard(ctx, "connect", [&]() -> sfsistat {
+    auto* c = new Connection();
+    smfi_setpriv(ctx, c);
+    c->client_name = hostname != nullptr ? hostname : "";
+    c->client_ip = AddressText(hostaddr);
+    c->smtp = !c->client_ip.empty();
+    c->mta_host = Macro(ctx, "j");
+    auto st = g_engine->state();
+    if (c->smtp && ClientAllowed(st->policy, c->client_ip)) {
+      syslog(LOG_INFO, "NOQUEUE: client=%s[%s] allowed by [allow] client_networks",
+             PrintableUtf8(c->client_name).c_str(), c->client_ip.c_str());
+      return SMFIS_ACCEPT;
+    }
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat OnHelo(SMFICTX* ctx, char* helo) {
+  return Guard(ctx, "helo", [&]() -> sfsistat {
+    Connection* c = Conn(ctx);
+    if (c != nullptr && helo != nullptr) c->helo = helo;
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
+  return Guard(ctx, "mail", [&]() -> sfsistat {
+    Connection* c = Conn(ctx);
+    if (c == nullptr) return OnError(ctx, c, "MAIL FROM before connect");
+    c->msg.reset();
+    Message* m = EnsureMessage(ctx, c);
+    m->env.mail_from = argv != nullptr && argv[0] != nullptr ? StripAngles(argv[0]) : "";
+    m->auth = Macro(ctx, "{auth_authen}");
+    if (SenderAllowed(m->state->policy, -1, m->env.mail_from)) {
+      syslog(LOG_INFO, "%s: ref=%s from=<%s> allowed by [allow] senders",
+             QueueId(ctx, m).c_str(), m->ref.c_str(), PrintableUtf8(m->env.mail_from).c_str());
+      c->msg.reset();
+      return SMFIS_ACCEPT;
+    }
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat OnEnvRcpt(SMFICTX* ctx, char** argv) {
+  return Guard(ctx, "rcpt", [&]() -> sfsistat {
+    Connection* c = Conn(ctx);
+    if (c == nullptr) return OnError(ctx, c, "RCPT TO before connect");
+    Message* m = EnsureMessage(ctx, c);
+    std::string rcpt = argv != nullptr && argv[0] != nullptr ? StripAngles(argv[0]) : "";
+    const PolicySettings& p = m->state->policy;
+    int tenant = TenantFor(p, rcpt);
+    bool allowed = RecipientAllowed(p, rcpt);
+    if (!m->have_rcpt) {
+      m->have_rcpt = true;
+      m->tenant = tenant;
+      m->rcpt_allowed = allowed;
+    } else if (p.split_mixed_tenants && c->smtp &&
+               (tenant != m->tenant || allowed != m->rcpt_allowed)) {
+      // One policy per transaction: the client sends this recipient again, separately.
+      g_engine->CountSplit();
+      smfi_setreply(ctx, const_cast<char*>("452"), const_cast<char*>("4.5.3"),
+                    const_cast<char*>("Recipients with a different filtering policy must be "
+                                      "sent in a separate transaction; try again"));
+      return SMFIS_TEMPFAIL;
+    }
+    if (std::find(m->tenants.begin(), m->tenants.end(), tenant) == m->tenants.end())
+      m->tenants.push_back(tenant);
+    m->all_rcpts_allowed = m->all_rcpts_allowed && allowed;
+    m->env.rcpt_to.push_back(std::move(rcpt));
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat OnHeader(SMFICTX* ctx, char* name, char* value) {
+  return Guard(ctx, "header", [&]() -> sfsistat {
+    Connection* c = Conn(ctx);
+    if (c == nullptr) return OnError(ctx, c, "header before connect");
+    Message* m = EnsureMessage(ctx, c);
+    std::string_view n = name != nullptr ? name : "";
+    std::string_view v = value != nullptr ? value : "";
+    std::string lname = Lower(n);
+    int index = ++m->header_counts[lname];
+    bool forged = EqualsIgnoreCase(n, kVerdictHeader) || EqualsIgnoreCase(n, kMatchHeader);
+    if (!forged && lname == "authentication-results") {
+      // RFC 8601 section 5: results claiming our authserv-id did not come from us.
+      std::string id = m->state->config.milter.authserv_id.empty() ? c->mta_host
+                                                                     : m->state->config.milter.authserv_id;
+      std::string_view t = v;
+      while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+      forged = !id.empty() && t.size() >= id.size() && EqualsIgnoreCase(t.substr(0, id.size()), id) &&
+               (t.size() == id.size() || t[id.size()] == ';' || t[id.size()] == ' ');
+    }
+    if (forged) m->forged.emplace_back(std::string(n), index);
+    std::string line;
+    AppendHeader(&line, n, v);
+    if (Status s = m->spool->Append(line); !s.ok()) return OnError(ctx, c, s.message());
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat OnEoh(SMFICTX* ctx) {
+  return Guard(ctx, "eoh", [&]() -> sfsistat {
+    Connection* c = Conn(ctx);
+    if (c == nullptr) return OnError(ctx, c, "end of headers before connect");
+    Message* m = EnsureMessage(ctx, c);
+    if (Status s = m->spool->Append("\r\n"); !s.ok()) return OnError(ctx, c, s.message());
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat OnBody(SMFICTX* ctx, unsigned char* chunk, size_t len) {
+  return Guard(ctx, "body", [&]() -> sfsistat {
+    Connection* c = Conn(ctx);
+    if (c == nullptr) return OnError(ctx, c, "body before connect");
+    Message* m = EnsureMessage(ctx, c);
+    if (chunk == nullptr || len == 0) return SMFIS_CONTINUE;
+    if (Status s = m->spool->Append(std::string_view(reinterpret_cast<char*>(chunk), len));
+        !s.ok())
+      return OnError(ctx, c, s.message());
+    return SMFIS_CONTINUE;
+  });
+}
+
+std::string MatchSummary(const MatchReport& r, bool with_value) {
+  std::string s = "indicator=" + r.indicator + "; type=" + r.type +
+                  "; where=" + std::string(ToString(r.where)) +
+                  "; action=" + std::string(ToString(r.action));
+  if (with_value && !r.redacted && !r.value.empty()) s += "; value=" + r.value;
+  return PrintableUtf8(s);
+}
+
+void LogVerdict(SMFICTX* ctx, Message* m, const Verdict& v, const MessageAnalysis& a,
+                const std::string& spf, double scan_ms, const char* note) {
+  std::string line = QueueId(ctx, m) + ": ref=" + m->ref +
+                     " action=" + std::string(ToString(v.action));
+  if (v.monitor) line += " would=" + std::string(ToString(v.would_action)) + " monitor=yes";
+  line += " tenant=" + v.tenant;
+  line += " from=<" + PrintableUtf8(m->env.mail_from) + ">";
+  line += " rcpts=" + std::to_string(m->env.rcpt_to.size());
+  line += " client=" + (m->env.client_ip.empty() ? std::string("local") : m->env.client_ip);
+  line += " spf=" + (spf.empty() ? std::string("none-checked") : spf);
+  line += " size=" + std::to_string(m->spool->size());
+  line += " defects=" + std::to_string(a.defects.size());
+  char ms[32];
+  std::snprintf(ms, sizeof(ms), "%.2f", scan_ms);
+  line += " scan_ms=" + std::string(ms);
+  if (note != nullptr) line += std::string(" ") + note;
+  line += " matches=" + std::to_string(v.matches.size());
+  for (const MatchReport& r : v.matches) {
+    line += " [" + PrintableUtf8(r.indicator) + " " + r.type + " " +
+            std::string(ToString(r.where)) + " " + std::string(ToString(r.action));
+    if (!r.redacted && !r.value.empty()) line += " value=" + PrintableUtf8(r.value);
+    line += "]";
+    if (line.size() > 3500) {  // syslog lines stay well under the common 4 KiB limit
+      line += " ...";
+      break;
+    }
+  }
+  syslog(LOG_INFO, "%s", line.c_str());
+}
+
+QuarantineEntry EntryFor(const Message& m, const Verdict& v, const MessageAnalysis& a,
+                         const char* mode) {
+  QuarantineEntry e;
+  e.ref = m.ref;
+  e.queue_id = m.env.queue_id;
+  e.client_ip = m.env.client_ip;
+  e.client_name = m.env.client_name;
+  e.helo = m.env.helo;
+  e.mail_from = m.env.mail_from;
+  e.rcpts = m.env.rcpt_to;
+  for (const HeaderField& h : a.headers) {
+    if (EqualsIgnoreCase(h.name, "from") && e.header_from.empty()) e.header_from = h.value;
+  }
+  e.subject = a.subject;
+  e.tenant = v.tenant;
+  e.action = std::string(ToString(v.action));
+  e.mode = mode;
+  e.size = m.spool->size();
+  for (const MatchReport& r : v.matches)
+    e.matches.push_back({r.indicator, r.type, std::string(ToString(r.where)),
+                         std::string(ToString(r.action))});
+  return e;
+}
+
+sfsistat OnEom(SMFICTX* ctx) {
+  return Guard(ctx, "eom", [&]() -> sfsistat {
+    Connection* c = Conn(ctx);
+    if (c == nullptr) return OnError(ctx, c, "end of message before connect");
+    Message* m = EnsureMessage(ctx, c);
+    const EngineState& st = *m->state;
+    const MilterConfig& mc = st.config.milter;
+    QueueId(ctx, m);
+    if (m->spool->oversize())
+      return OnError(ctx, c, "message larger than [milter] max_message_bytes (" +
+                                 std::to_string(mc.max_message_bytes) + "), not scanned");
+    Result<std::string_view> raw = m->spool->View();
+    if (!raw.ok()) return OnError(ctx, c, raw.error());
+
+    // Allow lists that need the recipients.
+    bool sender_ok = false;
+    for (int t : m->tenants) sender_ok = sender_ok || SenderAllowed(st.policy, t, m->env.mail_from);
+    if ((m->have_rcpt && m->all_rcpts_allowed) || sender_ok) {
+      syslog(LOG_INFO, "%s: ref=%s from=<%s> rcpts=%zu allowed by [allow] lists, not scanned",
+             m->env.queue_id.c_str(), m->ref.c_str(), PrintableUtf8(m->env.mail_from).c_str(),
+             m->env.rcpt_to.size());
+      g_engine->CountMessage(Action::kAccept);
+      c->msg.reset();
+      return SMFIS_CONTINUE;
+    }
+
+    MessageAnalysis a = AnalyzeMessage(raw.value(), m->env, st.config.limits);
+    std::vector<Match> matches;
+    Status ms = st.snapshot->MatchMessage(a, static_cast<int64_t>(std::time(nullptr)), &matches);
+    if (!ms.ok()) return OnError(ctx, c, "matching: " + ms.message());
+
+    // SPF: MAIL FROM, or HELO for the null sender.
+    SpfCheck spf;
+    bool spf_checked = false;
+    if (st.spf && c->smtp) {
+      spf = st.spf->Check(c->client_ip, c->helo, m->env.mail_from);
+      spf_checked = true;
+    }
+    DecisionContext dc;
+    if (spf_checked) {
+      dc.spf = std::string(ToString(spf.result));
+      dc.spf_domain = spf.domain;
+    }
+    std::vector<int> tenants = m->tenants.empty() ? std::vector<int>{-1} : m->tenants;
+    Verdict v;
+    bool first = true;
+    for (int t : tenants) {  // strictest of the recipients' tenants (split mode: just one)
+      dc.tenant = t;
+      Verdict vt = Decide(matches, *st.snapshot, st.policy, false, dc);
+      if (first || vt.action > v.action) v = std::move(vt);
+      first = false;
+    }
+    double scan_ms = std::chrono::duration<double, std::milli>(
+                         std::chrono::steady_clock::now() - m->start).count();
+
+    const std::string& authserv =
+        !mc.authserv_id.empty() ? mc.authserv_id : (!c->mta_host.empty() ? c->mta_host : "localhost");
+    auto add_headers = [&](bool verdict_headers) {
+      // Forged copies of our headers go first (highest index first: indices stay valid).
+      for (auto it = m->forged.rbegin(); it != m->forged.rend(); ++it)
+        smfi_chgheader(ctx, it->first.data(), it->second, nullptr);
+      std::vector<std::pair<std::string, std::string>> add;
+      if (spf_checked) {
+        std::string ar = authserv + "; spf=" + dc.spf;
+        if (spf.identity == "helo") {
+          ar += " smtp.helo=" + spf.domain;
+        } else {
+          ar += " smtp.mailfrom=" + m->env.mail_from;
+        }
+        add.emplace_back("Authentication-Results", PrintableUtf8(ar));
+        if (!spf.received_spf.empty())
+          add.emplace_back("Received-SPF", PrintableUtf8(spf.received_spf));
+      }
+      if (verdict_headers) {
+        std::string vh = std::string(ToString(v.action)) + "; ref=" + m->ref + "; tenant=" +
+                         v.tenant + "; matches=" + std::to_string(v.matches.size());
+        if (v.monitor) vh += "; monitor; would=" + std::string(ToString(v.would_action));
+        add.emplace_back(kVerdictHeader, PrintableUtf8(vh));
+        size_t n = 0;
+        for (const MatchReport& r : v.matches) {
+          if (++n > kMaxMatchHeaders) break;
+          add.emplace_back(kMatchHeader, MatchSummary(r, false));
+        }
+      }
+      // Inserted at the top, in this order.
+      for (auto it = add.rbegin(); it != add.rend(); ++it)
+        smfi_insheader(ctx, 0, it->first.data(), it->second.data());
+    };
+
+    sfsistat result = SMFIS_CONTINUE;
+    const char* note = nullptr;
+    std::string qid_note;
+    switch (v.action) {
+      case Action::kAccept:
+        add_headers(false);
+        break;
+      case Action::kTag:
+        add_headers(true);
+        break;
+      case Action::kQuarantine: {
+        if (st.config.quarantine.mode == "hold") {
+          std::string reason = "gfi-milter " + m->ref;
+          if (smfi_quarantine(ctx, reason.data()) != MI_SUCCESS)
+            return OnError(ctx, c, "the MTA refused to quarantine (smfi_quarantine)");
+          add_headers(true);
+          note = "quarantine=hold";
+          if (st.quarantine) {  // recorded without the body; the MTA keeps the message
+            QuarantineEntry e = EntryFor(*m, v, a, "hold");
+            Result<std::string> id = st.quarantine->Put(std::move(e), std::nullopt);
+            if (!id.ok()) {
+              syslog(LOG_ERR, "%s: ref=%s quarantine index: %s (message is in the hold queue)",
+                     m->env.queue_id.c_str(), m->ref.c_str(), id.error().c_str());
+            }
+          }
+        } else {
+          QuarantineEntry e = EntryFor(*m, v, a, "store");
+          if (!st.quarantine) return OnError(ctx, c, "quarantine store not open");
+          Result<std::string> id = st.quarantine->Put(std::move(e), raw.value());
+          if (!id.ok()) return OnError(ctx, c, id.error());
+          qid_note = "quarantine=store id=" + id.value();
+          note = qid_note.c_str();
+          result = SMFIS_DISCARD;
+        }
+        break;
+      }
+      case Action::kTempfail: {
+        std::string text = ReplyText(mc.tempfail_reply, m->ref);
+        smfi_setreply(ctx, const_cast<char*>("451"), const_cast<char*>("4.7.1"), text.data());
+        result = SMFIS_TEMPFAIL;
+        break;
+      }
+      case Action::kReject: {
+        std::string text = ReplyText(mc.reject_reply, m->ref);
+        smfi_setreply(ctx, const_cast<char*>("550"), const_cast<char*>("5.7.1"), text.data());
+        result = SMFIS_REJECT;
+        break;
+      }
+      case Action::kDiscard:
+        result = SMFIS_DISCARD;
+        break;
+    }
+    LogVerdict(ctx, m, v, a, dc.spf, scan_ms, note);
+    g_engine->CountMessage(v.action);
+    c->msg.reset();
+    return result;
+  });
+}
+
+sfsistat OnAbort(SMFICTX* ctx) {
+  return Guard(ctx, "abort", [&]() -> sfsistat {
+    Connection* c = Conn(ctx);
+    if (c != nullptr) c->msg.reset();
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat OnClose(SMFICTX* ctx) {
+  return Guard(ctx, "close", [&]() -> sfsistat {
+    delete Conn(ctx);
+    smfi_setpriv(ctx, nullptr);
+    return SMFIS_CONTINUE;
+  });
+}
+
+}  // namespace
+
+smfiDesc MakeFilter(Engine* engine) {
+  g_engine = engine;
+  smfiDesc d{};
+  d.xxfi_name = const_cast<char*>("gfi-milter");
+  d.xxfi_version = SMFI_VERSION;
+  d.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
+  d.xxfi_connect = OnConnect;
+  d.xxfi_helo = OnHelo;
+  d.xxfi_envfrom = OnEnvFrom;
+  d.xxfi_envrcpt = OnEnvRcpt;
+  d.xxfi_header = OnHeader;
+  d.xxfi_eoh = OnEoh;
+  d.xxfi_body = OnBody;
+  d.xxfi_eom = OnEom;
+  d.xxfi_abort = OnAbort;
+  d.xxfi_close = OnClose;
+  d.xxfi_unknown = nullptr;
+  d.xxfi_data = nullptr;
+  d.xxfi_negotiate = OnNegotiate;
+  return d;
+}
+
+}  // namespace gfi
