@@ -239,11 +239,17 @@ int Run(const std::string& config_path, bool foreground, bool check) {
     ::close(fd);
   }
 
-  // SIGUSR1 is taken by the reload thread only; every thread (libmilter's too) blocks it.
-  sigset_t usr1;
+  // SIGUSR1 is taken by the reload thread only; every thread (libmilter's too) blocks it. The
+  // stop signals are blocked too before our thread starts: libmilter's signal thread sigwaits for
+  // them, and a thread that left them unblocked would let the default action kill the process.
+  sigset_t usr1, all;
   sigemptyset(&usr1);
   sigaddset(&usr1, SIGUSR1);
-  pthread_sigmask(SIG_BLOCK, &usr1, nullptr);
+  all = usr1;
+  sigaddset(&all, SIGTERM);
+  sigaddset(&all, SIGINT);
+  sigaddset(&all, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
   std::thread reloader(ReloadLoop, engine.get(), usr1);
   syslog(LOG_INFO, "listening on %s as user %s", conn.c_str(), mc.user.c_str());

@@ -1,0 +1,48 @@
+-- Out-of-order and partial input: aborts, messages without recipients or headers, a body
+-- before the end of headers, a second MAIL FROM without an end of message. Every message still
+-- gets a verdict and the filter survives.
+dofile(os.getenv("GFI_LUA_DIR") .. "/common.lua")
+local conn = open()
+step(mt.conninfo(conn, "client.example", "192.0.2.1"), "conninfo")
+-- abort mid-message, then a new message on the same connection
+step(mt.mailfrom(conn, "<bad@phish.example>"), "mailfrom")
+step(mt.rcptto(conn, "<rcpt@example.com>"), "rcptto")
+step(mt.header(conn, "Subject", "half"), "header")
+step(mt.abort(conn), "abort")
+step(mt.mailfrom(conn, "<ok@example.org>"), "mailfrom after abort")
+step(mt.rcptto(conn, "<rcpt@example.com>"), "rcptto after abort")
+step(mt.eoh(conn), "eoh")
+step(mt.bodystring(conn, "clean\r\n"), "body")
+step(mt.eom(conn), "eom")
+expect(conn, SMFIR_CONTINUE, "the aborted message's sender does not leak into the next one")
+-- MAIL FROM twice: the second one starts a new message
+step(mt.mailfrom(conn, "<bad@phish.example>"), "mailfrom x")
+step(mt.mailfrom(conn, "<ok@example.org>"), "mailfrom y")
+step(mt.rcptto(conn, "<rcpt@example.com>"), "rcpt y")
+step(mt.eoh(conn), "eoh y")
+step(mt.eom(conn), "eom y")
+expect(conn, SMFIR_CONTINUE, "a restarted transaction is judged on its own sender")
+-- no headers, no body at all
+step(mt.mailfrom(conn, "<ok@example.org>"), "mailfrom z")
+step(mt.rcptto(conn, "<rcpt@example.com>"), "rcpt z")
+step(mt.eom(conn), "eom without headers or body")
+expect(conn, SMFIR_CONTINUE, "empty message")
+mt.disconnect(conn)
+
+-- A connection that goes away mid-body, then a fresh one that works.
+conn = open()
+step(mt.conninfo(conn, "client.example", "192.0.2.1"), "conninfo 2")
+step(mt.mailfrom(conn, "<ok@example.org>"), "mailfrom")
+step(mt.rcptto(conn, "<rcpt@example.com>"), "rcpt")
+step(mt.eoh(conn), "eoh")
+step(mt.bodyrandom(conn, 300000), "body")
+mt.disconnect(conn, false)
+conn = open()
+step(mt.conninfo(conn, "client.example", "192.0.2.1"), "conninfo 3")
+step(mt.mailfrom(conn, "<bad@phish.example>"), "mailfrom 3")
+step(mt.rcptto(conn, "<rcpt@example.com>"), "rcpt 3")
+step(mt.eoh(conn), "eoh 3")
+step(mt.eom(conn), "eom 3")
+expect(conn, SMFIR_CONTINUE, "quarantined (hold) after a dropped connection")
+check(mt.eom_check(conn, MT_QUARANTINE), "quarantine requested")
+mt.disconnect(conn)
