@@ -506,6 +506,23 @@ int RunDelete(const DeleteOptions& o) {
   }
   int rc = 0;
   for (const std::string& id : o.ids) {
+    // Mode hold: the message itself is in the MTA's hold queue; it goes first.
+    auto e = store.value()->Get(id);
+    if (e.ok() && e.value().mode == "hold" && e.value().status == "held") {
+      std::vector<std::string> argv = {config.quarantine.postsuper};
+      if (!config.quarantine.postfix_config.empty()) {
+        argv.push_back("-c");
+        argv.push_back(config.quarantine.postfix_config);
+      }
+      argv.push_back("-d");
+      argv.push_back(e.value().queue_id);
+      argv.push_back("hold");
+      if (Status s = RunProgram(argv, ""); !s.ok()) {
+        std::fprintf(stderr, "gfictl quarantine delete: %s: %s\n", id.c_str(), s.message().c_str());
+        rc = 1;
+        continue;
+      }
+    }
     if (Status s = store.value()->Delete(id, Actor()); !s.ok()) {
       std::fprintf(stderr, "gfictl quarantine delete: %s\n", s.message().c_str());
       rc = 1;

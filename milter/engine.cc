@@ -39,8 +39,8 @@ std::string FilesSignature(const std::string& config_path, const std::vector<std
   return sig;
 }
 
-Result<std::unique_ptr<Engine>> Engine::Start(const std::string& config_path) {
-  std::unique_ptr<Engine> e(new Engine(config_path));
+Result<std::unique_ptr<Engine>> Engine::Start(const std::string& config_path, bool open_store) {
+  std::unique_ptr<Engine> e(new Engine(config_path, open_store));
   e->started_ = Now();
   auto state = e->Build();
   if (!state.ok()) return state.status();
@@ -73,7 +73,7 @@ Result<std::shared_ptr<const EngineState>> Engine::Build() const {
     if (!checker.ok()) return Status::Error("spf: " + checker.error());
     st->spf = std::shared_ptr<const SpfChecker>(std::move(checker).value());
   }
-  {
+  if (open_store_) {
     auto q = QuarantineStore::Open(st->config.quarantine.dir, /*create=*/true);
     if (!q.ok()) return q.status();
     st->quarantine = std::shared_ptr<QuarantineStore>(std::move(q).value());

@@ -42,7 +42,9 @@ class Engine {
  public:
   // The first load: invalid feeds are left out (and reported); a configuration error or a missing
   // path is fatal.
-  static Result<std::unique_ptr<Engine>> Start(const std::string& config_path);
+  // open_store = false (gfi-milter --check) loads everything but leaves the quarantine alone.
+  static Result<std::unique_ptr<Engine>> Start(const std::string& config_path,
+                                               bool open_store = true);
 
   std::shared_ptr<const EngineState> state() const { return state_.load(); }
 
@@ -62,10 +64,12 @@ class Engine {
   Status WriteStatus(const std::string& path) const;
 
  private:
-  explicit Engine(std::string config_path) : config_path_(std::move(config_path)) {}
+  Engine(std::string config_path, bool open_store)
+      : config_path_(std::move(config_path)), open_store_(open_store) {}
   Result<std::shared_ptr<const EngineState>> Build() const;
 
   std::string config_path_;
+  bool open_store_ = true;
   std::atomic<std::shared_ptr<const EngineState>> state_;
   int64_t started_ = 0;
   std::atomic<uint64_t> messages_[6] = {};  // by Action

@@ -12,7 +12,9 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -139,7 +141,7 @@ void ReloadLoop(Engine* engine, sigset_t usr1) {
 
 int Run(const std::string& config_path, bool foreground, bool check) {
   openlog("gfi-milter", LOG_PID | LOG_NDELAY | (foreground ? LOG_PERROR : 0), LOG_MAIL);
-  Result<std::unique_ptr<Engine>> started = Engine::Start(config_path);
+  Result<std::unique_ptr<Engine>> started = Engine::Start(config_path, /*open_store=*/!check);
   if (!started.ok()) {
     Fatal(started.error());
     return kExitConfig;
@@ -191,6 +193,25 @@ int Run(const std::string& config_path, bool foreground, bool check) {
   if (smfi_register(desc) != MI_SUCCESS) {
     Fatal("smfi_register failed");
     return kExitSoftware;
+  }
+  // libmilter removes an existing unix socket file before binding; if a daemon still answers on
+  // it, this is a second instance and must not steal the socket.
+  if (conn.rfind("unix:", 0) == 0 || conn.rfind("local:", 0) == 0) {
+    std::string path = conn.substr(conn.find(':') + 1);
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un sa = {};
+    sa.sun_family = AF_UNIX;
+    if (fd >= 0 && path.size() < sizeof(sa.sun_path)) {
+      std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+      bool live = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0;
+      ::close(fd);
+      if (live) {
+        Fatal("socket " + path + " is in use by a running gfi-milter");
+        return kExitConfig;
+      }
+    } else if (fd >= 0) {
+      ::close(fd);
+    }
   }
   mode_t old_umask = ::umask(0117);
   int rc = smfi_opensocket(true);

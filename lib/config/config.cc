@@ -25,7 +25,7 @@ const std::vector<std::string> kActions = {"accept",   "tag",    "quarantine",
 const std::vector<std::string> kTypes = {
     "ip",       "domain", "email",         "url",          "url-prefix", "md5",
     "sha1",     "sha256", "filename",      "filename-glob", "subject-regex",
-    "header-regex", "body-regex", "content"};
+    "header-regex", "body-regex", "content", "spf"};
 const std::vector<std::string> kWheres = {
     "client_ip",     "helo",         "mail_from",        "rcpt_to",          "header.from",
     "header.sender", "header.reply_to", "header.return_path", "header.to",    "header.cc",
@@ -209,7 +209,7 @@ class Reader {
                return Enum(n, k, {"store", "hold"}, &c->quarantine.mode);
              }},
             {"dir", [&](const toml::node& n, const std::string& k) {
-               return String(n, k, &c->quarantine.dir);
+               return Path(n, k, &c->quarantine.dir);
              }},
             {"release_via", [&](const toml::node& n, const std::string& k) {
                return ReleaseVia(n, k, &c->quarantine.release_via);
@@ -359,6 +359,7 @@ class Reader {
     for (const std::string& r : v) {
       if (!ValidResolver(r)) return Error(n, key, "'" + r + "' is not IP, IP:PORT or [IPv6]:PORT");
     }
+    if (v.size() > 3) return Error(n, key, "at most 3 name servers");
     *out = std::move(v);
     return Status::Ok();
   }

@@ -462,6 +462,17 @@ def test_hold_mode_release_with_postsuper(env):
     check(not any(q["queue_id"] == r.queue_id for q in hold_queue(env)), "left the hold queue")
     shown = json.loads(env.gfictl("quarantine", "show", e["id"], "--json").stdout)
     check(shown["status"] == "released", "marked released")
+    # delete removes the message from the hold queue too
+    r = send(env.pf.smtpd_port, "sender@example.org", ["rcpt@example.com"],
+             message("hold delete probe").replace(b"From: Sender <sender@example.org>",
+                                                  b"From: <ceo@fake-from.example.org>"))
+    expect_reply(r, "2", "held again")
+    entries = [json.loads(ln) for ln in
+               env.gfictl("quarantine", "list", "--json").stdout.decode().splitlines()]
+    e2 = [x for x in entries if x["queue_id"] == r.queue_id][0]
+    env.gfictl("quarantine", "delete", e2["id"])
+    check(not any(q["queue_id"] == r.queue_id for q in hold_queue(env)),
+          "deleted from the hold queue")
 
 
 def test_store_mode(env):
