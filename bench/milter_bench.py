@@ -145,6 +145,7 @@ def latencies(port, sizes, count):
         for i in range(count):
             data = make_message(size, i).replace(b"\n", b"\r\n")
             s = socket.create_connection(("127.0.0.1", port))
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             f = s.makefile("rb")
 
             def reply():

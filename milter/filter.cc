@@ -7,7 +7,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -50,6 +49,7 @@ struct Message {
   std::map<std::string, int> header_counts;         // lower-case name -> occurrences
   std::vector<std::pair<std::string, int>> forged;  // (name, index) to delete
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  std::string deferred_error;  // met where no reply could be sent; answered at end of message
 };
 
 struct Connection {
@@ -58,7 +58,7 @@ struct Connection {
   std::string helo;
   std::string mta_host;  // {j}
   bool smtp = false;     // a network client (not local submission)
-  int tcp_fd = -1;       // the MTA's socket when it is TCP (see QuickAck)
+  bool quiet_content = false;  // SMFIP_NR_HDR/EOH/BODY negotiated: no replies to those
   std::unique_ptr<Message> msg;
 };
 
@@ -120,45 +120,6 @@ std::string ReplyText(const std::string& tmpl, const std::string& ref) {
 }
 
 Connection* Conn(SMFICTX* ctx) { return static_cast<Connection*>(smfi_getpriv(ctx)); }
-
-// The MTA's socket, when it is TCP. libmilter has no accessor; its context starts with
-// `long ctx_id; socket_t ctx_sd; int ctx_dbg; time_t ctx_timeout;` (libmilter.h, unchanged for
-// two decades; seen so in Debian 12's build). The guess is verified — ctx_timeout must equal the
-// timeout we set and the descriptor must be a connected TCP socket — and dropped otherwise, which
-// only costs speed.
-int TcpSocketOf(SMFICTX* ctx, long timeout) {
-  struct Head {
-    long id;
-    int sd;
-    int dbg;
-    long timeout;
-  };
-  Head h;
-  std::memcpy(&h, ctx, sizeof(h));
-  if (h.timeout != timeout) return -1;
-  int fd = h.sd;
-  int type = 0, domain = 0, listening = 1;
-  socklen_t len = sizeof(int);
-  if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM)
-    return -1;
-  len = sizeof(int);
-  if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 ||
-      (domain != AF_INET && domain != AF_INET6))
-    return -1;
-  len = sizeof(int);
-  if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || listening != 0)
-    return -1;
-  return fd;
-}
-
-// Postfix writes milter commands without TCP_NODELAY; a delayed ACK from us then stalls its
-// next write for ~40 ms (Nagle). Quick ACKs avoid that; Linux resets the flag after a while, so
-// it is set again on every callback. (A unix socket has no such issue.)
-void QuickAck(Connection* c) {
-  if (c == nullptr || c->tcp_fd < 0) return;
-  int one = 1;
-  setsockopt(c->tcp_fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
-}
 
 std::shared_ptr<const EngineState> CurrentState(Connection* c) {
   if (c != nullptr && c->msg && c->msg->state) return c->msg->state;
@@ -251,19 +212,31 @@ sfsistat OnNegotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned 
   return Guard(ctx, "negotiate", [&]() -> sfsistat {
     const unsigned long want = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
     *pf0 = f0 & want;
-    // Steps we do not need; we reply to every command we get (no SMFIP_NR_*: see
-    // notes on TCP delayed ACKs in the README).
-    *pf1 = f1 & (SMFIP_NOUNKNOWN | SMFIP_NODATA);
+    // Steps we do not need. We reply to every command (no SMFIP_NR_*) and keep the DATA step:
+    // Postfix sends a macro packet at DATA whatever we ask; without a DATA command for us to
+    // answer, that packet waits for our delayed ACK and cleanup's first write after it stalls
+    // behind Nagle, ~40 ms per message over TCP. Our reply to DATA carries the ACK at once.
+    *pf1 = f1 & SMFIP_NOUNKNOWN;
+    // Over a unix socket (no Nagle) headers, end of headers and body chunks need no reply: every
+    // error there is answered at the end of the message. That saves a round trip per header.
+    // Over TCP every command is answered (see above).
+    const std::string& sock = g_engine->state()->config.milter.socket;
+    const unsigned long quiet = SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
+    bool unix_socket = sock.rfind("unix:", 0) == 0 || sock.rfind("local:", 0) == 0;
+    Connection* c = Conn(ctx);
+    if (c == nullptr) {
+      c = new Connection();
+      smfi_setpriv(ctx, c);
+    }
+    c->quiet_content = unix_socket && (f1 & quiet) == quiet;
+    if (c->quiet_content) *pf1 |= quiet;
     *pf2 = 0;
     *pf3 = 0;
     if (f0 & SMFIF_SETSYMLIST) {
       smfi_setsymlist(ctx, SMFIM_CONNECT, const_cast<char*>("j {daemon_name}"));
       smfi_setsymlist(ctx, SMFIM_ENVFROM, const_cast<char*>("i"));
       smfi_setsymlist(ctx, SMFIM_ENVRCPT, const_cast<char*>("i"));
-      // Nothing at the end of headers and of the message: a macro packet there, followed at once
-      // by the command, is what stalls a TCP connection on a delayed ACK (see QuickAck).
-      smfi_setsymlist(ctx, SMFIM_EOH, const_cast<char*>("{gfi_none}"));
-      smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char*>("{gfi_none}"));
+      smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char*>("i"));
     }
     return SMFIS_CONTINUE;
   });
@@ -271,13 +244,10 @@ sfsistat OnNegotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned 
 
 sfsistat OnConnect(SMFICTX* ctx, char* hostname, _SOCK_ADDR* hostaddr) {
   return Guard(ctx, "connect", [&]() -> sfsistat {
-    auto* c = new Connection();
-    smfi_setpriv(ctx, c);
-    c->tcp_fd = TcpSocketOf(ctx, static_cast<long>(g_engine->state()->config.milter.timeout));
-    if (c->tcp_fd >= 0) {
-      int one = 1;
-      setsockopt(c->tcp_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-      QuickAck(c);
+    Connection* c = Conn(ctx);  // made at negotiation, or now for an MTA that skips it
+    if (c == nullptr) {
+      c = new Connection();
+      smfi_setpriv(ctx, c);
     }
     c->client_name = hostname != nullptr ? hostname : "";
     c->client_ip = AddressText(hostaddr);
@@ -296,7 +266,6 @@ sfsistat OnConnect(SMFICTX* ctx, char* hostname, _SOCK_ADDR* hostaddr) {
 sfsistat OnHelo(SMFICTX* ctx, char* helo) {
   return Guard(ctx, "helo", [&]() -> sfsistat {
     Connection* c = Conn(ctx);
-    QuickAck(c);
     if (c != nullptr && helo != nullptr) c->helo = helo;
     return SMFIS_CONTINUE;
   });
@@ -305,7 +274,6 @@ sfsistat OnHelo(SMFICTX* ctx, char* helo) {
 sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
   return Guard(ctx, "mail", [&]() -> sfsistat {
     Connection* c = Conn(ctx);
-    QuickAck(c);
     if (c == nullptr) return OnError(ctx, c, "MAIL FROM before connect");
     c->msg.reset();
     Message* m = EnsureMessage(ctx, c);
@@ -324,7 +292,6 @@ sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
 sfsistat OnEnvRcpt(SMFICTX* ctx, char** argv) {
   return Guard(ctx, "rcpt", [&]() -> sfsistat {
     Connection* c = Conn(ctx);
-    QuickAck(c);
     if (c == nullptr) return OnError(ctx, c, "RCPT TO before connect");
     Message* m = EnsureMessage(ctx, c);
     std::string rcpt = argv != nullptr && argv[0] != nullptr ? StripAngles(argv[0]) : "";
@@ -354,12 +321,42 @@ sfsistat OnEnvRcpt(SMFICTX* ctx, char** argv) {
   });
 }
 
-sfsistat OnHeader(SMFICTX* ctx, char* name, char* value) {
-  return Guard(ctx, "header", [&]() -> sfsistat {
-    Connection* c = Conn(ctx);
-    QuickAck(c);
-    if (c == nullptr) return OnError(ctx, c, "header before connect");
+sfsistat OnData(SMFICTX* ctx) {
+  return Guard(ctx, "data", [&]() -> sfsistat {
+    return SMFIS_CONTINUE;
+  });
+}
+
+// Header, end of headers and body: with quiet_content no reply may be sent, so errors (and
+// exceptions) are kept for the end of the message.
+template <typename F>
+sfsistat Content(SMFICTX* ctx, const char* where, F&& body) noexcept {
+  Connection* c = Conn(ctx);
+  bool quiet = c != nullptr && c->quiet_content;
+  auto defer = [&](const std::string& why) -> sfsistat {
+    if (!quiet) return OnError(ctx, c, why);
+    if (c->msg && c->msg->deferred_error.empty()) c->msg->deferred_error = why;
+    return SMFIS_NOREPLY;
+  };
+  try {
+    if (c == nullptr) return OnError(ctx, c, std::string(where) + " before connect");
     Message* m = EnsureMessage(ctx, c);
+    if (Status st = body(m); !st.ok()) return defer(st.message());
+    return quiet ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+  } catch (const std::exception& e) {
+    try {
+      return defer(std::string(where) + ": " + e.what());
+    } catch (...) {
+      return quiet ? SMFIS_NOREPLY : SMFIS_TEMPFAIL;
+    }
+  } catch (...) {
+    return quiet ? SMFIS_NOREPLY : SMFIS_TEMPFAIL;
+  }
+}
+
+sfsistat OnHeader(SMFICTX* ctx, char* name, char* value) {
+  return Content(ctx, "header", [&](Message* m) -> Status {
+    Connection* c = Conn(ctx);
     std::string_view n = name != nullptr ? name : "";
     std::string_view v = value != nullptr ? value : "";
     std::string lname = Lower(n);
@@ -376,33 +373,18 @@ sfsistat OnHeader(SMFICTX* ctx, char* name, char* value) {
     if (forged) m->forged.emplace_back(std::string(n), index);
     std::string line;
     AppendHeader(&line, n, v);
-    if (Status s = m->spool->Append(line); !s.ok()) return OnError(ctx, c, s.message());
-    return SMFIS_CONTINUE;
+    return m->spool->Append(line);
   });
 }
 
 sfsistat OnEoh(SMFICTX* ctx) {
-  return Guard(ctx, "eoh", [&]() -> sfsistat {
-    Connection* c = Conn(ctx);
-    QuickAck(c);
-    if (c == nullptr) return OnError(ctx, c, "end of headers before connect");
-    Message* m = EnsureMessage(ctx, c);
-    if (Status s = m->spool->Append("\r\n"); !s.ok()) return OnError(ctx, c, s.message());
-    return SMFIS_CONTINUE;
-  });
+  return Content(ctx, "eoh", [&](Message* m) -> Status { return m->spool->Append("\r\n"); });
 }
 
 sfsistat OnBody(SMFICTX* ctx, unsigned char* chunk, size_t len) {
-  return Guard(ctx, "body", [&]() -> sfsistat {
-    Connection* c = Conn(ctx);
-    QuickAck(c);
-    if (c == nullptr) return OnError(ctx, c, "body before connect");
-    Message* m = EnsureMessage(ctx, c);
-    if (chunk == nullptr || len == 0) return SMFIS_CONTINUE;
-    if (Status s = m->spool->Append(std::string_view(reinterpret_cast<char*>(chunk), len));
-        !s.ok())
-      return OnError(ctx, c, s.message());
-    return SMFIS_CONTINUE;
+  return Content(ctx, "body", [&](Message* m) -> Status {
+    if (chunk == nullptr || len == 0) return Status::Ok();
+    return m->spool->Append(std::string_view(reinterpret_cast<char*>(chunk), len));
   });
 }
 
@@ -471,13 +453,13 @@ QuarantineEntry EntryFor(const Message& m, const Verdict& v, const MessageAnalys
 sfsistat OnEom(SMFICTX* ctx) {
   return Guard(ctx, "eom", [&]() -> sfsistat {
     Connection* c = Conn(ctx);
-    QuickAck(c);
     if (c == nullptr) return OnError(ctx, c, "end of message before connect");
     Message* m = EnsureMessage(ctx, c);
     const EngineState& st = *m->state;
     const MilterConfig& mc = st.config.milter;
     m->start = std::chrono::steady_clock::now();  // scan_ms: our time at the end of the message
     QueueId(ctx, m);
+    if (!m->deferred_error.empty()) return OnError(ctx, c, m->deferred_error);
     if (m->spool->oversize())
       return OnError(ctx, c, "message larger than [milter] max_message_bytes (" +
                                  std::to_string(mc.max_message_bytes) + "), not scanned");
@@ -653,7 +635,7 @@ smfiDesc MakeFilter(Engine* engine) {
   d.xxfi_abort = OnAbort;
   d.xxfi_close = OnClose;
   d.xxfi_unknown = nullptr;
-  d.xxfi_data = nullptr;
+  d.xxfi_data = OnData;
   d.xxfi_negotiate = OnNegotiate;
   return d;
 }

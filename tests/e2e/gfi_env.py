@@ -17,27 +17,41 @@ from postfix_harness import free_port, wait_port
 class GfiMilter:
     """gfi-milter --foreground with a generated config; stderr (the log, LOG_PERROR) to a file."""
 
-    def __init__(self, binary, base_dir, config_text_fn):
+    def __init__(self, binary, base_dir, config_text_fn, unix=False):
         self.binary = binary
         self.base = base_dir
-        self.config_text_fn = config_text_fn  # fn(port) -> toml text
+        self.config_text_fn = config_text_fn  # fn(socket spec) -> toml text
         self.port = free_port()
+        self.unix_path = os.path.join(base_dir, "milter.sock") if unix else None
         self.proc = None
         self.config_path = os.path.join(base_dir, "gfi-milter.toml")
         self.log_path = os.path.join(base_dir, "milter.log")
         with open(self.config_path, "w") as f:
-            f.write(config_text_fn(self.port))
+            f.write(config_text_fn(self.config_socket))
+
+    @property
+    def config_socket(self):
+        """The socket as gfi-milter's config names it."""
+        return "unix:" + self.unix_path if self.unix_path else "inet:%d@127.0.0.1" % self.port
 
     @property
     def socket(self):
-        return "inet:127.0.0.1:%d" % self.port
+        """The socket as Postfix's smtpd_milters names it."""
+        return "unix:" + self.unix_path if self.unix_path else "inet:127.0.0.1:%d" % self.port
 
     def start(self, timeout=30):
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([self.binary, "--config", self.config_path, "--foreground"],
                                      stdout=log, stderr=log)
         log.close()
-        wait_port(self.port, timeout=timeout, proc=self.proc)
+        if self.unix_path:
+            deadline = time.monotonic() + timeout
+            while not os.path.exists(self.unix_path):
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("gfi-milter did not start: %s" % self.log())
+                time.sleep(0.05)
+        else:
+            wait_port(self.port, timeout=timeout, proc=self.proc)
         return self
 
     def kill(self, sig=signal.SIGKILL):

@@ -69,11 +69,15 @@ class Env:
         base = self.base
         pf_etc = os.path.join(base, "pf", "etc")
 
-        def text(port):
+        # Mode hold runs over TCP as user nobody; mode store over a unix socket (headers and body
+        # then need no replies, SMFIP_NR_*) as user postfix, so Postfix may connect to it.
+        user = "nobody" if mode == "hold" else "postfix"
+
+        def text(sock):
             return f"""
 [milter]
-socket = "inet:{port}@127.0.0.1"
-user = "nobody"
+socket = "{sock}"
+user = "{user}"
 pid_file = "{base}/run-{mode}/gfi-milter.pid"
 status_file = "{base}/run-{mode}/status.json"
 spool_dir = "{base}/spool-{mode}"
@@ -112,8 +116,12 @@ monitor = true
         os.makedirs(os.path.join(self.base, "m-" + mode), exist_ok=True)
         bypass = free_port()
         fn = self.config(mode)
-        self.milter = GfiMilter(self.args.milter, os.path.join(self.base, "m-" + mode),
-                                lambda port: fn(port).replace("{bypass}", str(bypass)))
+        mdir = os.path.join(self.base, "m-" + mode)
+        if mode == "store":
+            shutil.chown(mdir, "postfix")
+        self.milter = GfiMilter(self.args.milter, mdir,
+                                lambda sock: fn(sock).replace("{bypass}", str(bypass)),
+                                unix=(mode == "store"))
         self.milter.start()
         if self.pf:
             self.pf.stop()
@@ -532,7 +540,7 @@ def test_store_full_disk_tempfails(env):
     msgs = os.path.join(env.base, "q-store", "messages")
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k,mode=0750", "tmpfs", msgs], check=True)
     try:
-        uid = int(subprocess.run(["id", "-u", "nobody"], capture_output=True).stdout)
+        uid = int(subprocess.run(["id", "-u", "postfix"], capture_output=True).stdout)
         os.chown(msgs, uid, -1)
         data = message("full disk probe", body="x" * 100000 + "\n").replace(
             b"From: Sender <sender@example.org>", b"From: <ceo@fake-from.example.org>")
