@@ -2,6 +2,7 @@
 #include "milter/engine.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -45,6 +46,7 @@ Result<std::unique_ptr<Engine>> Engine::Start(const std::string& config_path, bo
   auto state = e->Build();
   if (!state.ok()) return state.status();
   e->state_.store(std::move(state).value());
+  ::malloc_trim(0);  // hand the feed parsers' peak back to the system
   e->last_reload_ = e->started_;
   e->last_reload_result_ = "started";
   return e;
@@ -118,6 +120,8 @@ Status Engine::Reload() {
     return result;
   }
   state_.store(std::move(next).value());
+  old.reset();
+  ::malloc_trim(0);  // the parsers' peak (and the old snapshot, once its last message is done)
   ++reloads_ok_;
   last_reload_result_ = "ok";
   return Status::Ok();
