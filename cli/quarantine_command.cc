@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include <simdjson.h>
+
 #include "commands.h"
 #include "config/config.h"
 #include "quarantine/store.h"
@@ -574,6 +576,78 @@ int RunPurge(const PurgeOptions& o) {
 
 // --- status -----------------------------------------------------------------------------------
 
+// The status file as a readable summary.
+void PrintStatus(const std::string& text, bool alive, const std::string& path) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(text).get(doc) != simdjson::SUCCESS) {
+    std::printf("gfi-milter %s; status file %s is unreadable\n", alive ? "running" : "NOT running",
+                path.c_str());
+    return;
+  }
+  auto num = [&](simdjson::dom::element e, const char* key) -> int64_t {
+    int64_t v = 0;
+    if (e[key].get(v) != simdjson::SUCCESS) {
+      uint64_t u = 0;
+      if (e[key].get(u) == simdjson::SUCCESS) v = static_cast<int64_t>(u);
+    }
+    return v;
+  };
+  auto str = [&](simdjson::dom::element e, const char* key) -> std::string {
+    std::string_view v;
+    return e[key].get(v) == simdjson::SUCCESS ? std::string(v) : std::string();
+  };
+  double load = 0;
+  if (doc["load_seconds"].get(load) != simdjson::SUCCESS) load = 0;
+  std::printf("gfi-milter %s (pid %lld), started %s, socket %s\n",
+              alive ? "running" : "NOT running", static_cast<long long>(num(doc, "pid")),
+              TimeText(num(doc, "started")).c_str(), str(doc, "socket").c_str());
+  std::printf("indicators: %lld, loaded %s in %.2f s, %.1f MB\n",
+              static_cast<long long>(num(doc, "indicators")),
+              TimeText(num(doc, "loaded_at")).c_str(), load,
+              static_cast<double>(num(doc, "memory_bytes")) / 1048576.0);
+  simdjson::dom::object types;
+  if (doc["types"].get(types) == simdjson::SUCCESS) {
+    std::string line;
+    for (auto [k, v] : types) {
+      uint64_t n = 0;
+      if (v.get(n) != simdjson::SUCCESS) n = 0;
+      line += (line.empty() ? "" : ", ") + std::string(k) + " " + std::to_string(n);
+    }
+    std::printf("  by type: %s\n", line.c_str());
+  }
+  simdjson::dom::array feeds;
+  if (doc["feeds"].get(feeds) == simdjson::SUCCESS) {
+    for (simdjson::dom::element f : feeds)
+      std::printf("  feed %s: %lld\n", PrintableUtf8(str(f, "path")).c_str(),
+                  static_cast<long long>(num(f, "indicators")));
+  }
+  simdjson::dom::array invalid;
+  if (doc["invalid_feeds"].get(invalid) == simdjson::SUCCESS) {
+    for (simdjson::dom::element f : invalid) {
+      std::string_view p;
+      if (f.get(p) == simdjson::SUCCESS)
+        std::printf("  feed %s: INVALID, left out\n", PrintableUtf8(p).c_str());
+    }
+  }
+  std::printf("last reload: %s: %s (%lld ok, %lld refused)\n",
+              TimeText(num(doc, "last_reload")).c_str(),
+              PrintableUtf8(str(doc, "last_reload_result")).c_str(),
+              static_cast<long long>(num(doc, "reloads_ok")),
+              static_cast<long long>(num(doc, "reloads_failed")));
+  simdjson::dom::element m;
+  if (doc["messages"].get(m) == simdjson::SUCCESS) {
+    std::printf("messages: %lld (accept %lld, tag %lld, quarantine %lld, tempfail %lld, reject %lld,"
+                " discard %lld); scan errors %lld; recipients split %lld\n",
+                static_cast<long long>(num(m, "total")), static_cast<long long>(num(m, "accept")),
+                static_cast<long long>(num(m, "tag")), static_cast<long long>(num(m, "quarantine")),
+                static_cast<long long>(num(m, "tempfail")), static_cast<long long>(num(m, "reject")),
+                static_cast<long long>(num(m, "discard")), static_cast<long long>(num(m, "errors")),
+                static_cast<long long>(num(m, "split_recipients")));
+  }
+  std::printf("(status written %s)\n", TimeText(num(doc, "written")).c_str());
+}
+
 int RunStatus(const Common& o) {
   Result<Config> c = LoadConfigOrDefault(o.config_path);
   if (!c.ok()) {
@@ -606,8 +680,7 @@ int RunStatus(const Common& o) {
     }
     std::cout << out << ",\"running\":" << (alive ? "true" : "false") << "}\n";
   } else {
-    std::cout << "gfi-milter " << (alive ? "running" : "NOT running") << " (pid " << pid
-              << "); status from " << path << ":\n" << text;
+    PrintStatus(text, alive, path);
   }
   return alive ? 0 : 1;
 }

@@ -1,6 +1,7 @@
 // Quarantine store; see store.h.
 #include "quarantine/store.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <sqlite3.h>
@@ -211,6 +212,17 @@ Result<std::unique_ptr<QuarantineStore>> QuarantineStore::Open(const std::string
     if (!create) return Status::Error(Errno("quarantine store " + msgs));
     if (::mkdir(msgs.c_str(), 0750) != 0 && errno != EEXIST)
       return Status::Error(Errno("quarantine store: mkdir " + msgs));
+  }
+  if (create) {
+    // Temp files of writes cut short (the daemon killed mid-write) were never indexed: remove.
+    if (DIR* d = ::opendir(msgs.c_str())) {
+      while (struct dirent* de = ::readdir(d)) {
+        std::string name = de->d_name;
+        if (name.size() > 5 && name[0] == '.' && name.compare(name.size() - 4, 4, ".tmp") == 0)
+          ::unlinkat(::dirfd(d), name.c_str(), 0);
+      }
+      ::closedir(d);
+    }
   }
   std::string db = dir + "/index.sqlite";
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);

@@ -40,6 +40,8 @@ class GfiMilter:
         return "unix:" + self.unix_path if self.unix_path else "inet:127.0.0.1:%d" % self.port
 
     def start(self, timeout=30):
+        if self.unix_path and os.path.exists(self.unix_path):
+            os.unlink(self.unix_path)  # left by a killed daemon; wait for the new one's
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([self.binary, "--config", self.config_path, "--foreground"],
                                      stdout=log, stderr=log)

@@ -555,12 +555,101 @@ def test_store_full_disk_tempfails(env):
     check("full disk probe" in listed, "the retried message is in the store")
 
 
+def quarantined(subject, size=0):
+    body = "quarantine me\n" + ("y" * 76 + "\n") * (size // 77)
+    return message(subject, body=body).replace(b"From: Sender <sender@example.org>",
+                                               b"From: <ceo@fake-from.example.org>")
+
+
+def listed(env, subject):
+    out = env.gfictl("quarantine", "list", "--json", "--limit", "1000").stdout.decode()
+    return [json.loads(ln) for ln in out.splitlines() if json.loads(ln)["subject"] == subject]
+
+
+def test_store_locked_tempfails(env):
+    import sqlite3
+    db = sqlite3.connect(os.path.join(env.base, "q-store", "index.sqlite"), timeout=1,
+                         isolation_level=None)
+    db.execute("BEGIN EXCLUSIVE")
+    try:
+        t0 = time.monotonic()
+        r = send(env.pf.smtpd_port, "sender@example.org", ["rcpt@example.com"],
+                 quarantined("locked probe"))
+        expect_reply(r, "4", "index locked by another process: tempfail after the busy timeout")
+        check(time.monotonic() - t0 >= 4.5, "waited for the lock first")
+    finally:
+        db.execute("COMMIT")
+        db.close()
+    msgs = os.listdir(os.path.join(env.base, "q-store", "messages"))
+    check(not listed(env, "locked probe"), "nothing indexed")
+    r = send(env.pf.smtpd_port, "sender@example.org", ["rcpt@example.com"],
+             quarantined("locked probe"))
+    expect_reply(r, "2", "stored once the lock is gone")
+    check(len(listed(env, "locked probe")) == 1, "indexed once")
+    after = os.listdir(os.path.join(env.base, "q-store", "messages"))
+    check(len(after) == len(msgs) + 1, "one message file more, none from the failed try")
+
+
+def test_store_read_only_tempfails(env):
+    msgs = os.path.join(env.base, "q-store", "messages")
+    subprocess.run(["mount", "--bind", msgs, msgs], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", msgs], check=True)
+        r = send(env.pf.smtpd_port, "sender@example.org", ["rcpt@example.com"],
+                 quarantined("read-only probe"))
+        expect_reply(r, "4", "read-only store: tempfail")
+    finally:
+        subprocess.run(["umount", msgs], check=True)
+    check(not listed(env, "read-only probe"), "nothing indexed")
+    check("Read-only file system" in env.milter.log(), "the log names the cause")
+
+
+def test_killed_during_store_write(env):
+    """The daemon killed while it writes a quarantined message: the MTA tempfails, the store has
+    no entry and no partial message; after the restart the retried message is stored whole."""
+    msgs = os.path.join(env.base, "q-store", "messages")
+    data = quarantined("killed probe", size=8 * 1000 * 1000)
+    caught = False
+    for attempt in range(6):
+        result = {}
+        t = threading.Thread(target=lambda: result.update(
+            r=send(env.pf.smtpd_port, "sender@example.org", ["rcpt@example.com"], data)))
+        t.start()
+        deadline = time.monotonic() + 60
+        while t.is_alive() and time.monotonic() < deadline:
+            if any(n.endswith(".tmp") for n in os.listdir(msgs)):
+                env.milter.kill()
+                caught = True
+                break
+            time.sleep(0.0005)
+        t.join(timeout=120)
+        if caught:
+            break
+        # The write finished before we looked: that entry is complete; try again.
+    check(caught, "the daemon was killed during a write")
+    expect_reply(result["r"], "4", "the MTA tempfails when the milter dies mid-message")
+    entries_before = listed(env, "killed probe")
+    env.milter.start()  # reopening the store removes the temp file of the cut write
+    check(not any(n.endswith(".tmp") for n in os.listdir(msgs)), "no partial file left")
+    for e in entries_before:  # complete ones from attempts that finished before the kill
+        raw = env.gfictl("quarantine", "show", e["id"], "--raw").stdout
+        check(hashlib.sha256(raw).hexdigest() == e["sha256"], "indexed entries are whole")
+    r = send(env.pf.smtpd_port, "sender@example.org", ["rcpt@example.com"], data)
+    expect_reply(r, "2", "the retry is stored")
+    after = listed(env, "killed probe")
+    check(len(after) == len(entries_before) + 1, "one more entry")
+    raw = env.gfictl("quarantine", "show", after[0]["id"], "--raw").stdout
+    check(normalize_crlf(raw).rstrip(b"\r\n") == normalize_crlf(data).rstrip(b"\r\n"),
+          "the stored message is the whole message")
+
+
 HOLD_TESTS = [test_clean_message_delivered_intact, test_indicator_in_each_place,
               test_log_line_has_queue_id_action_and_spf, test_sensitive_values_never_leak,
               test_forged_headers_removed, test_tenants, test_spf, test_large_messages_spooled,
               test_status, test_reloads_during_stream, test_bad_feed_at_reload_keeps_old,
               test_milter_killed_mid_stream, test_hold_mode_release_with_postsuper]
-STORE_TESTS = [test_store_mode, test_store_full_disk_tempfails]
+STORE_TESTS = [test_store_mode, test_store_full_disk_tempfails, test_store_locked_tempfails,
+               test_store_read_only_tempfails, test_killed_during_store_write]
 
 
 def main():
