@@ -28,6 +28,7 @@
 
 #include "commands.h"
 #include "config/config.h"
+#include "extract/analyzer.h"
 #include "quarantine/store.h"
 #include "util/json_writer.h"
 #include "util/strings.h"
@@ -282,6 +283,19 @@ int RunShow(const ShowOptions& o) {
         if (!line.empty() && line.back() == '\r') line.pop_back();
         std::printf("  %s\n", PrintableUtf8(line).c_str());
       }
+      // MIME structure, as the engine reads it (the limits of the configuration apply).
+      MessageAnalysis a = AnalyzeMessage(m, Envelope{}, config.limits);
+      std::printf("structure:\n");
+      for (const PartReport& p : a.parts) {
+        std::printf("  %-8s %-32s %10llu bytes%s%s%s\n", p.path.c_str(),
+                    PrintableUtf8(p.content_type).c_str(), static_cast<unsigned long long>(p.size),
+                    p.filename.empty() ? "" : "  \"", PrintableUtf8(p.filename).c_str(),
+                    p.filename.empty() ? "" : "\"");
+        for (const ArchiveMember& am : p.members)
+          std::printf("           member %s (%llu bytes)\n", PrintableUtf8(am.name).c_str(),
+                      static_cast<unsigned long long>(am.size));
+      }
+      for (const std::string& d : a.defects) std::printf("  defect: %s\n", PrintableUtf8(d).c_str());
     }
   }
   return 0;

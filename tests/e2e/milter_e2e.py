@@ -504,6 +504,10 @@ def test_store_mode(env):
     raw = env.gfictl("quarantine", "show", e["id"], "--raw").stdout
     check(normalize_crlf(raw).rstrip(b"\r\n") == normalize_crlf(data).rstrip(b"\r\n"),
           "show --raw is the message as sent")
+    shown = env.gfictl("quarantine", "show", e["id"]).stdout.decode()
+    for want in ("status:    held", "ind-header-from email at header.from -> quarantine",
+                 "Subject: store probe", "structure:", "text/plain", "history:"):
+        check(want in shown, "show prints %r: %s" % (want, shown))
     st = os.stat(os.path.join(env.base, "q-store", "messages", e["id"] + ".eml"))
     check(st.st_mode & 0o077 == 0o040 and st.st_mode & 0o007 == 0, "message file private")
     # Two releases at once deliver once.
