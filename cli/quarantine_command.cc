@@ -381,6 +381,52 @@ class Smtp {
   std::string buf_, last_;
 };
 
+// The stored message as it is re-injected: headers that only gfi-milter may write, arriving with
+// the message (X-GFI-*, Authentication-Results claiming our authserv-id), are dropped — the
+// message goes out through a port that bypasses the milter, which would otherwise remove them.
+std::string StripForged(std::string_view raw, const std::string& authserv) {
+  std::string out;
+  out.reserve(raw.size());
+  size_t pos = 0;
+  bool dropping = false;
+  while (pos < raw.size()) {
+    size_t nl = raw.find('\n', pos);
+    size_t end = nl == std::string_view::npos ? raw.size() : nl + 1;
+    std::string_view line = raw.substr(pos, end - pos);
+    std::string_view bare = line;
+    while (!bare.empty() && (bare.back() == '\n' || bare.back() == '\r')) bare.remove_suffix(1);
+    if (bare.empty()) {  // end of the header block: the rest is copied as it is
+      out.append(raw.substr(pos));
+      return out;
+    }
+    bool continuation = line[0] == ' ' || line[0] == '\t';
+    if (!continuation) {
+      size_t colon = bare.find(':');
+      std::string_view name = colon == std::string_view::npos ? bare : bare.substr(0, colon);
+      std::string_view value = colon == std::string_view::npos ? "" : bare.substr(colon + 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+        value.remove_prefix(1);
+      dropping = EqualsIgnoreCase(name, "X-GFI-Verdict") || EqualsIgnoreCase(name, "X-GFI-Match");
+      if (!dropping && EqualsIgnoreCase(name, "Authentication-Results") && !authserv.empty() &&
+          value.size() >= authserv.size() &&
+          EqualsIgnoreCase(value.substr(0, authserv.size()), authserv) &&
+          (value.size() == authserv.size() || value[authserv.size()] == ';' ||
+           value[authserv.size()] == ' '))
+        dropping = true;
+    }
+    if (!dropping) out.append(line);
+    pos = end;
+  }
+  return out;
+}
+
+std::string AuthservOf(const Config& config) {
+  if (!config.milter.authserv_id.empty()) return config.milter.authserv_id;
+  char name[256] = {0};
+  if (::gethostname(name, sizeof(name) - 1) == 0 && name[0] != '\0') return name;
+  return "localhost";
+}
+
 Status ReleaseSmtp(const std::string& target, const QuarantineEntry& e,
                    const std::vector<std::string>& rcpts, std::string_view raw) {
   // smtp:HOST:PORT
@@ -436,6 +482,7 @@ Status RunProgram(const std::vector<std::string>& argv, std::string_view input) 
 struct ReleaseOptions : Common {
   std::vector<std::string> ids;
   std::vector<std::string> to;
+  bool force = false;
 };
 
 int RunRelease(const ReleaseOptions& o) {
@@ -456,7 +503,12 @@ int RunRelease(const ReleaseOptions& o) {
     }
     const QuarantineEntry& entry = e.value();
     std::vector<std::string> rcpts = o.to.empty() ? entry.rcpts : o.to;
-    if (Status s = q.ClaimForRelease(id, Actor()); !s.ok()) {
+    // --force takes over an entry left "releasing" by a release that was cut short (it may have
+    // been delivered already: the admin decides).
+    Status claim = o.force && entry.status == "releasing"
+                       ? q.SetStatus(id, "releasing", "releasing", Actor(), "forced release")
+                       : q.ClaimForRelease(id, Actor());
+    if (Status s = claim; !s.ok()) {
       std::fprintf(stderr, "gfictl quarantine release: %s\n", s.message().c_str());
       rc = rc == 0 ? 1 : rc;
       continue;
@@ -481,13 +533,14 @@ int RunRelease(const ReleaseOptions& o) {
         delivered = raw.status();
       } else if (config.quarantine.release_via.rfind("smtp:", 0) == 0) {
         how = config.quarantine.release_via;
-        delivered = ReleaseSmtp(config.quarantine.release_via, entry, rcpts, raw.value());
+        delivered = ReleaseSmtp(config.quarantine.release_via, entry, rcpts,
+                                StripForged(raw.value(), AuthservOf(config)));
       } else {
         how = config.quarantine.release_via;
         std::vector<std::string> argv = {config.quarantine.release_via.substr(9), "-i", "-f",
                                          entry.mail_from.empty() ? "<>" : entry.mail_from, "--"};
         argv.insert(argv.end(), rcpts.begin(), rcpts.end());
-        delivered = RunProgram(argv, raw.value());
+        delivered = RunProgram(argv, StripForged(raw.value(), AuthservOf(config)));
       }
     }
     std::string to_text;
@@ -578,6 +631,25 @@ int RunPurge(const PurgeOptions& o) {
     }
   };
   int64_t before = static_cast<int64_t>(std::time(nullptr)) - *age;
+  // Mode hold: the messages themselves are in Postfix's hold queue and go first.
+  QuarantineFilter held;
+  held.until = before;
+  held.status = "held";
+  held.limit = static_cast<size_t>(-1) / 2;
+  if (auto old = store.value()->List(held); old.ok()) {
+    for (const QuarantineEntry& e : old.value()) {
+      if (e.mode != "hold") continue;
+      std::vector<std::string> argv = {config.quarantine.postsuper};
+      if (!config.quarantine.postfix_config.empty()) {
+        argv.push_back("-c");
+        argv.push_back(config.quarantine.postfix_config);
+      }
+      argv.insert(argv.end(), {"-d", e.queue_id, "hold"});
+      if (Status s = RunProgram(argv, ""); !s.ok())
+        std::fprintf(stderr, "gfictl quarantine purge: %s: %s\n", e.id.c_str(),
+                     s.message().c_str());
+    }
+  }
   auto n = store.value()->Purge(before, Actor(), progress);
   if (!n.ok()) {
     std::fprintf(stderr, "gfictl quarantine purge: %s\n", n.error().c_str());
@@ -682,7 +754,8 @@ int RunStatus(const Common& o) {
   long pid = 0;
   size_t p = text.find("\"pid\":");
   if (p != std::string::npos) pid = std::strtol(text.c_str() + p + 6, nullptr, 10);
-  bool alive = pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+  bool alive = pid > 0 && ::access(c.value().milter.pid_file.c_str(), F_OK) == 0 &&
+               (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
   if (o.json) {
     std::string out = text;
     while (!out.empty() && (out.back() == '\n' || out.back() == '}')) {
@@ -733,6 +806,8 @@ void RegisterQuarantine(CLI::App& app, int* exit_code) {
   rel->add_option("--config", ro->config_path, "Configuration file");
   rel->add_option("--to", ro->to, "Deliver to these recipients instead; repeatable")
       ->allow_extra_args(false);
+  rel->add_flag("--force", ro->force,
+                "Also release entries left 'releasing' by an interrupted release");
   rel->add_option("ID", ro->ids, "Entry ids")->required();
   rel->callback([ro, exit_code] { *exit_code = RunRelease(*ro); });
 

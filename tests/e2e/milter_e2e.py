@@ -485,7 +485,7 @@ def test_hold_mode_release_with_postsuper(env):
 
 def test_store_mode(env):
     data = message("store probe", body="Body line\n.dot line\n",
-                   headers=["X-Keep: 1"]).replace(b"From: Sender <sender@example.org>",
+                   headers=["X-Keep: 1", "X-GFI-Verdict: accept; forged-in-store"]).replace(b"From: Sender <sender@example.org>",
                                                   b"From: <ceo@fake-from.example.org>")
     r = send(env.pf.smtpd_port, "sender@example.org", ["rcpt@example.com", "other@example.com"],
              data)
@@ -521,6 +521,8 @@ def test_store_mode(env):
     check(len(m) == 1, "delivered exactly once, got %d" % len(m))
     check(sorted(m[0].rcpts) == ["other@example.com", "rcpt@example.com"],
           "released to the original recipients: %s" % m[0].rcpts)
+    check(b"forged-in-store" not in m[0].data and b"X-Keep: 1" in m[0].data,
+          "a forged X-GFI header is dropped on release, the rest kept")
     r2 = env.gfictl("quarantine", "release", e["id"], check=False)
     check(r2.returncode == 1, "a released entry is not released again")
     env.gfictl("quarantine", "delete", e["id"])
@@ -538,6 +540,25 @@ def test_store_mode(env):
     check("purged 1 entries" in out, "purge: %s" % out)
     held = env.gfictl("quarantine", "list", "--json", "--status", "held").stdout.decode()
     check(held.strip() == "", "nothing held after purge: %s" % held)
+
+
+def test_release_force(env):
+    import sqlite3
+    r = send(env.pf.smtpd_port, "sender@example.org", ["rcpt@example.com"],
+             quarantined("force probe"))
+    expect_reply(r, "2", "stored")
+    e = listed(env, "force probe")[0]
+    db = sqlite3.connect(os.path.join(env.base, "q-store", "index.sqlite"))
+    db.execute("UPDATE entries SET status = 'releasing' WHERE id = ?", (e["id"],))
+    db.commit()
+    db.close()
+    r1 = env.gfictl("quarantine", "release", e["id"], check=False)
+    check(r1.returncode == 1, "an entry stuck releasing is not released without --force")
+    env.gfictl("quarantine", "release", "--force", e["id"])
+    check(len(sink_find(env, "force probe", timeout=20)) == 1, "--force delivers it")
+    shown = json.loads(env.gfictl("quarantine", "show", e["id"], "--json").stdout)
+    check(shown["status"] == "released" and
+          any(h["detail"] == "forced release" for h in shown["history"]), "history says forced")
 
 
 def test_store_full_disk_tempfails(env):
@@ -652,7 +673,7 @@ HOLD_TESTS = [test_clean_message_delivered_intact, test_indicator_in_each_place,
               test_forged_headers_removed, test_tenants, test_spf, test_large_messages_spooled,
               test_status, test_reloads_during_stream, test_bad_feed_at_reload_keeps_old,
               test_milter_killed_mid_stream, test_hold_mode_release_with_postsuper]
-STORE_TESTS = [test_store_mode, test_store_full_disk_tempfails, test_store_locked_tempfails,
+STORE_TESTS = [test_store_mode, test_release_force, test_store_full_disk_tempfails, test_store_locked_tempfails,
                test_store_read_only_tempfails, test_killed_during_store_write]
 
 
