@@ -59,6 +59,9 @@ struct Connection {
   std::string mta_host;  // {j}
   bool smtp = false;     // a network client (not local submission)
   bool quiet_content = false;  // SMFIP_NR_HDR/EOH/BODY negotiated: no replies to those
+  bool quiet_connect = false;  // SMFIP_NR_CONN
+  bool quiet_helo = false;     // SMFIP_NR_HELO
+  std::string deferred_error;  // met at connect/HELO without a reply; answered at end of message
   std::unique_ptr<Message> msg;
 };
 
@@ -137,6 +140,7 @@ Message* EnsureMessage(SMFICTX* ctx, Connection* c) {
     m->env.client_name = c->client_name;
     m->env.helo = c->helo;
     m->env.queue_id = Macro(ctx, "i");
+    m->deferred_error = c->deferred_error;
     c->msg = std::move(m);
   }
   return c->msg.get();
@@ -230,6 +234,14 @@ sfsistat OnNegotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned 
     }
     c->quiet_content = unix_socket && (f1 & quiet) == quiet;
     if (c->quiet_content) *pf1 |= quiet;
+    // Likewise connect (unless client networks are allow-listed: that answer is "accept") and
+    // HELO; and no DATA step (the stall it avoids is a TCP one).
+    c->quiet_helo = unix_socket && (f1 & SMFIP_NR_HELO) != 0;
+    if (c->quiet_helo) *pf1 |= SMFIP_NR_HELO;
+    c->quiet_connect = unix_socket && (f1 & SMFIP_NR_CONN) != 0 &&
+                       g_engine->state()->policy.allow_networks.empty();
+    if (c->quiet_connect) *pf1 |= SMFIP_NR_CONN;
+    if (unix_socket) *pf1 |= f1 & SMFIP_NODATA;
     *pf2 = 0;
     *pf3 = 0;
     if (f0 & SMFIF_SETSYMLIST) {
@@ -242,8 +254,26 @@ sfsistat OnNegotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned 
   });
 }
 
+// Connect and HELO without a reply (quiet): errors wait for the end of the message.
+template <typename F>
+sfsistat QuietOr(SMFICTX* ctx, const char* where, bool quiet, F&& body) noexcept {
+  if (!quiet) return Guard(ctx, where, body);
+  try {
+    body();
+  } catch (const std::exception& e) {
+    try {
+      if (Connection* c = Conn(ctx); c != nullptr && c->deferred_error.empty())
+        c->deferred_error = std::string(where) + ": " + e.what();
+    } catch (...) {
+    }
+  } catch (...) {
+  }
+  return SMFIS_NOREPLY;
+}
+
 sfsistat OnConnect(SMFICTX* ctx, char* hostname, _SOCK_ADDR* hostaddr) {
-  return Guard(ctx, "connect", [&]() -> sfsistat {
+  Connection* pre = Conn(ctx);
+  return QuietOr(ctx, "connect", pre != nullptr && pre->quiet_connect, [&]() -> sfsistat {
     Connection* c = Conn(ctx);  // made at negotiation, or now for an MTA that skips it
     if (c == nullptr) {
       c = new Connection();
@@ -264,7 +294,8 @@ sfsistat OnConnect(SMFICTX* ctx, char* hostname, _SOCK_ADDR* hostaddr) {
 }
 
 sfsistat OnHelo(SMFICTX* ctx, char* helo) {
-  return Guard(ctx, "helo", [&]() -> sfsistat {
+  Connection* pre = Conn(ctx);
+  return QuietOr(ctx, "helo", pre != nullptr && pre->quiet_helo, [&]() -> sfsistat {
     Connection* c = Conn(ctx);
     if (c != nullptr && helo != nullptr) c->helo = helo;
     return SMFIS_CONTINUE;
