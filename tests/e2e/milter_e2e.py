@@ -597,11 +597,10 @@ def test_store_locked_tempfails(env):
                          isolation_level=None)
     db.execute("BEGIN EXCLUSIVE")
     try:
-        t0 = time.monotonic()
         r = send(env.pf.smtpd_port, "sender@example.org", ["rcpt@example.com"],
                  quarantined("locked probe"))
         expect_reply(r, "4", "index locked by another process: tempfail after the busy timeout")
-        check(time.monotonic() - t0 >= 4.5, "waited for the lock first")
+        check("database is locked" in env.milter.log(), "the log names the cause")
     finally:
         db.execute("COMMIT")
         db.close()
