@@ -479,6 +479,17 @@ Status RunProgram(const std::vector<std::string>& argv, std::string_view input) 
   return Status::Ok();
 }
 
+// Postfix's postsuper for the hold queue ([quarantine] postsuper, -c postfix_config when set).
+Status Postsuper(const Config& config, std::vector<std::string> args) {
+  std::vector<std::string> argv = {config.quarantine.postsuper};
+  if (!config.quarantine.postfix_config.empty()) {
+    argv.push_back("-c");
+    argv.push_back(config.quarantine.postfix_config);
+  }
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunProgram(argv, "");
+}
+
 struct ReleaseOptions : Common {
   std::vector<std::string> ids;
   std::vector<std::string> to;
@@ -517,14 +528,7 @@ int RunRelease(const ReleaseOptions& o) {
     std::string how;
     if (entry.mode == "hold") {
       how = "postsuper -H " + entry.queue_id;
-      std::vector<std::string> argv = {config.quarantine.postsuper};
-      if (!config.quarantine.postfix_config.empty()) {
-        argv.push_back("-c");
-        argv.push_back(config.quarantine.postfix_config);
-      }
-      argv.push_back("-H");
-      argv.push_back(entry.queue_id);
-      delivered = o.to.empty() ? RunProgram(argv, "")
+      delivered = o.to.empty() ? Postsuper(config, {"-H", entry.queue_id})
                                : Status::Error("--to cannot redirect a message in the MTA's hold "
                                                "queue");
     } else {
@@ -578,15 +582,7 @@ int RunDelete(const DeleteOptions& o) {
     // Mode hold: the message itself is in the MTA's hold queue; it goes first.
     auto e = store.value()->Get(id);
     if (e.ok() && e.value().mode == "hold" && e.value().status == "held") {
-      std::vector<std::string> argv = {config.quarantine.postsuper};
-      if (!config.quarantine.postfix_config.empty()) {
-        argv.push_back("-c");
-        argv.push_back(config.quarantine.postfix_config);
-      }
-      argv.push_back("-d");
-      argv.push_back(e.value().queue_id);
-      argv.push_back("hold");
-      if (Status s = RunProgram(argv, ""); !s.ok()) {
+      if (Status s = Postsuper(config, {"-d", e.value().queue_id, "hold"}); !s.ok()) {
         std::fprintf(stderr, "gfictl quarantine delete: %s: %s\n", id.c_str(), s.message().c_str());
         rc = 1;
         continue;
@@ -639,13 +635,7 @@ int RunPurge(const PurgeOptions& o) {
   if (auto old = store.value()->List(held); old.ok()) {
     for (const QuarantineEntry& e : old.value()) {
       if (e.mode != "hold") continue;
-      std::vector<std::string> argv = {config.quarantine.postsuper};
-      if (!config.quarantine.postfix_config.empty()) {
-        argv.push_back("-c");
-        argv.push_back(config.quarantine.postfix_config);
-      }
-      argv.insert(argv.end(), {"-d", e.queue_id, "hold"});
-      if (Status s = RunProgram(argv, ""); !s.ok())
+      if (Status s = Postsuper(config, {"-d", e.queue_id, "hold"}); !s.ok())
         std::fprintf(stderr, "gfictl quarantine purge: %s: %s\n", e.id.c_str(),
                      s.message().c_str());
     }
