@@ -39,7 +39,6 @@ struct Message {
   std::shared_ptr<const EngineState> state;
   Envelope env;
   std::string ref;
-  std::string auth;  // {auth_authen}
   bool have_rcpt = false;
   int tenant = -1;              // of the first recipient (split mode: of all)
   bool rcpt_allowed = false;    // the first recipient is on the allow list (split mode: all)
@@ -245,7 +244,7 @@ sfsistat OnNegotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned 
     *pf2 = 0;
     *pf3 = 0;
     if (f0 & SMFIF_SETSYMLIST) {
-      smfi_setsymlist(ctx, SMFIM_CONNECT, const_cast<char*>("j {daemon_name}"));
+      smfi_setsymlist(ctx, SMFIM_CONNECT, const_cast<char*>("j"));
       smfi_setsymlist(ctx, SMFIM_ENVFROM, const_cast<char*>("i"));
       smfi_setsymlist(ctx, SMFIM_ENVRCPT, const_cast<char*>("i"));
       smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char*>("i"));
@@ -309,7 +308,6 @@ sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
     c->msg.reset();
     Message* m = EnsureMessage(ctx, c);
     m->env.mail_from = argv != nullptr && argv[0] != nullptr ? StripAngles(argv[0]) : "";
-    m->auth = Macro(ctx, "{auth_authen}");
     if (SenderAllowed(m->state->policy, -1, m->env.mail_from)) {
       syslog(LOG_INFO, "%s: ref=%s from=<%s> allowed by [allow] senders",
              QueueId(ctx, m).c_str(), m->ref.c_str(), PrintableUtf8(m->env.mail_from).c_str());

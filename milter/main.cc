@@ -154,6 +154,7 @@ int Run(const std::string& config_path, bool foreground, bool check) {
          st->snapshot->stats().rules, st->snapshot->stats().feeds.size(), st->load_seconds,
          st->invalid_feeds.size());
   if (check) {
+    for (const std::string& e : st->feed_errors) std::fprintf(stderr, "feed left out: %s\n", e.c_str());
     std::printf("configuration %s: ok; %zu indicators from %zu feed(s); %zu invalid feed(s)\n",
                 config_path.c_str(), st->snapshot->stats().rules,
                 st->snapshot->stats().feeds.size(), st->invalid_feeds.size());
