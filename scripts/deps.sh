@@ -13,7 +13,7 @@ PACKAGES=(
   libmilter-dev libspf2-dev
   # tests and benchmarks: a private Postfix (with smtp-source/smtp-sink), miltertest, a DNS server
   # for the SPF tests (dnsmasq-base: the binary without a system service), SQLite's shell
-  catch2 libvectorscan-dev libbenchmark-dev zip postfix miltertest dnsmasq-base sqlite3
+  catch2 libvectorscan-dev libbenchmark-dev zip postfix miltertest dnsmasq-base sqlite3 tzdata
 )
 
 missing=()

@@ -20,7 +20,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from postfix_harness import (  # noqa: E402
-    PrivatePostfix, Sink, free_port, normalize_crlf, port_open, send,
+    POSTFIX_DATE_RX, PrivatePostfix, Sink, free_port, normalize_crlf, port_open, send,
     split_postfix_received,
 )
 
@@ -162,7 +162,7 @@ def main():
             rx = (rb"Received: from client\.example \(localhost \[127\.0\.0\.1\]\)\r\n"
                   rb"\tby mx\.test\.example \(Postfix\) with ESMTP id "
                   + r.queue_id.encode() + rb";\r\n"
-                  rb"\t[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d [+-]\d{4} \(\w+\)\r\n")
+                  rb"\t" + POSTFIX_DATE_RX + rb"\r\n")
             check(re.fullmatch(rx, added[0]), "unexpected Received header", added[0])
             exp_h, _, exp_b = expected.partition(b"\r\n\r\n")
             got_h, _, got_b = rest.partition(b"\r\n\r\n")

@@ -115,6 +115,14 @@ def normalize_crlf(data):
 
 _RECEIVED_BY_POSTFIX = re.compile(rb"^Received: .*\r?\n(?:[ \t].*\r?\n)*", re.M)
 
+# The date Postfix writes at the end of its Received header (src/global/mail_date.c):
+# strftime("%a, %e %b %Y %H:%M:%S ") + "+HHMM" + strftime(" (%Z)"). "%e" pads a one-digit day
+# with a space ("Tue,  1 Dec 2026"), and RFC 5322 allows folding white space between the parts in
+# any case, so every gap is [ \t]+. "%Z" is not always a word: numeric zones ("(+03)", "(-0330)")
+# exist in tzdata, so the comment is anything but parentheses and line breaks.
+POSTFIX_DATE_RX = (rb"[A-Z][a-z]{2},[ \t]+\d{1,2}[ \t]+[A-Z][a-z]{2}[ \t]+\d{4}[ \t]+"
+                   rb"\d\d:\d\d:\d\d[ \t]+[+-]\d{4}(?:[ \t]+\([^()\r\n]*\))?")
+
 
 def split_postfix_received(data):
     """Split off the header block(s) Postfix's smtpd prepends.
