@@ -124,7 +124,38 @@ Status Engine::Reload() {
   ::malloc_trim(0);  // the parsers' peak (and the old snapshot, once its last message is done)
   ++reloads_ok_;
   last_reload_result_ = "ok";
+  std::vector<std::string> pending = RestartNeededLocked();
+  if (!pending.empty()) {
+    std::string keys;
+    for (const std::string& k : pending) keys += (keys.empty() ? "" : ", ") + k;
+    last_reload_result_ = "ok; restart needed for " + keys;
+  }
   return Status::Ok();
+}
+
+void Engine::SetRunning(std::string socket, std::string user, std::string pid_file,
+                        uint64_t timeout) {
+  std::lock_guard<std::mutex> lock(reload_mu_);
+  running_socket_ = std::move(socket);
+  running_user_ = std::move(user);
+  running_pid_file_ = std::move(pid_file);
+  running_timeout_ = timeout;
+}
+
+std::vector<std::string> Engine::RestartNeeded() const {
+  std::lock_guard<std::mutex> lock(reload_mu_);
+  return RestartNeededLocked();
+}
+
+std::vector<std::string> Engine::RestartNeededLocked() const {
+  std::vector<std::string> keys;
+  if (running_socket_.empty()) return keys;  // not serving (gfi-milter --check)
+  const MilterConfig& mc = state()->config.milter;
+  if (mc.socket != running_socket_) keys.push_back("[milter] socket");
+  if (mc.user != running_user_) keys.push_back("[milter] user");
+  if (mc.pid_file != running_pid_file_) keys.push_back("[milter] pid_file");
+  if (mc.timeout != running_timeout_) keys.push_back("[milter] timeout");
+  return keys;
 }
 
 void Engine::CountMessage(Action enforced) {
@@ -140,7 +171,14 @@ std::string Engine::StatusJson() const {
   w.Key("started").Int(started_);
   w.Key("written").Int(Now());
   w.Key("config").String(config_path_);
-  w.Key("socket").String(st->config.milter.socket);
+  {
+    std::lock_guard<std::mutex> lock(reload_mu_);
+    w.Key("socket").String(running_socket_.empty() ? st->config.milter.socket : running_socket_);
+    w.Key("user").String(running_user_.empty() ? st->config.milter.user : running_user_);
+    w.Key("restart_needed").BeginArray();
+    for (const std::string& k : RestartNeededLocked()) w.String(k);
+    w.EndArray();
+  }
   w.Key("loaded_at").Int(st->loaded_at);
   w.Key("load_seconds").Double(st->load_seconds);
   w.Key("indicators").Uint(s.rules);

@@ -53,6 +53,13 @@ class Engine {
   // True when the config or a feed file changed since the current state was built.
   bool FilesChanged() const;
 
+  // What the running process uses and a reload cannot change: the socket it listens on, the user
+  // it runs as, its pid file and the libmilter timeout. Status shows these (not the config file's
+  // current values); a reload whose configuration changes one says a restart is needed.
+  void SetRunning(std::string socket, std::string user, std::string pid_file, uint64_t timeout);
+  // The keys whose new value waits for a restart ("[milter] socket", ...); empty when none.
+  std::vector<std::string> RestartNeeded() const;
+
   // Counters.
   void CountMessage(Action enforced);
   void CountError() { errors_.fetch_add(1, std::memory_order_relaxed); }
@@ -67,6 +74,7 @@ class Engine {
   Engine(std::string config_path, bool open_store)
       : config_path_(std::move(config_path)), open_store_(open_store) {}
   Result<std::shared_ptr<const EngineState>> Build() const;
+  std::vector<std::string> RestartNeededLocked() const;  // reload_mu_ held
 
   std::string config_path_;
   bool open_store_ = true;
@@ -78,6 +86,8 @@ class Engine {
   uint64_t reloads_ok_ = 0, reloads_failed_ = 0;
   int64_t last_reload_ = 0;
   std::string last_reload_result_ = "none yet";
+  std::string running_socket_, running_user_, running_pid_file_;
+  uint64_t running_timeout_ = 0;
 };
 
 // Signature of the files a state was built from: changes when one is replaced or edited.

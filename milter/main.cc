@@ -1,9 +1,12 @@
 // gfi-milter: the daemon. gfi-milter [--config F] [--foreground] [--check]
 //
-// Start-up order: configuration and indicators are loaded first (a fatal error exits before the
-// MTA ever sees the socket), then the socket is opened (as root when started as root), privileges
-// are dropped to [milter] user, the daemon forks (unless --foreground), writes its pid file and
-// hands control to libmilter. A reload thread waits for SIGUSR1 and checks the feed and config
+// Start-up order: the configuration is read (its errors go straight to the terminal), then the
+// daemon detaches (unless --foreground) before it opens anything: the parent waits for the child's
+// "ready" or its error and exits with it. The child locks the pid file (a second instance refuses),
+// loads the indicators and opens the store (a fatal error exits before the MTA ever sees the
+// socket), opens the socket (as root when started as root), drops privileges to [milter] user,
+// checks that it can write its spool and quarantine, writes its pid, reports ready and hands
+// control to libmilter. A reload thread waits for SIGUSR1 and checks the feed and config
 // files every [indicators] reload_interval seconds; it also rewrites the status file. SIGTERM,
 // SIGINT and SIGHUP stop the daemon (libmilter's signal thread handles those).
 #include <fcntl.h>
@@ -31,6 +34,7 @@
 #include "config/config.h"
 #include "milter/engine.h"
 #include "milter/filter.h"
+#include "milter/startup.h"
 
 namespace gfi {
 namespace {
@@ -111,6 +115,9 @@ void ReloadLoop(Engine* engine, sigset_t usr1) {
                now->snapshot->stats().rules, now->snapshot->stats().feeds.size(),
                now->load_seconds, now->invalid_feeds.empty() ? "" : "; invalid feeds left out");
         for (const std::string& e : now->feed_errors) syslog(LOG_WARNING, "reload: %s", e.c_str());
+        for (const std::string& k : engine->RestartNeeded())
+          syslog(LOG_WARNING, "reload: %s changed; the running value stays until gfi-milter is "
+                 "restarted", k.c_str());
       } else {
         syslog(LOG_ERR, "reload refused, previous indicators stay in service: %s",
                s.message().c_str());
@@ -139,13 +146,105 @@ void ReloadLoop(Engine* engine, sigset_t usr1) {
   }
 }
 
-int Run(const std::string& config_path, bool foreground, bool check) {
-  openlog("gfi-milter", LOG_PID | LOG_NDELAY | (foreground ? LOG_PERROR : 0), LOG_MAIL);
-  Result<std::unique_ptr<Engine>> started = Engine::Start(config_path, /*open_store=*/!check);
+// Directories the daemon writes: the spool and the quarantine's messages (store mode).
+// One that does not exist yet is created at start (and checked then).
+Status CheckWritable(const EngineState& st, const Identity& id) {
+  struct stat sb;
+  const std::string& spool = st.config.milter.spool_dir;
+  if (::stat(spool.c_str(), &sb) == 0) {
+    if (Status s = CheckWritableAs(spool, id.uid, id.gid, "[milter] spool_dir"); !s.ok()) return s;
+  }
+  const std::string msgs = st.config.quarantine.dir + "/messages";
+  if (::stat(msgs.c_str(), &sb) != 0) return Status::Ok();
+  return CheckWritableAs(msgs, id.uid, id.gid, "[quarantine] dir");
+}
+
+int Check(const std::string& config_path) {
+  Result<std::unique_ptr<Engine>> started = Engine::Start(config_path, /*open_store=*/false);
   if (!started.ok()) {
     Fatal(started.error());
     return kExitConfig;
   }
+  auto st = started.value()->state();
+  for (const std::string& e : st->feed_errors) std::fprintf(stderr, "feed left out: %s\n", e.c_str());
+  int rc = st->invalid_feeds.empty() ? 0 : 1;
+  Result<Identity> id = LookupUser(st->config.milter.user);
+  if (!id.ok()) {
+    std::fprintf(stderr, "gfi-milter: %s\n", id.error().c_str());
+    rc = kExitConfig;
+  } else if (Status w = CheckWritable(*st, id.value()); !w.ok()) {
+    std::fprintf(stderr, "gfi-milter: %s\n", w.message().c_str());
+    rc = kExitConfig;
+  }
+  std::printf("configuration %s: %s; %zu indicators from %zu feed(s); %zu invalid feed(s)\n",
+              config_path.c_str(), rc == 0 ? "ok" : "NOT ok", st->snapshot->stats().rules,
+              st->snapshot->stats().feeds.size(), st->invalid_feeds.size());
+  return rc;
+}
+
+// Socket: opened before privileges are dropped; a unix socket belongs to the daemon user and its
+// group (add the MTA's user to that group), mode 0660. TCP listeners get TCP_NODELAY.
+Status OpenSocket(Engine* engine, const Identity& id) {
+  const MilterConfig& mc = engine->state()->config.milter;
+  std::string conn = mc.socket;
+  if (smfi_setconn(conn.data()) != MI_SUCCESS) return Status::Error("cannot use socket " + conn);
+  smfi_settimeout(static_cast<int>(mc.timeout));
+  smfiDesc desc = MakeFilter(engine);
+  if (smfi_register(desc) != MI_SUCCESS) return Status::Error("smfi_register failed");
+  const bool unix_socket = conn.rfind("unix:", 0) == 0 || conn.rfind("local:", 0) == 0;
+  const std::string path = unix_socket ? conn.substr(conn.find(':') + 1) : "";
+  // libmilter removes an existing unix socket file before binding; if a daemon still answers on
+  // it, this is a second instance and must not steal the socket.
+  if (unix_socket && UnixSocketAnswers(path))
+    return Status::Error("socket " + path + " is in use by a running gfi-milter");
+  mode_t old_umask = ::umask(0117);
+  int rc = smfi_opensocket(true);
+  ::umask(old_umask);
+  if (rc != MI_SUCCESS)
+    return Status::Error("cannot open socket " + conn +
+                         " (in use, or its directory is missing or not writable)");
+  if (unix_socket && ::geteuid() == 0 && ::chown(path.c_str(), id.uid, id.gid) != 0)
+    return Status::Error(path + ": chown: " + std::strerror(errno));
+  if (!unix_socket && SetNoDelayOnTcpListeners() == 0)
+    syslog(LOG_WARNING, "socket %s: could not set TCP_NODELAY; replies may wait for delayed ACKs",
+           conn.c_str());
+  return Status::Ok();
+}
+
+int Run(const std::string& config_path, bool foreground) {
+  openlog("gfi-milter", LOG_PID | LOG_NDELAY | (foreground ? LOG_PERROR : 0), LOG_MAIL);
+  // The configuration is read once before detaching so that its errors reach the terminal
+  // directly; everything that holds a file, a socket or a thread is opened after the fork.
+  Result<Config> config = LoadConfig(config_path);
+  if (!config.ok()) {
+    Fatal(config.error());
+    return kExitConfig;
+  }
+  StartupChannel channel;
+  if (!foreground) {
+    if (Status s = channel.Detach(); !s.ok()) {
+      Fatal(s.message());
+      return kExitSoftware;
+    }
+  }
+  auto fail = [&](int code, const std::string& msg) {
+    Fatal(msg);
+    channel.Failed(code);
+    return code;
+  };
+  const MilterConfig& boot = config.value().milter;
+  Result<Identity> id = LookupUser(boot.user);
+  if (!id.ok()) return fail(kExitConfig, id.error());
+  for (const std::string& dir : {DirOf(boot.pid_file), DirOf(boot.status_file), boot.spool_dir}) {
+    if (!EnsureDir(dir, id.value().uid, id.value().gid, 0750))
+      return fail(kExitConfig, dir + ": cannot create or use directory: " + std::strerror(errno));
+  }
+  PidFile pid_file;
+  if (Status s = pid_file.Acquire(boot.pid_file, id.value().uid, id.value().gid); !s.ok())
+    return fail(kExitConfig, s.message());
+
+  Result<std::unique_ptr<Engine>> started = Engine::Start(config_path);
+  if (!started.ok()) return fail(kExitConfig, started.error());
   std::unique_ptr<Engine> engine = std::move(started).value();
   auto st = engine->state();
   const MilterConfig& mc = st->config.milter;
@@ -153,113 +252,18 @@ int Run(const std::string& config_path, bool foreground, bool check) {
   syslog(LOG_INFO, "loaded %zu indicators from %zu feed(s) in %.2f s (%zu invalid feed(s) left out)",
          st->snapshot->stats().rules, st->snapshot->stats().feeds.size(), st->load_seconds,
          st->invalid_feeds.size());
-  if (check) {
-    for (const std::string& e : st->feed_errors) std::fprintf(stderr, "feed left out: %s\n", e.c_str());
-    std::printf("configuration %s: ok; %zu indicators from %zu feed(s); %zu invalid feed(s)\n",
-                config_path.c_str(), st->snapshot->stats().rules,
-                st->snapshot->stats().feeds.size(), st->invalid_feeds.size());
-    return st->invalid_feeds.empty() ? 0 : 1;
-  }
-
-  Result<Identity> id = LookupUser(mc.user);
-  if (!id.ok()) {
-    Fatal(id.error());
-    return kExitConfig;
-  }
-  for (const std::string& dir : {DirOf(mc.pid_file), DirOf(mc.status_file), mc.spool_dir}) {
-    if (!EnsureDir(dir, id.value().uid, id.value().gid, 0750)) {
-      Fatal(dir + ": cannot create or use directory: " + std::strerror(errno));
-      return kExitConfig;
-    }
-  }
   if (::geteuid() == 0) {  // the store was created by root at load; it belongs to the daemon
     const std::string& q = st->config.quarantine.dir;
     for (const std::string& p : {q, q + "/messages", q + "/index.sqlite", q + "/index.sqlite-wal",
                                  q + "/index.sqlite-shm"})
-      if (::chown(p.c_str(), id.value().uid, id.value().gid) != 0 && errno != ENOENT) {
-        Fatal(p + ": chown: " + std::strerror(errno));
-        return kExitConfig;
-      }
+      if (::chown(p.c_str(), id.value().uid, id.value().gid) != 0 && errno != ENOENT)
+        return fail(kExitConfig, p + ": chown: " + std::strerror(errno));
   }
-
-  // Socket: opened now, before privileges are dropped; a unix socket belongs to the daemon user
-  // and its group (add the MTA's user to that group), mode 0660.
-  std::string conn = mc.socket;
-  if (smfi_setconn(conn.data()) != MI_SUCCESS) {
-    Fatal("cannot use socket " + conn);
-    return kExitConfig;
-  }
-  smfi_settimeout(static_cast<int>(mc.timeout));
-  smfiDesc desc = MakeFilter(engine.get());
-  if (smfi_register(desc) != MI_SUCCESS) {
-    Fatal("smfi_register failed");
-    return kExitSoftware;
-  }
-  // libmilter removes an existing unix socket file before binding; if a daemon still answers on
-  // it, this is a second instance and must not steal the socket.
-  if (conn.rfind("unix:", 0) == 0 || conn.rfind("local:", 0) == 0) {
-    std::string path = conn.substr(conn.find(':') + 1);
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_un sa = {};
-    sa.sun_family = AF_UNIX;
-    if (fd >= 0 && path.size() < sizeof(sa.sun_path)) {
-      std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
-      bool live = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0;
-      ::close(fd);
-      if (live) {
-        Fatal("socket " + path + " is in use by a running gfi-milter");
-        return kExitConfig;
-      }
-    } else if (fd >= 0) {
-      ::close(fd);
-    }
-  }
-  mode_t old_umask = ::umask(0117);
-  int rc = smfi_opensocket(true);
-  ::umask(old_umask);
-  if (rc != MI_SUCCESS) {
-    Fatal("cannot open socket " + conn + " (in use, or its directory is missing or not writable)");
-    return kExitConfig;
-  }
-  if (conn.rfind("unix:", 0) == 0 || conn.rfind("local:", 0) == 0) {
-    std::string path = conn.substr(conn.find(':') + 1);
-    if (::geteuid() == 0 && ::chown(path.c_str(), id.value().uid, id.value().gid) != 0) {
-      Fatal(path + ": chown: " + std::strerror(errno));
-      return kExitConfig;
-    }
-  }
-  if (Status s = DropPrivileges(mc.user, id.value()); !s.ok()) {
-    Fatal(s.message());
-    return kExitSoftware;
-  }
-
-  if (!foreground) {
-    pid_t pid = ::fork();
-    if (pid < 0) {
-      Fatal(std::string("fork: ") + std::strerror(errno));
-      return kExitSoftware;
-    }
-    if (pid > 0) return 0;
-    ::setsid();
-    if (::chdir("/") != 0) return kExitSoftware;
-    int null = ::open("/dev/null", O_RDWR);
-    if (null >= 0) {
-      ::dup2(null, 0);
-      ::dup2(null, 1);
-      ::dup2(null, 2);
-      if (null > 2) ::close(null);
-    }
-  }
-  {
-    std::string text = std::to_string(::getpid()) + "\n";
-    int fd = ::open(mc.pid_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-      Fatal(mc.pid_file + ": cannot write pid file: " + std::strerror(errno));
-      if (fd >= 0) ::close(fd);
-      return kExitConfig;
-    }
-    ::close(fd);
-  }
+  if (Status s = OpenSocket(engine.get(), id.value()); !s.ok()) return fail(kExitConfig, s.message());
+  if (Status s = DropPrivileges(mc.user, id.value()); !s.ok()) return fail(kExitSoftware, s.message());
+  if (Status s = CheckWritable(*st, id.value()); !s.ok()) return fail(kExitConfig, s.message());
+  if (Status s = pid_file.WritePid(); !s.ok()) return fail(kExitConfig, s.message());
+  engine->SetRunning(mc.socket, mc.user, boot.pid_file, mc.timeout);
 
   // SIGUSR1 is taken by the reload thread only; every thread (libmilter's too) blocks it. The
   // stop signals are blocked too before our thread starts: libmilter's signal thread sigwaits for
@@ -273,14 +277,15 @@ int Run(const std::string& config_path, bool foreground, bool check) {
   sigaddset(&all, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
-  std::thread reloader(ReloadLoop, engine.get(), usr1);
-  syslog(LOG_INFO, "listening on %s as user %s", conn.c_str(), mc.user.c_str());
   engine->WriteStatus(mc.status_file);
-  rc = smfi_main();
+  syslog(LOG_INFO, "listening on %s as user %s", mc.socket.c_str(), mc.user.c_str());
+  channel.Ready();
+  std::thread reloader(ReloadLoop, engine.get(), usr1);
+  int rc = smfi_main();
   g_stop = true;
   reloader.join();
-  engine->WriteStatus(mc.status_file);
-  ::unlink(mc.pid_file.c_str());
+  engine->WriteStatus(engine->state()->config.milter.status_file);
+  pid_file.Remove();
   syslog(LOG_INFO, "stopped");
   closelog();
   return rc == MI_SUCCESS ? 0 : kExitSoftware;
@@ -304,7 +309,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   try {
-    return gfi::Run(config, foreground, check);
+    return check ? gfi::Check(config) : gfi::Run(config, foreground);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gfi-milter: fatal: %s\n", e.what());
     return 70;

@@ -61,8 +61,11 @@ check "gfi-milter: a missing feed path exits 78 naming it" 78 "/nonexistent/feed
 "$MILTER" --config "$work/g.toml" --foreground > "$work/first.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do [ -S "$work/milter.sock" ] && break; sleep 0.1; done
+sed "s|pid_file = .*|pid_file = \"$work/run/other.pid\"|" "$work/g.toml" > "$work/other-pid.toml"
 check "gfi-milter: a socket in use exits 78" 78 "is in use by a running gfi-milter" \
-  "$MILTER" --config "$work/g.toml" --foreground
+  "$MILTER" --config "$work/other-pid.toml" --foreground
+check "gfi-milter: a second instance on the same pid file exits 78 naming the first" 78 \
+  "another gfi-milter (pid $pid)" "$MILTER" --config "$work/g.toml" --foreground
 kill -0 "$pid" 2>/dev/null && [ -S "$work/milter.sock" ] ||
   { echo "FAIL: the first daemon lost its socket"; fail=1; }
 for _ in $(seq 1 100); do [ -s "$work/run/status.json" ] && break; sleep 0.1; done

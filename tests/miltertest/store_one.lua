@@ -1,0 +1,16 @@
+-- One message from a quarantined sender, for the daemon life-cycle test (store mode): the milter
+-- keeps it in its store and tells the MTA to discard its copy. GFI_SUBJECT names the message.
+dofile(os.getenv("GFI_LUA_DIR") .. "/common.lua")
+local conn = open()
+step(mt.conninfo(conn, "client.example", "192.0.2.1"), "conninfo")
+step(mt.helo(conn, "client.example"), "helo")
+mt.macro(conn, SMFIC_MAIL, "i", "LIFEQID")
+step(mt.mailfrom(conn, "<bad@phish.example>"), "mailfrom")
+step(mt.rcptto(conn, "<rcpt@example.com>"), "rcptto")
+step(mt.header(conn, "From", "<bad@phish.example>"), "header")
+step(mt.header(conn, "Subject", os.getenv("GFI_SUBJECT") or "life"), "header")
+step(mt.eoh(conn), "eoh")
+step(mt.bodystring(conn, "hello\r\n"), "body")
+step(mt.eom(conn), "eom")
+expect(conn, SMFIR_DISCARD, "store-mode quarantine: discarded at the MTA, kept in the store")
+mt.disconnect(conn)
