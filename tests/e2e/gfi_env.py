@@ -11,19 +11,23 @@ import subprocess
 import time
 import zipfile
 
-from postfix_harness import free_port, wait_port
+from postfix_harness import free_port, port_open, wait_port
 
 
 class GfiMilter:
-    """gfi-milter --foreground with a generated config; stderr (the log, LOG_PERROR) to a file."""
+    """gfi-milter with a generated config. In the foreground its stderr (the log, LOG_PERROR) goes
+    to a file; with background=True it is started as an init script would (no --foreground) and
+    only start-up errors reach that file (the rest goes to syslog)."""
 
-    def __init__(self, binary, base_dir, config_text_fn, unix=False):
+    def __init__(self, binary, base_dir, config_text_fn, unix=False, background=False):
         self.binary = binary
         self.base = base_dir
         self.config_text_fn = config_text_fn  # fn(socket spec) -> toml text
         self.port = free_port()
         self.unix_path = os.path.join(base_dir, "milter.sock") if unix else None
         self.proc = None
+        self.background = background
+        self.pid = None
         self.config_path = os.path.join(base_dir, "gfi-milter.toml")
         self.log_path = os.path.join(base_dir, "milter.log")
         with open(self.config_path, "w") as f:
@@ -42,6 +46,8 @@ class GfiMilter:
     def start(self, timeout=30):
         if self.unix_path and os.path.exists(self.unix_path):
             os.unlink(self.unix_path)  # left by a killed daemon; wait for the new one's
+        if self.background:
+            return self._start_background(timeout)
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([self.binary, "--config", self.config_path, "--foreground"],
                                      stdout=log, stderr=log)
@@ -56,16 +62,61 @@ class GfiMilter:
             wait_port(self.port, timeout=timeout, proc=self.proc)
         return self
 
-    def kill(self, sig=signal.SIGKILL):
-        if self.proc and self.proc.poll() is None:
+    def _start_background(self, timeout):
+        """Without --foreground: the starting process must exit 0 only once the daemon serves."""
+        r = subprocess.run([self.binary, "--config", self.config_path], capture_output=True,
+                           timeout=timeout)
+        with open(self.log_path, "ab") as f:
+            f.write(r.stdout + r.stderr)
+        if r.returncode != 0:
+            raise RuntimeError("gfi-milter (background) exited %d: %s" % (
+                r.returncode, (r.stdout + r.stderr).decode("utf-8", "replace")))
+        with open(self.pid_file) as f:
+            self.pid = int(f.read().strip())
+        if self.unix_path:
+            if not os.path.exists(self.unix_path):
+                raise RuntimeError("background start returned before the socket existed")
+        elif not port_open(self.port):
+            raise RuntimeError("background start returned before the port listened")
+        return self
+
+    @property
+    def pid_file(self):
+        with open(self.config_path) as f:
+            for line in f:
+                if line.startswith("pid_file"):
+                    return line.split("=", 1)[1].strip().strip('"')
+        raise RuntimeError("no pid_file in " + self.config_path)
+
+    def running(self):
+        if self.background:
+            return self.pid is not None and os.path.exists("/proc/%d" % self.pid)
+        return self.proc is not None and self.proc.poll() is None
+
+    def send_signal(self, sig):
+        if self.background:
+            os.kill(self.pid, sig)
+        else:
             self.proc.send_signal(sig)
+
+    def kill(self, sig=signal.SIGKILL):
+        if not self.running():
+            return
+        self.send_signal(sig)
+        if self.background:
+            deadline = time.monotonic() + 20
+            while os.path.exists("/proc/%d" % self.pid):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("gfi-milter pid %d did not stop" % self.pid)
+                time.sleep(0.02)
+        else:
             self.proc.wait(timeout=20)
 
     def stop(self):
         self.kill(signal.SIGTERM)
 
     def reload(self):
-        self.proc.send_signal(signal.SIGUSR1)
+        self.send_signal(signal.SIGUSR1)
 
     def log(self):
         with open(self.log_path, "rb") as f:

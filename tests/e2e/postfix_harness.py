@@ -40,7 +40,6 @@ __all__ = [
 
 POSTFIX_USER = "postfix"
 META_DIRECTORY = "/etc/postfix"          # postconf -dh meta_directory
-ETC_MASTER_CF = "/etc/postfix/master.cf"
 
 
 # ---------------------------------------------------------------- helpers
@@ -392,8 +391,10 @@ class PostfixError(RuntimeError):
     pass
 
 
-# Used when /etc/postfix/master.cf is missing.
-_FALLBACK_MASTER_CF = """\
+# The complete master.cf of every private instance. The host's /etc/postfix/master.cf is never
+# copied: it may carry listeners of its own (a release port on 127.0.0.1:10026, say) that the
+# private instance would then take over.
+_MASTER_CF = """\
 smtp      inet  n       -       n       -       -       smtpd
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
@@ -555,11 +556,7 @@ class PrivatePostfix:
         return "".join("%s = %s\n" % kv for kv in self.main_cf_params().items())
 
     def _master_cf_text(self):
-        try:
-            with open(ETC_MASTER_CF) as f:
-                src = f.read()
-        except OSError:
-            src = _FALLBACK_MASTER_CF
+        src = _MASTER_CF
         out = []
         found = False
         for line in src.splitlines():
