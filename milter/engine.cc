@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <optional>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -61,10 +64,20 @@ Result<std::shared_ptr<const EngineState>> Engine::Build() const {
   st->config = std::move(config).value();
   st->signature = FilesSignature(config_path_, st->config.indicators.paths);
   st->policy = PolicyFromConfig(st->config);
-  Result<LoadedIndicators> ind = LoadIndicators(st->config.indicators.paths, SnapshotOptions{}, Now());
+  // Each feed's last good version: kept by the serving daemon, only read by --check.
+  const std::string lg_dir = LastGoodDir(st->config);
+  struct stat lg_st;
+  if (open_store_ && ::stat(lg_dir.c_str(), &lg_st) != 0 && ::mkdir(lg_dir.c_str(), 0750) != 0)
+    return Status::Error(lg_dir + ": cannot create the last good feed directory: " +
+                         std::strerror(errno));
+  std::optional<LastGoodStore> last_good;
+  if (::stat(lg_dir.c_str(), &lg_st) == 0) last_good.emplace(lg_dir, open_store_);
+  Result<LoadedIndicators> ind = LoadIndicators(st->config.indicators.paths, SnapshotOptions{},
+                                                Now(), last_good ? &*last_good : nullptr);
   if (!ind.ok()) return ind.status();
   st->snapshot = ind.value().snapshot;
   st->invalid_feeds = ind.value().invalid_feeds;
+  st->stale_feeds = ind.value().stale_feeds;
   st->feed_errors = ind.value().feed_errors;
   if (st->config.spf.enabled) {
     SpfOptions o;
@@ -198,6 +211,16 @@ std::string Engine::StatusJson() const {
   w.Key("invalid_feeds").BeginArray();
   for (const std::string& f : st->invalid_feeds) w.String(f);
   w.EndArray();
+  // (The errors themselves go to the log only: a feed's error can quote an indicator's value.)
+  w.Key("stale_feeds").BeginArray();
+  for (const StaleFeed& f : st->stale_feeds) {
+    w.BeginObject();
+    w.Key("path").String(f.path);
+    w.Key("version").Int(f.version);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("degraded").Bool(!st->invalid_feeds.empty() || !st->stale_feeds.empty());
   {
     std::lock_guard<std::mutex> lock(reload_mu_);
     w.Key("last_reload").Int(last_reload_);

@@ -28,6 +28,8 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
+#include <vector>
 #include <string>
 #include <thread>
 
@@ -167,7 +169,10 @@ int Check(const std::string& config_path) {
   }
   auto st = started.value()->state();
   for (const std::string& e : st->feed_errors) std::fprintf(stderr, "feed left out: %s\n", e.c_str());
-  int rc = st->invalid_feeds.empty() ? 0 : 1;
+  for (const StaleFeed& f : st->stale_feeds)
+    std::fprintf(stderr, "stale feed: %s: its last good version (of %lld) would stay in service\n",
+                 f.path.c_str(), static_cast<long long>(f.version));
+  int rc = st->invalid_feeds.empty() && st->stale_feeds.empty() ? 0 : 1;
   Result<Identity> id = LookupUser(st->config.milter.user);
   if (!id.ok()) {
     std::fprintf(stderr, "gfi-milter: %s\n", id.error().c_str());
@@ -176,9 +181,11 @@ int Check(const std::string& config_path) {
     std::fprintf(stderr, "gfi-milter: %s\n", w.message().c_str());
     rc = kExitConfig;
   }
-  std::printf("configuration %s: %s; %zu indicators from %zu feed(s); %zu invalid feed(s)\n",
+  std::printf("configuration %s: %s; %zu indicators from %zu feed(s); %zu invalid feed(s); "
+              "%zu stale feed(s)\n",
               config_path.c_str(), rc == 0 ? "ok" : "NOT ok", st->snapshot->stats().rules,
-              st->snapshot->stats().feeds.size(), st->invalid_feeds.size());
+              st->snapshot->stats().feeds.size(), st->invalid_feeds.size(),
+              st->stale_feeds.size());
   return rc;
 }
 
@@ -252,10 +259,15 @@ int Run(const std::string& config_path, bool foreground) {
   syslog(LOG_INFO, "loaded %zu indicators from %zu feed(s) in %.2f s (%zu invalid feed(s) left out)",
          st->snapshot->stats().rules, st->snapshot->stats().feeds.size(), st->load_seconds,
          st->invalid_feeds.size());
-  if (::geteuid() == 0) {  // the store was created by root at load; it belongs to the daemon
+  if (::geteuid() == 0) {  // the store and the last good feeds were made by root at load
     const std::string& q = st->config.quarantine.dir;
-    for (const std::string& p : {q, q + "/messages", q + "/index.sqlite", q + "/index.sqlite-wal",
-                                 q + "/index.sqlite-shm"})
+    std::vector<std::string> owned = {q, q + "/messages", q + "/index.sqlite",
+                                      q + "/index.sqlite-wal", q + "/index.sqlite-shm"};
+    const std::string lg = LastGoodDir(st->config);
+    owned.push_back(lg);
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(lg, ec)) owned.push_back(e.path());
+    for (const std::string& p : owned)
       if (::chown(p.c_str(), id.value().uid, id.value().gid) != 0 && errno != ENOENT)
         return fail(kExitConfig, p + ": chown: " + std::strerror(errno));
   }

@@ -140,6 +140,9 @@ class Reader {
             {"reload_interval", [&](const toml::node& n, const std::string& k) {
                return Int(n, k, 0, 86400, &c->indicators.reload_interval);
              }},
+            {"last_good_dir", [&](const toml::node& n, const std::string& k) {
+               return String(n, k, &c->indicators.last_good_dir);
+             }},
         })).ok())
       return s;
     if (!(s = Table("policy", {
@@ -582,6 +585,19 @@ Result<Config> LoadConfigOrDefault(const std::string& path) {
   struct stat st;
   if (::stat(kDefaultConfigPath, &st) == 0) return LoadConfig(kDefaultConfigPath);
   return Config{};
+}
+
+}  // namespace gfi
+
+namespace gfi {
+
+std::string LastGoodDir(const Config& c) {
+  if (!c.indicators.last_good_dir.empty()) return c.indicators.last_good_dir;
+  std::string q = c.quarantine.dir;
+  while (q.size() > 1 && q.back() == '/') q.pop_back();
+  size_t slash = q.rfind('/');
+  std::string parent = slash == std::string::npos ? "." : (slash == 0 ? "/" : q.substr(0, slash));
+  return parent + (parent == "/" ? "" : "/") + "last-good";
 }
 
 }  // namespace gfi

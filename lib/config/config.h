@@ -38,6 +38,9 @@ struct MilterConfig {
 struct IndicatorsConfig {
   std::vector<std::string> paths = {"/etc/gfi-milter/indicators"};
   uint64_t reload_interval = 30;  // seconds between checks of the feed files; 0 = SIGUSR1 only
+  // The daemon keeps the last version of each feed that loaded here; "" = "last-good" beside
+  // [quarantine] dir (/var/lib/gfi-milter/last-good by default); unset in the file.
+  std::string last_good_dir;
 };
 
 // One conditional rule: applies to a match when every condition given holds (an empty list is no
@@ -109,6 +112,9 @@ struct Config {
   AnalysisLimits limits;  // [limits]
   std::string source;     // file the values came from; "" for built-in defaults
 };
+
+// [indicators] last_good_dir as configured, or its default beside the quarantine directory.
+std::string LastGoodDir(const Config& c);
 
 // Reads and validates `path`.
 Result<Config> LoadConfig(const std::string& path);

@@ -3,6 +3,8 @@
 #include "indicators/feed.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -47,19 +49,21 @@ Feed ParseFeed(std::string_view text, std::string_view format, const std::string
   return feed;
 }
 
-Feed LoadFeed(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+Feed LoadFeed(const std::string& path) { return LoadFeedAs(path, path); }
+
+Feed LoadFeedAs(const std::string& file, const std::string& as_path) {
+  std::ifstream in(file, std::ios::binary);
   if (!in) {
     Feed feed;
-    feed.path = path;
-    feed.name = std::filesystem::path(path).filename().string();
-    feed.errors.push_back(path + ": cannot open");
+    feed.path = as_path;
+    feed.name = std::filesystem::path(as_path).filename().string();
+    feed.errors.push_back(file + ": cannot open: " + std::strerror(errno));
     return feed;
   }
   std::ostringstream ss;
   ss << in.rdbuf();
   auto start = std::chrono::steady_clock::now();
-  Feed feed = ParseFeed(ss.str(), FormatOf(path), path);
+  Feed feed = ParseFeed(ss.str(), FormatOf(as_path), as_path);
   feed.load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return feed;

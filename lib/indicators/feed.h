@@ -34,6 +34,9 @@ inline constexpr size_t kMaxErrorsPerFeed = 100;
 
 // Reads one feed file; the reader is chosen by extension.
 Feed LoadFeed(const std::string& path);
+// Reads `file` as if it were the feed at `as_path`: format, feed name, generated ids and error
+// messages all come from `as_path` (a kept last good copy stands in for its feed).
+Feed LoadFeedAs(const std::string& file, const std::string& as_path);
 
 // Reads feed text of a given format ("json", "intel", "csv", "hdb", "hsb"); `path` names it in
 // errors. Exposed for tests and fuzzing.

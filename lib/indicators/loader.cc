@@ -9,7 +9,8 @@
 namespace gfi {
 
 Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
-                                        const SnapshotOptions& options, int64_t now) {
+                                        const SnapshotOptions& options, int64_t now,
+                                        const LastGoodStore* last_good) {
   auto files = ExpandFeedPaths(paths);
   if (!files.ok()) return files.status();
   auto start = std::chrono::steady_clock::now();
@@ -23,8 +24,22 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
     if (!feed.ok()) {
       for (const std::string& e : feed.errors)
         if (++n_errors <= 50) out.feed_errors.push_back(e);
+      std::optional<int64_t> version = last_good ? last_good->SavedVersion(f) : std::nullopt;
+      if (version) {
+        Feed kept = LoadFeedAs(last_good->CopyPath(f), f);
+        if (kept.ok()) {
+          out.feed_errors.push_back(f + ": its last good version (of " + std::to_string(*version) +
+                                    ") stays in service");
+          out.stale_feeds.push_back({f, *version, feed.errors.front()});
+          feeds.push_back(std::move(kept));
+          continue;
+        }
+      }
       out.invalid_feeds.push_back(f);
       continue;  // the whole file is left out; the others load
+    }
+    if (last_good) {
+      if (Status s = last_good->Save(f); !s.ok()) out.feed_errors.push_back(s.message());
     }
     feeds.push_back(std::move(feed));
   }

@@ -1,7 +1,9 @@
 // Loading every configured feed and compiling them into one snapshot: what gfictl and the daemon
 // share. Each feed file is all or nothing: an invalid feed is left out whole (its errors are
-// returned) and never takes the other feeds down. A missing path or a failed compilation is an
-// error for the whole load.
+// returned) and never takes the other feeds down. With a LastGoodStore, a feed that loads is kept
+// there, and a feed that does not is replaced by its last good version (stale: in service, but not
+// the file on disk) instead of being left out. A missing path or a failed compilation is an error
+// for the whole load.
 #ifndef GFI_INDICATORS_LOADER_H_
 #define GFI_INDICATORS_LOADER_H_
 
@@ -9,21 +11,31 @@
 #include <string>
 #include <vector>
 
+#include "indicators/last_good.h"
 #include "match/snapshot.h"
 #include "util/status.h"
 
 namespace gfi {
+
+// A feed in service at its last good version because the file on disk did not load.
+struct StaleFeed {
+  std::string path;
+  int64_t version = 0;  // the kept version's mtime (unix seconds)
+  std::string error;    // the first error of the current file
+};
 
 struct LoadedIndicators {
   std::shared_ptr<const IndicatorSnapshot> snapshot;
   std::vector<std::string> unsupported;  // patterns outside the supported subset, per feed
   std::vector<std::string> feed_errors;  // errors of the feeds left out (at most 50 kept)
   std::vector<std::string> invalid_feeds;  // paths of the feeds left out
+  std::vector<StaleFeed> stale_feeds;      // in service at their last good version
   double load_seconds = 0;               // reading and parsing all feeds
 };
 
 Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
-                                        const SnapshotOptions& options, int64_t now);
+                                        const SnapshotOptions& options, int64_t now,
+                                        const LastGoodStore* last_good = nullptr);
 
 }  // namespace gfi
 

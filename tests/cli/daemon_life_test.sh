@@ -119,7 +119,46 @@ else
 fi
 rm -f "$work/run/pid"
 
-# 7. An unwritable spool directory stops the start (and --check) with the cause.
+# 7. One bad feed does not freeze the others, and a restart does not drop it: the bad new version
+#    of t.csv leaves its last good version in service while b.csv's new version loads.
+printf 'domain,b-one.example,reject,b1\n' > "$work/ind/b.csv"; chmod 644 "$work/ind/b.csv"
+"$MILTER" --config "$work/g.toml" > "$work/start.out" 2>&1 || bad "start with two feeds" "$(cat "$work/start.out")"
+pid=$(daemon_pid)
+indicators() { sed -n 's/.*"indicators":\([0-9]*\),"memory_bytes".*/\1/p' "$work/run/status.json"; }
+[ "$(indicators)" = 2 ] || bad "two indicators at start" "$(cat "$work/run/status.json")"
+printf 'sha256,not-a-hash\n' > "$work/ind/t.csv"
+printf 'domain,b-one.example,reject,b1\ndomain,b-two.example,reject,b2\n' > "$work/ind/b.csv"
+kill -USR1 "$pid"
+for _ in $(seq 1 50); do [ "$(indicators)" = 3 ] && break; sleep 0.1; done
+if [ "$(indicators)" = 3 ] && grep -q "\"stale_feeds\":\[{\"path\":\"$work/ind/t.csv\"" "$work/run/status.json" &&
+   grep -q '"degraded":true' "$work/run/status.json"; then
+  ok "a bad new feed keeps its last good version while the other feed's new version loads"
+else
+  bad "per-feed last good at reload" "$(cat "$work/run/status.json")"
+fi
+before=$(count held)
+send "stale feed" && [ "$(count held)" = $((before + 1)) ] || bad "the stale feed's indicator no longer matches"
+kill "$pid"; wait_gone "$pid"
+"$MILTER" --config "$work/g.toml" > "$work/start.out" 2>&1 || bad "restart with a bad feed" "$(cat "$work/start.out")"
+pid=$(daemon_pid)
+if [ "$(indicators)" = 3 ] && grep -q '"degraded":true' "$work/run/status.json" &&
+   send "stale after restart" && [ "$(count held)" = $((before + 2)) ]; then
+  ok "after a restart the bad feed's last good version is still in service"
+else
+  bad "last good after a restart" "$(cat "$work/run/status.json")" "$(cat "$work/mt.out")"
+fi
+"$MILTER" --config "$work/g.toml" --check > "$work/check.out" 2>&1
+rc=$?
+if [ $rc -eq 1 ] && grep -q "stale feed: $work/ind/t.csv" "$work/check.out"; then
+  ok "--check exits 1 naming the stale feed"
+else
+  bad "--check with a stale feed" "exit $rc" "$(cat "$work/check.out")"
+fi
+kill "$pid"; wait_gone "$pid"
+printf 'email,bad@phish.example,quarantine,ind-phish\n' > "$work/ind/t.csv"
+rm -f "$work/ind/b.csv"
+
+# 8. An unwritable spool directory stops the start (and --check) with the cause.
 mkdir -p "$work/spool"; chown root:root "$work/spool"; chmod 0700 "$work/spool"
 "$MILTER" --config "$work/g.toml" > "$work/start.out" 2>&1
 rc=$?
