@@ -1,20 +1,32 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages gfi-milter needs to build, test and run; installs only what is
-# missing, so it is cheap to call every time. Must run as root (or with sudo available).
+# Installs the Debian 12 packages gfi-milter needs to build and run (`deps.sh run`), or to build,
+# run and test it (`deps.sh`, `deps.sh test`); installs only what is missing, so it is cheap to
+# call every time. Must run as root.
 set -euo pipefail
 
-PACKAGES=(
+# What building and running gfi-milter needs (scripts/run: `deps.sh run`).
+RUN_PACKAGES=(
   # toolchain
-  g++ clang cmake ninja-build pkg-config python3 libclang-rt-14-dev
+  g++ cmake ninja-build pkg-config
   # engine libraries
   libmimetic-dev libre2-dev libssl-dev libsqlite3-dev libtomlplusplus-dev libsimdjson-dev
   libcli11-dev libfmt-dev libidn2-dev libpsl-dev libgumbo-dev libarchive-dev libmagic-dev
   # daemon
   libmilter-dev libspf2-dev
-  # tests and benchmarks: a private Postfix (with smtp-source/smtp-sink), miltertest, a DNS server
-  # for the SPF tests (dnsmasq-base: the binary without a system service), SQLite's shell
+)
+# What the tests and benchmarks add (scripts/test: `deps.sh` or `deps.sh test`): clang for the
+# fuzzers and sanitizers, a private Postfix (with smtp-source/smtp-sink), miltertest, a DNS server
+# for the SPF tests (dnsmasq-base: the binary without a system service), SQLite's shell, time
+# zones for the date tests.
+TEST_PACKAGES=(
+  clang python3 libclang-rt-14-dev
   catch2 libvectorscan-dev libbenchmark-dev zip postfix miltertest dnsmasq-base sqlite3 tzdata
 )
+case "${1:-test}" in
+  run) PACKAGES=("${RUN_PACKAGES[@]}") ;;
+  test) PACKAGES=("${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
+  *) echo "usage: scripts/deps.sh [run|test]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -26,10 +38,12 @@ if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 echo "scripts/deps.sh: installing ${missing[*]}"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "scripts/deps.sh: run as root to install: ${missing[*]}" >&2
+  exit 1
+fi
 export DEBIAN_FRONTEND=noninteractive
 # Postfix asks what kind of mail system this is; the tests run their own private instances.
-echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
