@@ -3,7 +3,9 @@
 #include "indicators/feed.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -53,7 +55,7 @@ Feed LoadFeed(const std::string& path) {
     Feed feed;
     feed.path = path;
     feed.name = std::filesystem::path(path).filename().string();
-    feed.errors.push_back(path + ": cannot open");
+    feed.errors.push_back(path + ": cannot open: " + std::strerror(errno));
     return feed;
   }
   std::ostringstream ss;

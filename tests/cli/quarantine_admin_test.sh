@@ -145,27 +145,32 @@ check "release: the history holds the MTA's reply" 0 "MTA replied: 250" \
   "$GFICTL" quarantine show --config "$work/g.toml" $A
 # An MTA that says which queue id it gave: the id is parsed and recorded.
 fake_port=$(free_port)
-python3 - "$fake_port" > "$work/fake.log" 2>&1 <<'PY' &
+python3 - "$fake_port" "$work/fake.ready" > "$work/fake.log" 2>&1 <<'PY' &
 import socket, sys
 srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 srv.bind(("127.0.0.1", int(sys.argv[1]))); srv.listen(5)
+open(sys.argv[2], "w").close()
 while True:
-    c, _ = srv.accept(); f = c.makefile("rb")
-    c.sendall(b"220 fake ESMTP\r\n")
-    data = False
-    for line in f:
-        if data:
-            if line in (b".\r\n", b".\n"):
-                data = False; c.sendall(b"250 2.0.0 Ok: queued as ABC123\r\n")
-            continue
-        cmd = line[:4].upper()
-        if cmd == b"DATA": data = True; c.sendall(b"354 go on\r\n")
-        elif cmd == b"QUIT": c.sendall(b"221 bye\r\n"); break
-        else: c.sendall(b"250 ok\r\n")
+    c, _ = srv.accept()
+    try:
+        f = c.makefile("rb")
+        c.sendall(b"220 fake ESMTP\r\n")
+        data = False
+        for line in f:
+            if data:
+                if line in (b".\r\n", b".\n"):
+                    data = False; c.sendall(b"250 2.0.0 Ok: queued as ABC123\r\n")
+                continue
+            cmd = line[:4].upper()
+            if cmd == b"DATA": data = True; c.sendall(b"354 go on\r\n")
+            elif cmd == b"QUIT": c.sendall(b"221 bye\r\n"); break
+            else: c.sendall(b"250 ok\r\n")
+    except OSError:
+        pass
     c.close()
 PY
 fake=$!
-for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$fake_port) 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 100); do [ -e "$work/fake.ready" ] && break; sleep 0.1; done
 conf "$work/fake.toml"
 sed -i "s|release_via = .*|release_via = \"smtp:127.0.0.1:$fake_port\"|" "$work/fake.toml"
 echo "$B" > "$work/ids"
@@ -244,6 +249,13 @@ check "status as non-root: permission denied, naming the file" 2 "cannot open st
   runuser -u nobody -- "$GFICTL" status --config "$work/g.toml"
 lacks "status as non-root: not 'is gfi-milter running?'" "is gfi-milter running"
 chmod 755 "$work/run"
+cp "$work/g.toml" "$work/private.toml"; chmod 600 "$work/private.toml"
+# (it then reads the default status file: whatever it finds there, the warning must say why)
+check "status as non-root, config unreadable: the warning says why" 0 "cannot open configuration file: Permission denied" \
+  sh -c "runuser -u nobody -- \"$GFICTL\" status --config \"$work/private.toml\"; true"
+cp "$work/ind/good.csv" "$work/private.csv"; chmod 600 "$work/private.csv"
+check "indicators check as non-root: an unreadable feed names the cause" 1 "private.csv: cannot open: Permission denied" \
+  runuser -u nobody -- "$GFICTL" indicators check "$work/private.csv"
 
 # --- 6. reload ----------------------------------------------------------------------------------
 check "reload --wait: ok" 0 "reloaded: ok" "$GFICTL" reload --config "$work/g.toml" --wait --timeout 20
