@@ -256,6 +256,9 @@ check "status as non-root, config unreadable: the warning says why" 0 "cannot op
 cp "$work/ind/good.csv" "$work/private.csv"; chmod 600 "$work/private.csv"
 check "indicators check as non-root: an unreadable feed names the cause" 1 "private.csv: cannot open: Permission denied" \
   runuser -u nobody -- "$GFICTL" indicators check "$work/private.csv"
+mkdir -m 700 "$work/privdir"; cp "$work/ind/good.csv" "$work/privdir/"
+check "indicators check as non-root: a feed in a closed directory is not 'no such file'" 1 "privdir/good.csv: Permission denied" \
+  runuser -u nobody -- "$GFICTL" indicators check "$work/privdir/good.csv"
 
 # --- 6. reload ----------------------------------------------------------------------------------
 check "reload --wait: ok" 0 "reloaded: ok" "$GFICTL" reload --config "$work/g.toml" --wait --timeout 20
