@@ -1,4 +1,6 @@
-// `gfictl quarantine list|show|release|delete|purge` and `gfictl status`.
+// `gfictl quarantine list|show|release|delete|purge` and `gfictl status` (`check` is in
+// quarantine_check.cc, the shared helpers in quarantine_common.h). Entries are named by id, by the
+// GFI-... reference of the SMTP reply or by the MTA's queue id.
 //
 // Every change an admin makes is recorded in the entry's history (who, when, what) and sent to
 // syslog (mail facility) — the audit log. Release is exactly-once: the entry is claimed
@@ -8,14 +10,14 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <syslog.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -306,6 +308,11 @@ class Smtp {
     if (int gai = getaddrinfo(host.c_str(), port.c_str(), &hints, &res); gai != 0 || res == nullptr)
       return Status::Error("cannot resolve " + host + ": " + gai_strerror(gai));
     fd_ = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) {
+      int err = errno;
+      freeaddrinfo(res);
+      return Status::Error(std::string("cannot create a socket: ") + std::strerror(err));
+    }
     struct timeval tv = {60, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));

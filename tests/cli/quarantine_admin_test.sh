@@ -256,6 +256,9 @@ check "status as non-root, config unreadable: the warning says why" 0 "cannot op
 cp "$work/ind/good.csv" "$work/private.csv"; chmod 600 "$work/private.csv"
 check "indicators check as non-root: an unreadable feed names the cause" 1 "private.csv: cannot open: Permission denied" \
   runuser -u nobody -- "$GFICTL" indicators check "$work/private.csv"
+check "quarantine list as non-root: the store's permission denied, naming it" 2 "cannot open quarantine" \
+  runuser -u nobody -- "$GFICTL" quarantine list --config "$work/g.toml"
+grep -qF "Permission denied" "$work/out" || { echo "FAIL: the cause is not named"; fail=1; }
 mkdir -m 700 "$work/privdir"; cp "$work/ind/good.csv" "$work/privdir/"
 check "indicators check as non-root: a feed in a closed directory is not 'no such file'" 1 "privdir/good.csv: Permission denied" \
   runuser -u nobody -- "$GFICTL" indicators check "$work/privdir/good.csv"
