@@ -22,7 +22,8 @@ struct ConfigOptions {
 
 int RunCheck(const ConfigOptions& o) {
   LenientConfig c = LoadConfigLenient(o.config_path);
-  for (const std::string& e : c.errors) std::fprintf(stderr, "gfictl config check: %s\n", e.c_str());
+  for (const std::string& e : c.errors)
+    std::fprintf(stderr, "gfictl config check: %s\n", e.c_str());
   if (!c.errors.empty()) return 1;
   // The strict loader is what the daemon uses: it must agree.
   if (!c.config.source.empty()) {
@@ -44,8 +45,8 @@ int RunShow(const ConfigOptions& o) {
     std::fprintf(stderr, "gfictl config show: warning: %s (default shown)\n", e.c_str());
   if (!c.file_read) return 2;
   for (const ConfigLine& l : DescribeConfig(c.config)) {
-    if (o.non_default && std::find(c.keys_set.begin(), c.keys_set.end(), l.table) ==
-                             c.keys_set.end())
+    if (o.non_default &&
+        std::find(c.keys_set.begin(), c.keys_set.end(), l.table) == c.keys_set.end())
       continue;
     std::printf("%s = %s\n", l.key.c_str(), l.value.c_str());
   }

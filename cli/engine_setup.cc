@@ -55,7 +55,8 @@ Status ReadStatusFile(const std::string& path, std::string* out) {
   }
   std::ostringstream ss;
   ss << in.rdbuf();
-  if (in.bad()) return Status::Error("cannot read status file " + path + ": " + std::strerror(errno));
+  if (in.bad())
+    return Status::Error("cannot read status file " + path + ": " + std::strerror(errno));
   *out = std::move(ss).str();
   errno = 0;
   return Status::Ok();

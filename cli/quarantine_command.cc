@@ -29,8 +29,8 @@
 #include <simdjson.h>
 
 #include "commands.h"
-#include "engine_setup.h"
 #include "config/config.h"
+#include "engine_setup.h"
 #include "extract/analyzer.h"
 #include "quarantine/store.h"
 #include "quarantine_common.h"
@@ -233,8 +233,7 @@ int RunShow(const ShowOptions& o) {
   std::optional<Result<std::string>> raw;
   if (q.mode == "store" && q.status != "deleted") raw = store->ReadRaw(q.id);
   const int rc = raw && !raw->ok() ? 1 : 0;
-  if (raw && !raw->ok())
-    std::fprintf(stderr, "gfictl quarantine show: %s\n", raw->error().c_str());
+  if (raw && !raw->ok()) std::fprintf(stderr, "gfictl quarantine show: %s\n", raw->error().c_str());
   if (o.json) {
     JsonWriter w;
     WriteEntryJson(w, q, true);
@@ -533,9 +532,10 @@ int RunRelease(const ReleaseOptions& o) {
     auto [host, port] = SmtpTarget(config.quarantine.release_via);
     if (Status s = CheckReleaseTarget(config, host, port); !s.ok()) {
       if (!o.force) {
-        std::fprintf(stderr, "gfictl quarantine release: refusing release_via %s: %s (--force to "
-                             "release there anyway)\n", config.quarantine.release_via.c_str(),
-                     s.message().c_str());
+        std::fprintf(stderr,
+                     "gfictl quarantine release: refusing release_via %s: %s (--force to "
+                     "release there anyway)\n",
+                     config.quarantine.release_via.c_str(), s.message().c_str());
         return 2;
       }
       std::fprintf(stderr, "gfictl quarantine release: warning: %s (--force)\n",
@@ -560,8 +560,10 @@ int RunRelease(const ReleaseOptions& o) {
     const QuarantineEntry& entry = e.value();
     std::vector<std::string> rcpts = o.to.empty() ? entry.rcpts : o.to;
     if (rcpts.empty()) {
-      std::fprintf(stderr, "gfictl quarantine release: %s: no recipients known (a recovered "
-                           "entry?); give them with --to\n", id.c_str());
+      std::fprintf(stderr,
+                   "gfictl quarantine release: %s: no recipients known (a recovered "
+                   "entry?); give them with --to\n",
+                   id.c_str());
       rc = rc == 0 ? 1 : rc;
       continue;
     }

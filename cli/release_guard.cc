@@ -55,9 +55,11 @@ std::string MainCfValue(std::string_view main_cf, const std::string& name) {
 }
 
 std::string PortOf(const std::string& service) {
-  std::string p = service.substr(service.rfind(':') == std::string::npos ? 0 : service.rfind(':') + 1);
+  std::string p =
+      service.substr(service.rfind(':') == std::string::npos ? 0 : service.rfind(':') + 1);
   if (!p.empty() && p.find_first_not_of("0123456789") == std::string::npos) return p;
-  if (struct servent* se = ::getservbyname(p.c_str(), "tcp")) return std::to_string(ntohs(se->s_port));
+  if (struct servent* se = ::getservbyname(p.c_str(), "tcp"))
+    return std::to_string(ntohs(se->s_port));
   return p;
 }
 
@@ -76,8 +78,8 @@ bool NamesOurSocket(const std::string& milters, const std::string& ours) {
   for (const std::string& m : Words(milters, " \t,{}")) {
     if (!our_port.empty() && m.rfind("inet", 0) == 0 && PortOf(m) == our_port) return true;
     if (!our_tail.empty() && (m.rfind("unix:", 0) == 0 || m.rfind("local:", 0) == 0) &&
-        m.size() >= our_tail.size() && m.compare(m.size() - our_tail.size(), our_tail.size(),
-                                                 our_tail) == 0)
+        m.size() >= our_tail.size() &&
+        m.compare(m.size() - our_tail.size(), our_tail.size(), our_tail) == 0)
       return true;
   }
   return false;
@@ -140,8 +142,8 @@ Status CheckReleaseTarget(const Config& config, const std::string& host, const s
     if (rest.substr(0, rest.find('@')) == port)
       return Status::Error(host + ":" + port + " is this milter's own socket (" + sock + ")");
   }
-  std::string dir = config.quarantine.postfix_config.empty() ? "/etc/postfix"
-                                                             : config.quarantine.postfix_config;
+  std::string dir =
+      config.quarantine.postfix_config.empty() ? "/etc/postfix" : config.quarantine.postfix_config;
   bool ok = false;
   std::string master = ReadAll(dir + "/master.cf", &ok);
   if (!ok) return Status::Ok();

@@ -3,6 +3,7 @@
 // outcome decides the exit: 0 reloaded, 1 refused (the old indicators stay; the reason printed),
 // 2 no daemon, no permission, or no answer within the timeout.
 #include <signal.h>
+#include <simdjson.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,8 +14,6 @@
 #include <memory>
 #include <string>
 #include <thread>
-
-#include <simdjson.h>
 
 #include "commands.h"
 #include "engine_setup.h"
@@ -76,8 +75,7 @@ int RunReload(const ReloadOptions& o) {
       return 2;
     }
     if (!ParseCounters(text, &before)) {
-      std::fprintf(stderr, "%s: status file %s has no reload counters\n", cmd,
-                   status_file.c_str());
+      std::fprintf(stderr, "%s: status file %s has no reload counters\n", cmd, status_file.c_str());
       return 2;
     }
   }
@@ -107,8 +105,10 @@ int RunReload(const ReloadOptions& o) {
       std::printf("gfi-milter (pid %ld): reloaded: %s\n", pid, now.result.c_str());
       return 0;
     }
-    std::printf("gfi-milter (pid %ld): reload refused, previous configuration and indicators "
-                "stay in service: %s\n", pid, now.result.c_str());
+    std::printf(
+        "gfi-milter (pid %ld): reload refused, previous configuration and indicators "
+        "stay in service: %s\n",
+        pid, now.result.c_str());
     return 1;
   }
   std::fprintf(stderr, "%s: no reload reported in %s within %g s (gfi-milter pid %ld)\n", cmd,

@@ -58,7 +58,8 @@ Result<std::unique_ptr<Engine>> Engine::Start(const std::string& config_path, bo
       syslog(LOG_WARNING, "quarantine check: %s", rep.error().c_str());
     } else {
       if (rep.value().files_recovered > 0)
-        syslog(LOG_WARNING, "quarantine check: %zu orphan message file(s) indexed again, status held",
+        syslog(LOG_WARNING,
+               "quarantine check: %zu orphan message file(s) indexed again, status held",
                rep.value().files_recovered);
       for (const std::string& err : rep.value().errors)
         syslog(LOG_ERR, "quarantine check: %s", err.c_str());

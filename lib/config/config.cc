@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -98,7 +98,8 @@ class Reader {
         continue;
       }
       if (std::find(kTables.begin(), kTables.end(), key) == kTables.end()) {
-        if (!Note(Error(v, key, "unknown table or key"))) return Error(v, key, "unknown table or key");
+        if (!Note(Error(v, key, "unknown table or key")))
+          return Error(v, key, "unknown table or key");
         continue;
       }
       if (!v.is_table() && !Note(Error(v, key, "expected a table")))

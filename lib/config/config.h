@@ -128,7 +128,7 @@ Result<Config> LoadConfigOrDefault(const std::string& path);
 // drops the offending line and the file is read again (at most 50 times).
 struct LenientConfig {
   Config config;
-  std::vector<std::string> errors;  // "FILE:LINE: KEY: what", as LoadConfig reports them
+  std::vector<std::string> errors;    // "FILE:LINE: KEY: what", as LoadConfig reports them
   std::vector<std::string> keys_set;  // "section.key" given in the file (and used), file order
   bool file_read = false;  // false: the file could not be read (errors says why); defaults used
 };

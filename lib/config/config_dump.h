@@ -16,7 +16,8 @@ namespace gfi {
 struct ConfigLine {
   std::string key;    // "milter.socket", "tenant.0.name"
   std::string value;  // TOML: "\"unix:/run/...\"", "30", "true", "[\"a\", \"b\"]", "{ k = \"v\" }"
-  std::string table;  // the key as LenientConfig::keys_set names it ("tenant.name" for tenant.0.name)
+  std::string
+      table;  // the key as LenientConfig::keys_set names it ("tenant.name" for tenant.0.name)
 };
 
 // In the order of gfi-milter.toml(5).

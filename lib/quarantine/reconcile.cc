@@ -80,9 +80,9 @@ Result<ReconcileReport> Reconcile(QuarantineStore& store, const ReconcileOptions
     if (on_disk.count(r.id) != 0) continue;
     rep.missing_files.push_back(r.id);
     if (!o.repair_rows) continue;
-    Status s = store.SetStatus(r.id, r.status, "missing", o.by,
-                               "message file " + store.MessagePath(r.id) +
-                                   " is missing (was " + r.status + ")");
+    Status s = store.SetStatus(
+        r.id, r.status, "missing", o.by,
+        "message file " + store.MessagePath(r.id) + " is missing (was " + r.status + ")");
     if (!s.ok()) {
       rep.errors.push_back(r.id + ": " + s.message());
       continue;

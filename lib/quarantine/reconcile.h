@@ -31,11 +31,11 @@ struct ReconcileOptions {
 };
 
 struct ReconcileReport {
-  std::vector<std::string> orphan_files;  // ids of message files without an index row
+  std::vector<std::string> orphan_files;   // ids of message files without an index row
   std::vector<std::string> missing_files;  // ids of store-mode rows whose file is gone
-  size_t files_recovered = 0;             // orphans indexed (repair_files)
-  size_t rows_marked = 0;                 // rows marked "missing" (repair_rows)
-  std::vector<std::string> errors;        // repairs that failed, one line each
+  size_t files_recovered = 0;              // orphans indexed (repair_files)
+  size_t rows_marked = 0;                  // rows marked "missing" (repair_rows)
+  std::vector<std::string> errors;         // repairs that failed, one line each
   // Found and not repaired (what `gfictl quarantine check` exits 1 for).
   size_t unrepaired() const {
     return orphan_files.size() + missing_files.size() - files_recovered - rows_marked;

@@ -233,8 +233,9 @@ Result<std::unique_ptr<QuarantineStore>> QuarantineStore::Open(const std::string
   if (rc != SQLITE_OK) {
     int sys = q->db_ != nullptr ? sqlite3_system_errno(q->db_) : 0;
     return Status::Error("cannot open quarantine index " + db + ": " +
-                         (sys != 0 ? std::strerror(sys)
-                                   : q->db_ != nullptr ? sqlite3_errmsg(q->db_) : "out of memory"));
+                         (sys != 0            ? std::strerror(sys)
+                          : q->db_ != nullptr ? sqlite3_errmsg(q->db_)
+                                              : "out of memory"));
   }
   sqlite3_busy_timeout(q->db_, 5000);
   Status s = q->Exec("PRAGMA journal_mode=WAL");
@@ -376,8 +377,9 @@ Result<QuarantineStore::Totals> QuarantineStore::Count(const QuarantineFilter& f
 
 Result<std::vector<std::string>> QuarantineStore::Find(const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, "SELECT id FROM entries WHERE id = ?1 OR (?1 != '' AND (ref = ?1 OR queue_id = ?1)) "
-              "ORDER BY time DESC, id DESC");
+  Stmt s(db_,
+         "SELECT id FROM entries WHERE id = ?1 OR (?1 != '' AND (ref = ?1 OR queue_id = ?1)) "
+         "ORDER BY time DESC, id DESC");
   if (!s.ok()) return Status::Error("quarantine store: " + std::string(sqlite3_errmsg(db_)));
   s.Bind(1, key);
   std::vector<std::string> out;
@@ -421,8 +423,7 @@ Result<std::vector<QuarantineStore::MessageFile>> QuarantineStore::MessageFiles(
   return out;
 }
 
-Status QuarantineStore::Adopt(QuarantineEntry e, const std::string& by,
-                              const std::string& detail) {
+Status QuarantineStore::Adopt(QuarantineEntry e, const std::string& by, const std::string& detail) {
   if (!ValidId(e.id)) return Status::Error("'" + e.id + "' is not a quarantine id");
   std::string path = MessagePath(e.id);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -521,10 +522,11 @@ Status QuarantineStore::Delete(const std::string& id, const std::string& by) {
 }
 
 Result<std::vector<QuarantineEntry>> QuarantineStore::PurgeCandidates(int64_t before) {
+  const std::string sql = "SELECT " + std::string(kColumns) +
+                          " FROM entries WHERE time < ? AND status != 'deleted' AND "
+                          "status != 'releasing' ORDER BY time, id";
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, ("SELECT " + std::string(kColumns) +
-               " FROM entries WHERE time < ? AND status != 'deleted' AND status != 'releasing' "
-               "ORDER BY time, id").c_str());
+  Stmt s(db_, sql.c_str());
   if (!s.ok()) return Status::Error("quarantine store: " + std::string(sqlite3_errmsg(db_)));
   s.Bind(1, before);
   std::vector<QuarantineEntry> out;

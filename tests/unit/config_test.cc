@@ -3,13 +3,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
+#include <string>
 
 #include "config/config_dump.h"
-
-#include <catch2/catch.hpp>
-#include <string>
 
 namespace gfi {
 namespace {
@@ -143,8 +142,8 @@ x = 1
   CHECK(all.find(path + ":3: milter.pid_file: expected a string") != std::string::npos);
   CHECK(all.find(path + ":7: quarantine.mode: 'stor' is not one of") != std::string::npos);
   CHECK(all.find("tpyo: unknown table or key") != std::string::npos);
-  CHECK(c.keys_set == std::vector<std::string>{"milter.status_file", "quarantine.dir",
-                                               "quarantine.postqueue"});
+  CHECK(c.keys_set ==
+        std::vector<std::string>{"milter.status_file", "quarantine.dir", "quarantine.postqueue"});
   // The strict loader (the daemon's) refuses the same file.
   CHECK_FALSE(ParseConfig("[quarantine]\nmode = \"stor\"\n", "t.toml").ok());
 }
@@ -153,20 +152,21 @@ TEST_CASE("a lenient load of an unreadable file says why and gives the defaults"
   LenientConfig c = LoadConfigLenient("/nonexistent/gfi.toml");
   CHECK_FALSE(c.file_read);
   REQUIRE(c.errors.size() == 1);
-  CHECK(c.errors[0] == "/nonexistent/gfi.toml: cannot open configuration file: No such file or "
-                       "directory");
+  CHECK(c.errors[0] ==
+        "/nonexistent/gfi.toml: cannot open configuration file: No such file or "
+        "directory");
   CHECK(c.config.quarantine.dir == QuarantineConfig{}.dir);
 }
 
 TEST_CASE("config show lists every key of the shipped config, defaults included") {
-  LenientConfig c =
-      LoadConfigLenient(std::string(GFI_TEST_DATA_DIR) + "/../rules/gfi-milter.toml");
+  LenientConfig c = LoadConfigLenient(std::string(GFI_TEST_DATA_DIR) + "/../rules/gfi-milter.toml");
   REQUIRE(c.errors.empty());
   REQUIRE(c.keys_set.size() > 20);
   std::vector<ConfigLine> lines = DescribeConfig(c.config);
   for (const std::string& k : c.keys_set) {
     INFO(k);
-    CHECK(std::any_of(lines.begin(), lines.end(), [&](const ConfigLine& l) { return l.table == k; }));
+    CHECK(
+        std::any_of(lines.begin(), lines.end(), [&](const ConfigLine& l) { return l.table == k; }));
   }
   std::vector<ConfigLine> defaults = DescribeConfig(Config{});
   auto value = [&](const std::string& key) {

@@ -1,20 +1,20 @@
 // The embedded quarantine store (quarantine/store.h) on a real SQLite database in a temp dir.
 #include "quarantine/store.h"
 
-#include "quarantine/reconcile.h"
-
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <ctime>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <thread>
+
+#include "quarantine/reconcile.h"
 
 namespace gfi {
 namespace {
@@ -210,8 +210,10 @@ void Age(const std::string& path, int64_t age) {
 TEST_CASE("reconcile finds orphan files and rows without bytes, and repairs both") {
   TempDir d;
   auto s = QuarantineStore::Open(d.path, true).value();
-  std::string kept = s->Put(Sample("kept@y.example"), std::string("Subject: kept\r\n\r\nx")).value();
-  std::string lost = s->Put(Sample("lost@y.example"), std::string("Subject: lost\r\n\r\nx")).value();
+  std::string kept =
+      s->Put(Sample("kept@y.example"), std::string("Subject: kept\r\n\r\nx")).value();
+  std::string lost =
+      s->Put(Sample("lost@y.example"), std::string("Subject: lost\r\n\r\nx")).value();
   std::string gone = s->Put(Sample("gone@y.example"), std::string("y")).value();
   REQUIRE(s->Delete(gone, "admin").ok());  // deleted: no file, and that is fine
   ::unlink(s->MessagePath(lost).c_str());
@@ -259,9 +261,9 @@ TEST_CASE("reconcile finds orphan files and rows without bytes, and repairs both
   CHECK(missing.history.back().detail.find("is missing") != std::string::npos);
   QuarantineFilter f;
   f.status = "missing";
-  CHECK(s->List(f).value().size() == 1);  // still listed
+  CHECK(s->List(f).value().size() == 1);                // still listed
   CHECK_FALSE(s->ClaimForRelease(lost, "admin").ok());  // nothing to release
-  CHECK(s->Delete(lost, "admin").ok());                  // but it can be deleted
+  CHECK(s->Delete(lost, "admin").ok());                 // but it can be deleted
   CHECK(s->Get(kept).value().status == "held");
 
   auto again = Reconcile(*s, o);
