@@ -9,6 +9,11 @@
 //
 // Files younger than `min_age_seconds` are left alone: a daemon's Put writes the file before it
 // commits the row, so a fresh file without a row may be a message being stored right now.
+//
+// Threads and processes: as safe as the store's own calls (each repair is one store transaction),
+// so it may run while a daemon serves from the same store. A row that changes status between the
+// scan and its repair is left alone and reported in `errors`. Cost: one index scan and one
+// directory listing; each orphan is read and parsed once.
 #ifndef GFI_QUARANTINE_RECONCILE_H_
 #define GFI_QUARANTINE_RECONCILE_H_
 
