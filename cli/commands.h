@@ -13,6 +13,10 @@ void RegisterScan(CLI::App& app, int* exit_code);
 void RegisterIndicators(CLI::App& app, int* exit_code);
 void RegisterQuarantine(CLI::App& app, int* exit_code);
 void RegisterStatus(CLI::App& app, int* exit_code);
+void RegisterReload(CLI::App& app, int* exit_code);
+void RegisterConfig(CLI::App& app, int* exit_code);
+// `quarantine check`, under the `quarantine` subcommand `q`.
+void RegisterQuarantineCheck(CLI::App& q, int* exit_code);
 
 }  // namespace gfi
 

@@ -1,6 +1,11 @@
 // Shared set-up for gfictl subcommands; see engine_setup.h.
 #include "engine_setup.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -15,11 +20,45 @@ Status ReadMessageFile(const std::string& path, std::string* out) {
     return Status::Ok();
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error(path + ": cannot open");
+  if (!in) return Status::Error("cannot open " + path + ": " + std::strerror(errno));
   std::ostringstream ss;
   ss << in.rdbuf();
-  if (in.bad()) return Status::Error(path + ": read error");
+  if (in.bad()) return Status::Error("cannot read " + path + ": " + std::strerror(errno));
   *out = std::move(ss).str();
+  return Status::Ok();
+}
+
+bool LoadReadOnlyConfig(const std::string& path, const std::string& command, Config* out) {
+  struct stat st;
+  if (!path.empty() && ::stat(path.c_str(), &st) != 0 && errno == ENOENT) {
+    std::fprintf(stderr, "%s: cannot open configuration file %s: %s\n", command.c_str(),
+                 path.c_str(), std::strerror(ENOENT));
+    return false;
+  }
+  LenientConfig c = LoadConfigLenient(path);
+  for (const std::string& e : c.errors)
+    std::fprintf(stderr, "%s: warning: configuration error, default used: %s\n", command.c_str(),
+                 e.c_str());
+  *out = std::move(c.config);
+  return true;
+}
+
+Status ReadStatusFile(const std::string& path, std::string* out) {
+  std::ifstream in(path);
+  if (!in) {
+    int err = errno;
+    Status s = err == ENOENT
+                   ? Status::Error("no status file " + path + " (is gfi-milter running?)")
+                   : Status::Error("cannot open status file " + path + ": " + std::strerror(err));
+    errno = err;
+    return s;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad())
+    return Status::Error("cannot read status file " + path + ": " + std::strerror(errno));
+  *out = std::move(ss).str();
+  errno = 0;
   return Status::Ok();
 }
 

@@ -16,6 +16,16 @@ namespace gfi {
 // Reads FILE, or standard input for "-".
 Status ReadMessageFile(const std::string& path, std::string* out);
 
+// The configuration for a command that only reads (status, quarantine list/show, indicators
+// lookup, reload): a config with errors still gives the keys that parse (LoadConfigLenient), each
+// error printed to stderr as a warning prefixed with `command`. False (an error printed) only when
+// an explicitly given --config file does not exist.
+bool LoadReadOnlyConfig(const std::string& path, const std::string& command, Config* out);
+
+// Reads the daemon's status file. Errors say why: "no status file PATH (is gfi-milter running?)"
+// when it does not exist (errno is left ENOENT), else "cannot open PATH: Permission denied"...
+Status ReadStatusFile(const std::string& path, std::string* out);
+
 // --indicators paths when given, else the configuration's [indicators] paths.
 Result<LoadedIndicators> LoadConfiguredIndicators(const Config& config,
                                                   const std::vector<std::string>& override_paths);

@@ -159,11 +159,9 @@ std::string WhereList(WhereMask mask) {
 }
 
 int RunLookup(const LookupOptions& o) {
-  Result<Config> config = LoadConfigOrDefault(o.config_path);
-  if (!config.ok()) {
-    std::fprintf(stderr, "gfictl indicators lookup: %s\n", config.error().c_str());
-    return 2;
-  }
+  Config cfg;
+  if (!LoadReadOnlyConfig(o.config_path, "gfictl indicators lookup", &cfg)) return 2;
+  Result<Config> config = cfg;
   Result<LoadedIndicators> ind = LoadConfiguredIndicators(config.value(), o.indicators);
   if (!ind.ok()) {
     std::fprintf(stderr, "gfictl indicators lookup: indicators not loaded:\n%s\n",

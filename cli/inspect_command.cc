@@ -1,6 +1,8 @@
 // `gfictl inspect`: run the extraction engine on message files and print what it saw. Exit 0 when
 // every file was read, 2 when one could not be (the others are still reported).
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -29,13 +31,13 @@ struct InspectOptions {
 bool ReadFile(const std::string& path, std::string* out, std::string* error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    *error = "cannot open";
+    *error = "cannot open " + path + ": " + std::strerror(errno);
     return false;
   }
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) {
-    *error = "read error";
+    *error = "cannot read " + path + ": " + std::strerror(errno);
     return false;
   }
   *out = std::move(ss).str();
@@ -57,7 +59,7 @@ int RunInspect(InspectOptions& o) {
     if (file == "-") {
       raw.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     } else if (!ReadFile(file, &raw, &error)) {
-      std::fprintf(stderr, "gfictl inspect: %s: %s\n", file.c_str(), error.c_str());
+      std::fprintf(stderr, "gfictl inspect: %s\n", error.c_str());
       status = 2;
       continue;
     }

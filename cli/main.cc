@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   gfi::RegisterIndicators(app, &exit_code);
   gfi::RegisterQuarantine(app, &exit_code);
   gfi::RegisterStatus(app, &exit_code);
+  gfi::RegisterReload(app, &exit_code);
+  gfi::RegisterConfig(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

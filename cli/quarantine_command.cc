@@ -1,4 +1,6 @@
-// `gfictl quarantine list|show|release|delete|purge` and `gfictl status`.
+// `gfictl quarantine list|show|release|delete|purge` and `gfictl status` (`check` is in
+// quarantine_check.cc, the shared helpers in quarantine_common.h). Entries are named by id, by the
+// GFI-... reference of the SMTP reply or by the MTA's queue id.
 //
 // Every change an admin makes is recorded in the entry's history (who, when, what) and sent to
 // syslog (mail facility) — the audit log. Release is exactly-once: the entry is claimed
@@ -8,14 +10,14 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <syslog.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -28,35 +30,16 @@
 
 #include "commands.h"
 #include "config/config.h"
+#include "engine_setup.h"
 #include "extract/analyzer.h"
 #include "quarantine/store.h"
+#include "quarantine_common.h"
+#include "release_guard.h"
 #include "util/json_writer.h"
 #include "util/strings.h"
 
 namespace gfi {
 namespace {
-
-std::string Actor() {
-  if (const char* s = std::getenv("SUDO_USER"); s != nullptr && *s != '\0')
-    return std::string(s) + " (via sudo)";
-  struct passwd* pw = ::getpwuid(::getuid());
-  return pw != nullptr ? pw->pw_name : "uid " + std::to_string(::getuid());
-}
-
-void Audit(const std::string& what) {
-  openlog("gfictl", LOG_PID, LOG_MAIL);
-  syslog(LOG_NOTICE, "quarantine: %s by %s", what.c_str(), Actor().c_str());
-  closelog();
-}
-
-std::string TimeText(int64_t t) {
-  time_t s = static_cast<time_t>(t);
-  struct tm tm;
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // "30d", "12h", "45m", "90s", "2w" -> seconds; nullopt when malformed.
 std::optional<int64_t> ParseDuration(const std::string& s) {
@@ -99,13 +82,6 @@ struct Common {
   std::string config_path;
   bool json = false;
 };
-
-Result<std::unique_ptr<QuarantineStore>> OpenStore(const Common& o, Config* config) {
-  Result<Config> c = LoadConfigOrDefault(o.config_path);
-  if (!c.ok()) return c.status();
-  *config = c.value();
-  return QuarantineStore::Open(config->quarantine.dir, /*create=*/false);
-}
 
 void WriteEntryJson(JsonWriter& w, const QuarantineEntry& e, bool history) {
   w.BeginObject();
@@ -178,12 +154,9 @@ int RunList(const ListOptions& o) {
     *dst = *t;
   }
   Config config;
-  auto store = OpenStore(o, &config);
-  if (!store.ok()) {
-    std::fprintf(stderr, "gfictl quarantine list: %s\n", store.error().c_str());
-    return 2;
-  }
-  auto entries = store.value()->List(f);
+  auto store = OpenConfiguredStore(o.config_path, "gfictl quarantine list", true, &config);
+  if (store == nullptr) return 2;
+  auto entries = store->List(f);
   if (!entries.ok()) {
     std::fprintf(stderr, "gfictl quarantine list: %s\n", entries.error().c_str());
     return 2;
@@ -208,8 +181,18 @@ int RunList(const ListOptions& o) {
                 Cut(e.mail_from, 28).c_str(), Cut(to, 28).c_str(), Cut(e.subject, 40).c_str(),
                 Cut(ids, 60).c_str());
   }
-  if (entries.value().size() == f.limit)
-    std::printf("(first %zu shown; --limit N for more)\n", f.limit);
+  // A total line, as postqueue -p ends with: all entries the filter selects, not just those shown.
+  auto total = store->Count(f);
+  if (!total.ok()) {
+    std::fprintf(stderr, "gfictl quarantine list: %s\n", total.error().c_str());
+    return 2;
+  }
+  const QuarantineStore::Totals& t = total.value();
+  std::printf("-- %zu %s, %llu KB", t.entries, t.entries == 1 ? "entry" : "entries",
+              static_cast<unsigned long long>((t.bytes + 1023) / 1024));
+  if (entries.value().size() < t.entries)
+    std::printf(" (%zu shown; --limit N for more)", entries.value().size());
+  std::printf("\n");
   return 0;
 }
 
@@ -222,13 +205,15 @@ struct ShowOptions : Common {
 
 int RunShow(const ShowOptions& o) {
   Config config;
-  auto store = OpenStore(o, &config);
-  if (!store.ok()) {
-    std::fprintf(stderr, "gfictl quarantine show: %s\n", store.error().c_str());
+  auto store = OpenConfiguredStore(o.config_path, "gfictl quarantine show", true, &config);
+  if (store == nullptr) return 2;
+  auto id = ResolveEntryId(*store, o.id);
+  if (!id.ok()) {
+    std::fprintf(stderr, "gfictl quarantine show: %s\n", id.error().c_str());
     return 2;
   }
   if (o.raw) {
-    auto raw = store.value()->ReadRaw(o.id);
+    auto raw = store->ReadRaw(id.value());
     if (!raw.ok()) {
       std::fprintf(stderr, "gfictl quarantine show: %s\n", raw.error().c_str());
       return 2;
@@ -237,17 +222,23 @@ int RunShow(const ShowOptions& o) {
     std::cout.flush();
     return 0;
   }
-  auto e = store.value()->Get(o.id);
+  auto e = store->Get(id.value());
   if (!e.ok()) {
     std::fprintf(stderr, "gfictl quarantine show: %s\n", e.error().c_str());
     return 2;
   }
   const QuarantineEntry& q = e.value();
+  // The message bytes of a store-mode entry must be there and intact: exit 1 when not (the
+  // metadata is printed all the same).
+  std::optional<Result<std::string>> raw;
+  if (q.mode == "store" && q.status != "deleted") raw = store->ReadRaw(q.id);
+  const int rc = raw && !raw->ok() ? 1 : 0;
+  if (raw && !raw->ok()) std::fprintf(stderr, "gfictl quarantine show: %s\n", raw->error().c_str());
   if (o.json) {
     JsonWriter w;
     WriteEntryJson(w, q, true);
     std::cout << w.Take() << "\n";
-    return 0;
+    return rc;
   }
   std::printf("id:        %s\ntime:      %s\nstatus:    %s\naction:    %s (%s)\nreference: %s\n",
               q.id.c_str(), TimeText(q.time).c_str(), q.status.c_str(), q.action.c_str(),
@@ -261,19 +252,19 @@ int RunShow(const ShowOptions& o) {
               q.tenant.c_str(), static_cast<unsigned long long>(q.size), q.sha256.c_str());
   std::printf("matches:\n");
   for (const QuarantineMatch& m : q.matches)
-    std::printf("  %s %s at %s -> %s\n", PrintableUtf8(m.indicator).c_str(), m.type.c_str(),
-                m.where.c_str(), m.action.c_str());
+    std::printf("  indicator %s (%s) matched in %s -> %s\n", PrintableUtf8(m.indicator).c_str(),
+                m.type.c_str(), m.where.c_str(), m.action.c_str());
+  if (q.matches.empty()) std::printf("  (none recorded)\n");
   std::printf("history:\n");
   for (const QuarantineEvent& h : q.history)
     std::printf("  %s %s by %s%s%s\n", TimeText(h.time).c_str(), h.status.c_str(),
                 PrintableUtf8(h.by).c_str(), h.detail.empty() ? "" : ": ",
                 PrintableUtf8(h.detail).c_str());
-  if (q.mode == "store" && q.status != "deleted") {
-    auto raw = store.value()->ReadRaw(q.id);
-    if (!raw.ok()) {
-      std::printf("message:   unavailable: %s\n", raw.error().c_str());
+  if (raw) {
+    if (!raw->ok()) {
+      std::printf("message:   unavailable: %s\n", raw->error().c_str());
     } else {
-      std::string_view m = raw.value();
+      std::string_view m = raw->value();
       size_t end = m.find("\r\n\r\n");
       if (end == std::string_view::npos) end = m.find("\n\n");
       std::printf("headers:\n");
@@ -298,7 +289,7 @@ int RunShow(const ShowOptions& o) {
       for (const std::string& d : a.defects) std::printf("  defect: %s\n", PrintableUtf8(d).c_str());
     }
   }
-  return 0;
+  return rc;
 }
 
 // --- release ----------------------------------------------------------------------------------
@@ -313,15 +304,22 @@ class Smtp {
     struct addrinfo hints = {};
     hints.ai_socktype = SOCK_STREAM;
     struct addrinfo* res = nullptr;
-    if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || res == nullptr)
-      return Status::Error("cannot resolve " + host);
+    if (int gai = getaddrinfo(host.c_str(), port.c_str(), &hints, &res); gai != 0 || res == nullptr)
+      return Status::Error("cannot resolve " + host + ": " + gai_strerror(gai));
     fd_ = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) {
+      int err = errno;
+      freeaddrinfo(res);
+      return Status::Error(std::string("cannot create a socket: ") + std::strerror(err));
+    }
     struct timeval tv = {60, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     int rc = ::connect(fd_, res->ai_addr, res->ai_addrlen);
+    int err = errno;
     freeaddrinfo(res);
-    if (rc != 0) return Status::Error("cannot connect to " + host + ":" + port);
+    if (rc != 0)
+      return Status::Error("cannot connect to " + host + ":" + port + ": " + std::strerror(err));
     return Expect(220);
   }
   Status Command(const std::string& line, int want) {
@@ -352,7 +350,9 @@ class Smtp {
     size_t off = 0;
     while (off < s.size()) {
       ssize_t w = ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-      if (w <= 0) return Status::Error("connection lost while sending");
+      if (w <= 0)
+        return Status::Error(std::string("connection lost while sending: ") +
+                             (w < 0 ? std::strerror(errno) : "closed by the MTA"));
       off += static_cast<size_t>(w);
     }
     return Status::Ok();
@@ -364,7 +364,9 @@ class Smtp {
       while ((nl = buf_.find('\n')) == std::string::npos) {
         char tmp[4096];
         ssize_t r = ::recv(fd_, tmp, sizeof(tmp), 0);
-        if (r <= 0) return Status::Error("connection lost waiting for a reply");
+        if (r <= 0)
+          return Status::Error(std::string("connection lost waiting for a reply: ") +
+                               (r < 0 ? std::strerror(errno) : "closed by the MTA"));
         buf_.append(tmp, static_cast<size_t>(r));
       }
       std::string line = buf_.substr(0, nl);
@@ -427,14 +429,33 @@ std::string AuthservOf(const Config& config) {
   return "localhost";
 }
 
-Status ReleaseSmtp(const std::string& target, const QuarantineEntry& e,
-                   const std::vector<std::string>& rcpts, std::string_view raw) {
-  // smtp:HOST:PORT
+// smtp:HOST:PORT -> HOST ([IPv6] unbracketed), PORT.
+std::pair<std::string, std::string> SmtpTarget(const std::string& target) {
   std::string rest = target.substr(5);
   size_t colon = rest.rfind(':');
   std::string host = rest.substr(0, colon), port = rest.substr(colon + 1);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
+  return {host, port};
+}
+
+// The queue id in an MTA's reply to DATA ("250 2.0.0 Ok: queued as 4Xk2Lq1zQz"), or "".
+std::string QueuedAs(const std::string& reply) {
+  static const std::string kMark = "queued as ";
+  size_t p = reply.find(kMark);
+  if (p == std::string::npos) return "";
+  p += kMark.size();
+  size_t e = p;
+  while (e < reply.size() && (std::isalnum(static_cast<unsigned char>(reply[e])) ||
+                              reply[e] == '-' || reply[e] == '.' || reply[e] == '_'))
+    ++e;
+  return reply.substr(p, e - p);
+}
+
+// Delivers over SMTP; returns the MTA's reply to the message data.
+Result<std::string> ReleaseSmtp(const std::string& target, const QuarantineEntry& e,
+                                const std::vector<std::string>& rcpts, std::string_view raw) {
+  auto [host, port] = SmtpTarget(target);
   Smtp smtp;
   if (Status s = smtp.Connect(host, port); !s.ok()) return s;
   char name[256] = "localhost";
@@ -444,22 +465,25 @@ Status ReleaseSmtp(const std::string& target, const QuarantineEntry& e,
   for (const std::string& r : rcpts)
     if (Status s = smtp.Command("RCPT TO:<" + r + ">", 250); !s.ok()) return s;
   if (Status s = smtp.Data(raw); !s.ok()) return s;
+  std::string reply = smtp.last();
   smtp.Command("QUIT", 221);
-  return Status::Ok();
+  return reply;
 }
 
 // Runs argv with `input` on stdin; ok when it exits 0.
 Status RunProgram(const std::vector<std::string>& argv, std::string_view input) {
   int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) return Status::Error("pipe failed");
+  if (::pipe2(pipefd, O_CLOEXEC) != 0)
+    return Status::Error(std::string("pipe failed: ") + std::strerror(errno));
   pid_t pid = ::fork();
-  if (pid < 0) return Status::Error("fork failed");
+  if (pid < 0) return Status::Error(std::string("fork failed: ") + std::strerror(errno));
   if (pid == 0) {
     ::dup2(pipefd[0], 0);
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     ::execv(args[0], args.data());
+    std::fprintf(stderr, "gfictl: cannot run %s: %s\n", args[0], std::strerror(errno));
     _exit(127);
   }
   ::close(pipefd[0]);
@@ -479,9 +503,11 @@ Status RunProgram(const std::vector<std::string>& argv, std::string_view input) 
   return Status::Ok();
 }
 
-// Postfix's postsuper for the hold queue ([quarantine] postsuper, -c postfix_config when set).
-Status Postsuper(const Config& config, std::vector<std::string> args) {
-  std::vector<std::string> argv = {config.quarantine.postsuper};
+// Postfix's postsuper (or postqueue) for the hold queue ([quarantine] postsuper, -c postfix_config
+// when set).
+Status Postsuper(const Config& config, std::vector<std::string> args,
+                 const std::string& program = "") {
+  std::vector<std::string> argv = {program.empty() ? config.quarantine.postsuper : program};
   if (!config.quarantine.postfix_config.empty()) {
     argv.push_back("-c");
     argv.push_back(config.quarantine.postfix_config);
@@ -498,14 +524,33 @@ struct ReleaseOptions : Common {
 
 int RunRelease(const ReleaseOptions& o) {
   Config config;
-  auto store = OpenStore(o, &config);
-  if (!store.ok()) {
-    std::fprintf(stderr, "gfictl quarantine release: %s\n", store.error().c_str());
-    return 2;
+  auto store = OpenConfiguredStore(o.config_path, "gfictl quarantine release", false, &config);
+  if (store == nullptr) return 2;
+  QuarantineStore& q = *store;
+  // A target that runs this milter would quarantine the message again (release_guard.h).
+  if (config.quarantine.release_via.rfind("smtp:", 0) == 0) {
+    auto [host, port] = SmtpTarget(config.quarantine.release_via);
+    if (Status s = CheckReleaseTarget(config, host, port); !s.ok()) {
+      if (!o.force) {
+        std::fprintf(stderr,
+                     "gfictl quarantine release: refusing release_via %s: %s (--force to "
+                     "release there anyway)\n",
+                     config.quarantine.release_via.c_str(), s.message().c_str());
+        return 2;
+      }
+      std::fprintf(stderr, "gfictl quarantine release: warning: %s (--force)\n",
+                   s.message().c_str());
+    }
   }
-  QuarantineStore& q = *store.value();
   int rc = 0;
-  for (const std::string& id : o.ids) {
+  for (const std::string& key : ExpandStdinIds(o.ids)) {
+    auto resolved = ResolveEntryId(q, key);
+    if (!resolved.ok()) {
+      std::fprintf(stderr, "gfictl quarantine release: %s\n", resolved.error().c_str());
+      rc = 2;
+      continue;
+    }
+    const std::string& id = resolved.value();
     auto e = q.Get(id);
     if (!e.ok()) {
       std::fprintf(stderr, "gfictl quarantine release: %s\n", e.error().c_str());
@@ -514,6 +559,14 @@ int RunRelease(const ReleaseOptions& o) {
     }
     const QuarantineEntry& entry = e.value();
     std::vector<std::string> rcpts = o.to.empty() ? entry.rcpts : o.to;
+    if (rcpts.empty()) {
+      std::fprintf(stderr,
+                   "gfictl quarantine release: %s: no recipients known (a recovered "
+                   "entry?); give them with --to\n",
+                   id.c_str());
+      rc = rc == 0 ? 1 : rc;
+      continue;
+    }
     // --force takes over an entry left "releasing" by a release that was cut short (it may have
     // been delivered already: the admin decides).
     Status claim = o.force && entry.status == "releasing"
@@ -525,34 +578,51 @@ int RunRelease(const ReleaseOptions& o) {
       continue;
     }
     Status delivered;
-    std::string how;
+    std::string how, proof;  // proof: what the MTA said (reply line, queue id)
     if (entry.mode == "hold") {
       how = "postsuper -H " + entry.queue_id;
       delivered = o.to.empty() ? Postsuper(config, {"-H", entry.queue_id})
                                : Status::Error("--to cannot redirect a message in the MTA's hold "
                                                "queue");
+      // Out of the hold queue it would wait for the next queue run: deliver it now.
+      if (delivered.ok()) {
+        how += ", postqueue -i " + entry.queue_id;
+        if (Status f = Postsuper(config, {"-i", entry.queue_id}, config.quarantine.postqueue);
+            !f.ok()) {
+          proof = "; released from hold, but postqueue -i failed (" + f.message() +
+                  "): it leaves with the next queue run";
+          std::fprintf(stderr, "gfictl quarantine release: %s: warning: %s\n", id.c_str(),
+                       f.message().c_str());
+        }
+      }
     } else {
       auto raw = q.ReadRaw(id);
       if (!raw.ok()) {
         delivered = raw.status();
       } else if (config.quarantine.release_via.rfind("smtp:", 0) == 0) {
         how = config.quarantine.release_via;
-        delivered = ReleaseSmtp(config.quarantine.release_via, entry, rcpts,
-                                StripForged(raw.value(), AuthservOf(config)));
+        auto reply = ReleaseSmtp(config.quarantine.release_via, entry, rcpts,
+                                 StripForged(raw.value(), AuthservOf(config)));
+        delivered = reply.status();
+        if (reply.ok()) {
+          proof = "; MTA replied: " + reply.value();
+          if (std::string qid = QueuedAs(reply.value()); !qid.empty()) proof += "; queue id " + qid;
+        }
       } else {
         how = config.quarantine.release_via;
         std::vector<std::string> argv = {config.quarantine.release_via.substr(9), "-i", "-f",
                                          entry.mail_from.empty() ? "<>" : entry.mail_from, "--"};
         argv.insert(argv.end(), rcpts.begin(), rcpts.end());
         delivered = RunProgram(argv, StripForged(raw.value(), AuthservOf(config)));
+        if (delivered.ok()) proof = "; sendmail exited 0";
       }
     }
     std::string to_text;
     for (const std::string& r : rcpts) to_text += (to_text.empty() ? "" : ",") + r;
     if (delivered.ok()) {
-      q.SetStatus(id, "releasing", "released", Actor(), "to " + to_text + " via " + how);
-      Audit("released " + id + " to " + to_text + " via " + how);
-      std::printf("%s: released to %s\n", id.c_str(), to_text.c_str());
+      q.SetStatus(id, "releasing", "released", Actor(), "to " + to_text + " via " + how + proof);
+      Audit("released " + id + " to " + to_text + " via " + how + proof);
+      std::printf("%s: released to %s%s\n", id.c_str(), to_text.c_str(), proof.c_str());
     } else {
       q.SetStatus(id, "releasing", "held", Actor(), "release failed: " + delivered.message());
       Audit("release of " + id + " failed: " + delivered.message());
@@ -572,15 +642,19 @@ struct DeleteOptions : Common {
 
 int RunDelete(const DeleteOptions& o) {
   Config config;
-  auto store = OpenStore(o, &config);
-  if (!store.ok()) {
-    std::fprintf(stderr, "gfictl quarantine delete: %s\n", store.error().c_str());
-    return 2;
-  }
+  auto store = OpenConfiguredStore(o.config_path, "gfictl quarantine delete", false, &config);
+  if (store == nullptr) return 2;
   int rc = 0;
-  for (const std::string& id : o.ids) {
+  for (const std::string& key : ExpandStdinIds(o.ids)) {
+    auto resolved = ResolveEntryId(*store, key);
+    if (!resolved.ok()) {
+      std::fprintf(stderr, "gfictl quarantine delete: %s\n", resolved.error().c_str());
+      rc = rc == 0 ? 1 : rc;
+      continue;
+    }
+    const std::string& id = resolved.value();
     // Mode hold: the message itself is in the MTA's hold queue; it goes first.
-    auto e = store.value()->Get(id);
+    auto e = store->Get(id);
     if (e.ok() && e.value().mode == "hold" && e.value().status == "held") {
       if (Status s = Postsuper(config, {"-d", e.value().queue_id, "hold"}); !s.ok()) {
         std::fprintf(stderr, "gfictl quarantine delete: %s: %s\n", id.c_str(), s.message().c_str());
@@ -588,7 +662,7 @@ int RunDelete(const DeleteOptions& o) {
         continue;
       }
     }
-    if (Status s = store.value()->Delete(id, Actor()); !s.ok()) {
+    if (Status s = store->Delete(id, Actor()); !s.ok()) {
       std::fprintf(stderr, "gfictl quarantine delete: %s\n", s.message().c_str());
       rc = 1;
       continue;
@@ -601,6 +675,7 @@ int RunDelete(const DeleteOptions& o) {
 
 struct PurgeOptions : Common {
   std::string older_than;
+  bool dry_run = false;
 };
 
 int RunPurge(const PurgeOptions& o) {
@@ -611,10 +686,22 @@ int RunPurge(const PurgeOptions& o) {
     return 2;
   }
   Config config;
-  auto store = OpenStore(o, &config);
-  if (!store.ok()) {
-    std::fprintf(stderr, "gfictl quarantine purge: %s\n", store.error().c_str());
-    return 2;
+  auto store = OpenConfiguredStore(o.config_path, "gfictl quarantine purge", o.dry_run, &config);
+  if (store == nullptr) return 2;
+  int64_t before = static_cast<int64_t>(std::time(nullptr)) - *age;
+  if (o.dry_run) {
+    auto would = store->PurgeCandidates(before);
+    if (!would.ok()) {
+      std::fprintf(stderr, "gfictl quarantine purge: %s\n", would.error().c_str());
+      return 2;
+    }
+    for (const QuarantineEntry& e : would.value())
+      std::printf("%s %s %-8s %s <%s> %s\n", e.id.c_str(), TimeText(e.time).c_str(),
+                  e.status.c_str(), e.mode.c_str(), PrintableUtf8(e.mail_from).c_str(),
+                  PrintableUtf8(e.subject).c_str());
+    std::printf("would purge %zu entries older than %s (dry run: nothing changed)\n",
+                would.value().size(), o.older_than.c_str());
+    return 0;
   }
   bool tty = ::isatty(2) != 0;
   auto progress = [tty](size_t done, size_t total) {
@@ -626,13 +713,12 @@ int RunPurge(const PurgeOptions& o) {
       if (done == total) std::fprintf(stderr, "\n");
     }
   };
-  int64_t before = static_cast<int64_t>(std::time(nullptr)) - *age;
   // Mode hold: the messages themselves are in Postfix's hold queue and go first.
   QuarantineFilter held;
   held.until = before;
   held.status = "held";
   held.limit = static_cast<size_t>(-1) / 2;
-  if (auto old = store.value()->List(held); old.ok()) {
+  if (auto old = store->List(held); old.ok()) {
     for (const QuarantineEntry& e : old.value()) {
       if (e.mode != "hold") continue;
       if (Status s = Postsuper(config, {"-d", e.queue_id, "hold"}); !s.ok())
@@ -640,7 +726,7 @@ int RunPurge(const PurgeOptions& o) {
                      s.message().c_str());
     }
   }
-  auto n = store.value()->Purge(before, Actor(), progress);
+  auto n = store->Purge(before, Actor(), progress);
   if (!n.ok()) {
     std::fprintf(stderr, "gfictl quarantine purge: %s\n", n.error().c_str());
     return 2;
@@ -725,26 +811,22 @@ void PrintStatus(const std::string& text, bool alive, const std::string& path) {
 }
 
 int RunStatus(const Common& o) {
-  Result<Config> c = LoadConfigOrDefault(o.config_path);
-  if (!c.ok()) {
-    std::fprintf(stderr, "gfictl status: %s\n", c.error().c_str());
-    return 2;
+  Config config;
+  if (!LoadReadOnlyConfig(o.config_path, "gfictl status", &config)) return 2;
+  const std::string& path = config.milter.status_file;
+  std::string text;
+  if (Status s = ReadStatusFile(path, &text); !s.ok()) {
+    bool missing = errno == ENOENT;  // not running; anything else (EACCES) is an error
+    std::fprintf(stderr, "gfictl status: %s\n", s.message().c_str());
+    return missing ? 1 : 2;
   }
-  const std::string& path = c.value().milter.status_file;
-  std::ifstream in(path);
-  if (!in) {
-    std::fprintf(stderr, "gfictl status: %s: no status file (is gfi-milter running?)\n",
-                 path.c_str());
-    return 1;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
   // The daemon is running when the pid it wrote is alive.
   long pid = 0;
   size_t p = text.find("\"pid\":");
   if (p != std::string::npos) pid = std::strtol(text.c_str() + p + 6, nullptr, 10);
-  bool alive = pid > 0 && ::access(c.value().milter.pid_file.c_str(), F_OK) == 0 &&
+  // A pid file we may not look at (EACCES) does not say "not running": kill(0) decides.
+  bool alive = pid > 0 &&
+               (::access(config.milter.pid_file.c_str(), F_OK) == 0 || errno == EACCES) &&
                (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
   if (o.json) {
     std::string out = text;
@@ -778,8 +860,8 @@ void RegisterQuarantine(CLI::App& app, int* exit_code) {
   list->add_option("--recipient", lo->filter.recipient, "A recipient contains");
   list->add_option("--tenant", lo->filter.tenant, "Tenant name");
   list->add_option("--indicator", lo->filter.indicator, "An indicator id contains");
-  list->add_option("--status", lo->filter.status, "held, released or deleted")
-      ->check(CLI::IsMember({"held", "releasing", "released", "deleted"}));
+  list->add_option("--status", lo->filter.status, "held, releasing, released, deleted or missing")
+      ->check(CLI::IsMember({"held", "releasing", "released", "deleted", "missing"}));
   list->add_option("--limit", lo->filter.limit, "At most this many (default 50)");
   list->callback([lo, exit_code] { *exit_code = RunList(*lo); });
 
@@ -788,7 +870,7 @@ void RegisterQuarantine(CLI::App& app, int* exit_code) {
   show->add_option("--config", so->config_path, "Configuration file");
   show->add_flag("--json", so->json, "As one JSON object");
   show->add_flag("--raw", so->raw, "Print the stored message exactly");
-  show->add_option("ID", so->id, "Entry id")->required();
+  show->add_option("ID", so->id, "Entry id, GFI-... reference or MTA queue id")->required();
   show->callback([so, exit_code] { *exit_code = RunShow(*so); });
 
   auto ro = std::make_shared<ReleaseOptions>();
@@ -797,21 +879,27 @@ void RegisterQuarantine(CLI::App& app, int* exit_code) {
   rel->add_option("--to", ro->to, "Deliver to these recipients instead; repeatable")
       ->allow_extra_args(false);
   rel->add_flag("--force", ro->force,
-                "Also release entries left 'releasing' by an interrupted release");
-  rel->add_option("ID", ro->ids, "Entry ids")->required();
+                "Also release entries left 'releasing' by an interrupted release, and to a "
+                "target that runs this milter");
+  rel->add_option("ID", ro->ids, "Entry ids, references or queue ids; - reads them from stdin")
+      ->required();
   rel->callback([ro, exit_code] { *exit_code = RunRelease(*ro); });
 
   auto dlo = std::make_shared<DeleteOptions>();
   CLI::App* del = q->add_subcommand("delete", "Delete entries (the message file is removed)");
   del->add_option("--config", dlo->config_path, "Configuration file");
-  del->add_option("ID", dlo->ids, "Entry ids")->required();
+  del->add_option("ID", dlo->ids, "Entry ids, references or queue ids; - reads them from stdin")
+      ->required();
   del->callback([dlo, exit_code] { *exit_code = RunDelete(*dlo); });
 
   auto po = std::make_shared<PurgeOptions>();
   CLI::App* purge = q->add_subcommand("purge", "Delete entries older than an age");
   purge->add_option("--config", po->config_path, "Configuration file");
   purge->add_option("--older-than", po->older_than, "Age, e.g. 30d, 12h, 2w")->required();
+  purge->add_flag("--dry-run,-n", po->dry_run, "List what would be purged; change nothing");
   purge->callback([po, exit_code] { *exit_code = RunPurge(*po); });
+
+  RegisterQuarantineCheck(*q, exit_code);
 }
 
 void RegisterStatus(CLI::App& app, int* exit_code) {

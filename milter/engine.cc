@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <ctime>
 
 #include "indicators/feed.h"
+#include "quarantine/reconcile.h"
 #include "util/json_writer.h"
 
 namespace gfi {
@@ -48,6 +50,24 @@ Result<std::unique_ptr<Engine>> Engine::Start(const std::string& config_path, bo
   e->started_ = Now();
   auto state = e->Build();
   if (!state.ok()) return state.status();
+  if (const auto& q = state.value()->quarantine) {
+    // Message files a crash left without an index row are indexed again (nothing is lost).
+    ReconcileOptions ro;
+    ro.repair_files = true;
+    ro.min_age_seconds = 0;  // no writer yet: even a file written just before a crash counts
+    ro.limits = state.value()->config.limits;
+    auto rep = Reconcile(*q, ro);
+    if (!rep.ok()) {
+      syslog(LOG_WARNING, "quarantine check: %s", rep.error().c_str());
+    } else {
+      if (rep.value().files_recovered > 0)
+        syslog(LOG_WARNING,
+               "quarantine check: %zu orphan message file(s) indexed again, status held",
+               rep.value().files_recovered);
+      for (const std::string& err : rep.value().errors)
+        syslog(LOG_ERR, "quarantine check: %s", err.c_str());
+    }
+  }
   e->state_.store(std::move(state).value());
   ::malloc_trim(0);  // hand the feed parsers' peak back to the system
   e->last_reload_ = e->started_;

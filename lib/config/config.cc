@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -78,7 +80,12 @@ bool ValidResolver(const std::string& s) {
 
 class Reader {
  public:
-  Reader(const toml::table& root, const std::string& source) : root_(root), source_(source) {}
+  // errors == nullptr: strict (the first error is returned). Otherwise lenient: each error is
+  // appended there, the key keeps its default, and reading goes on. keys_set (optional) receives
+  // every "section.key" read successfully.
+  Reader(const toml::table& root, const std::string& source,
+         std::vector<std::string>* errors = nullptr, std::vector<std::string>* keys_set = nullptr)
+      : root_(root), source_(source), errors_(errors), keys_set_(keys_set) {}
 
   Status Run(Config* c) {
     static const std::vector<std::string> kTables = {"milter", "indicators", "policy", "quarantine",
@@ -86,12 +93,17 @@ class Reader {
     for (const auto& [k, v] : root_) {
       std::string key(k.str());
       if (key == "tenant") {
-        if (!v.is_array_of_tables()) return Error(v, key, "expected [[tenant]] tables");
+        if (!v.is_array_of_tables() && !Note(Error(v, key, "expected [[tenant]] tables")))
+          return Error(v, key, "expected [[tenant]] tables");
         continue;
       }
-      if (std::find(kTables.begin(), kTables.end(), key) == kTables.end())
-        return Error(v, key, "unknown table or key");
-      if (!v.is_table()) return Error(v, key, "expected a table");
+      if (std::find(kTables.begin(), kTables.end(), key) == kTables.end()) {
+        if (!Note(Error(v, key, "unknown table or key")))
+          return Error(v, key, "unknown table or key");
+        continue;
+      }
+      if (!v.is_table() && !Note(Error(v, key, "expected a table")))
+        return Error(v, key, "expected a table");
     }
     Status s;
     if (!(s = Table("milter", {
@@ -169,9 +181,10 @@ class Reader {
              }},
         })).ok())
       return s;
-    if (const toml::array* tenants = root_["tenant"].as_array()) {
+    if (const toml::array* tenants = root_["tenant"].as_array();
+        tenants != nullptr && tenants->is_array_of_tables()) {
       for (const toml::node& t : *tenants) {
-        if (!(s = Tenant(t, &c->tenants)).ok()) return s;
+        if (!(s = Tenant(t, &c->tenants)).ok() && !Note(s)) return s;
       }
     }
     if (!(s = Table("allow", {
@@ -219,6 +232,9 @@ class Reader {
              }},
             {"postsuper", [&](const toml::node& n, const std::string& k) {
                return Path(n, k, &c->quarantine.postsuper);
+             }},
+            {"postqueue", [&](const toml::node& n, const std::string& k) {
+               return Path(n, k, &c->quarantine.postqueue);
              }},
             {"postfix_config", [&](const toml::node& n, const std::string& k) {
                return Path(n, k, &c->quarantine.postfix_config);
@@ -280,10 +296,26 @@ class Reader {
       const std::string key = name + "." + short_key;
       auto it = std::find_if(keys.begin(), keys.end(),
                              [&](const auto& e) { return e.first == short_key; });
-      if (it == keys.end()) return Error(v, key, "unknown key");
-      if (Status s = it->second(v, key); !s.ok()) return s;
+      if (it == keys.end()) {
+        if (Note(Error(v, key, "unknown key"))) continue;
+        return Error(v, key, "unknown key");
+      }
+      if (Status s = it->second(v, key); !s.ok()) {
+        if (Note(s)) continue;
+        return s;
+      }
+      if (keys_set_ != nullptr &&
+          std::find(keys_set_->begin(), keys_set_->end(), key) == keys_set_->end())
+        keys_set_->push_back(key);
     }
     return Status::Ok();
+  }
+
+  // Lenient mode: records `s` and returns true (go on); strict mode: false.
+  bool Note(const Status& s) const {
+    if (errors_ == nullptr) return false;
+    errors_->push_back(s.message());
+    return true;
   }
 
   Status Bool(const toml::node& n, const std::string& key, bool* out) const {
@@ -551,6 +583,8 @@ class Reader {
 
   const toml::table& root_;
   const std::string& source_;
+  std::vector<std::string>* errors_;
+  std::vector<std::string>* keys_set_;
 };
 
 }  // namespace
@@ -573,7 +607,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& source) {
 
 Result<Config> LoadConfig(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error(path + ": cannot open configuration file");
+  if (!in) return Status::Error(path + ": cannot open configuration file: " + std::strerror(errno));
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) return Status::Error(path + ": read error");
@@ -598,6 +632,64 @@ std::string LastGoodDir(const Config& c) {
   size_t slash = q.rfind('/');
   std::string parent = slash == std::string::npos ? "." : (slash == 0 ? "/" : q.substr(0, slash));
   return parent + (parent == "/" ? "" : "/") + "last-good";
+}
+
+LenientConfig LoadConfigLenient(const std::string& given) {
+  LenientConfig out;
+  std::string path = given;
+  if (path.empty()) {
+    struct stat st;
+    if (::stat(kDefaultConfigPath, &st) != 0) {
+      out.file_read = true;  // no file: the built-in defaults are the configuration
+      return out;
+    }
+    path = kDefaultConfigPath;
+  }
+  out.config.source = path;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    out.errors.push_back(path + ": cannot open configuration file: " + std::strerror(errno));
+    return out;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) {
+    out.errors.push_back(path + ": cannot read configuration file: " + std::strerror(errno));
+    return out;
+  }
+  out.file_read = true;
+  std::string text = ss.str();
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    try {
+      toml::table root = toml::parse(text, path);
+      Config c;
+      c.source = path;
+      std::vector<std::string> errors, keys;
+      Reader r(root, path, &errors, &keys);
+      (void)r.Run(&c);
+      out.config = std::move(c);
+      out.errors.insert(out.errors.end(), errors.begin(), errors.end());
+      out.keys_set = std::move(keys);
+      return out;
+    } catch (const toml::parse_error& e) {
+      size_t line = e.source().begin.line;
+      out.errors.push_back(path + ":" + std::to_string(line) + ": " + std::string(e.description()) +
+                           " (line ignored)");
+      // Blank the offending line (1-based) and read the file again.
+      size_t pos = 0;
+      for (size_t l = 1; l < line && pos != std::string::npos; ++l) {
+        pos = text.find('\n', pos);
+        if (pos != std::string::npos) ++pos;
+      }
+      if (pos == std::string::npos || pos >= text.size()) break;
+      size_t end = text.find('\n', pos);
+      text.erase(pos, end == std::string::npos ? std::string::npos : end - pos);
+    } catch (const std::exception& e) {
+      out.errors.push_back(path + ": " + e.what());
+      break;
+    }
+  }
+  return out;
 }
 
 }  // namespace gfi

@@ -97,7 +97,9 @@ struct QuarantineConfig {
   std::string dir = "/var/lib/gfi-milter/quarantine";
   std::string release_via = "smtp:127.0.0.1:10026";  // smtp:HOST:PORT | sendmail:PATH
   std::string postsuper = "/usr/sbin/postsuper";     // releases from the hold queue (mode hold)
-  std::string postfix_config;                        // passed as postsuper -c DIR when set
+  std::string postqueue = "/usr/sbin/postqueue";     // mode hold: flushes a released message
+  std::string postfix_config;  // passed as postsuper/postqueue -c DIR when set; its master.cf is
+                               // read to refuse release targets that run this milter
   uint64_t retention_days = 0;                       // the daemon purges older entries; 0 = never
 };
 
@@ -125,6 +127,21 @@ Result<Config> ParseConfig(std::string_view text, const std::string& source);
 // The config gfictl uses: `path` when given (it must load), else the default file when it exists,
 // else built-in defaults.
 Result<Config> LoadConfigOrDefault(const std::string& path);
+
+// A configuration read as far as it goes, for commands that only read (gfictl status, quarantine
+// list/show, ...) while the daemon runs on an earlier, valid version: every key that parses is
+// used, every one that does not keeps its default and is named in `errors`. A TOML syntax error
+// drops the offending line and the file is read again (at most 50 times).
+struct LenientConfig {
+  Config config;
+  std::vector<std::string> errors;    // "FILE:LINE: KEY: what", as LoadConfig reports them
+  std::vector<std::string> keys_set;  // "section.key" given in the file (and used), file order
+  bool file_read = false;  // false: the file could not be read (errors says why); defaults used
+};
+
+// Like LoadConfigOrDefault, but never fails (see LenientConfig). path "" = the default file when
+// it exists, else built-in defaults.
+LenientConfig LoadConfigLenient(const std::string& path);
 
 }  // namespace gfi
 

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -74,6 +74,8 @@ Result<std::vector<std::string>> ExpandFeedPaths(const std::vector<std::string>&
   for (const std::string& p : paths) {
     std::error_code ec;
     auto st = std::filesystem::status(p, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory)
+      return Status::Error(p + ": " + ec.message());  // e.g. Permission denied
     if (ec || !std::filesystem::exists(st))
       return Status::Error(p + ": no such feed file or directory");
     if (std::filesystem::is_directory(st)) {

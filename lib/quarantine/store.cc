@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -203,13 +204,13 @@ Result<std::unique_ptr<QuarantineStore>> QuarantineStore::Open(const std::string
   q->dir_ = dir;
   struct stat st;
   if (::stat(dir.c_str(), &st) != 0) {
-    if (!create) return Status::Error(Errno("quarantine store " + dir));
+    if (!create) return Status::Error(Errno("cannot open quarantine store " + dir));
     if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST)
       return Status::Error(Errno("quarantine store: mkdir " + dir));
   }
   std::string msgs = dir + "/messages";
   if (::stat(msgs.c_str(), &st) != 0) {
-    if (!create) return Status::Error(Errno("quarantine store " + msgs));
+    if (!create) return Status::Error(Errno("cannot open quarantine store " + msgs));
     if (::mkdir(msgs.c_str(), 0750) != 0 && errno != EEXIST)
       return Status::Error(Errno("quarantine store: mkdir " + msgs));
   }
@@ -229,9 +230,13 @@ Result<std::unique_ptr<QuarantineStore>> QuarantineStore::Open(const std::string
   mode_t old = ::umask(027);
   int rc = sqlite3_open_v2(db.c_str(), &q->db_, flags, nullptr);
   ::umask(old);
-  if (rc != SQLITE_OK)
-    return Status::Error("quarantine store " + db + ": " +
-                         (q->db_ != nullptr ? sqlite3_errmsg(q->db_) : "cannot open"));
+  if (rc != SQLITE_OK) {
+    int sys = q->db_ != nullptr ? sqlite3_system_errno(q->db_) : 0;
+    return Status::Error("cannot open quarantine index " + db + ": " +
+                         (sys != 0            ? std::strerror(sys)
+                          : q->db_ != nullptr ? sqlite3_errmsg(q->db_)
+                                              : "out of memory"));
+  }
   sqlite3_busy_timeout(q->db_, 5000);
   Status s = q->Exec("PRAGMA journal_mode=WAL");
   if (s.ok()) s = q->Exec("PRAGMA synchronous=FULL");
@@ -270,6 +275,24 @@ Status QuarantineStore::AddEvent(const std::string& id, const std::string& statu
   return Status::Ok();
 }
 
+Status QuarantineStore::InsertRow(const QuarantineEntry& e, const std::string& status) {
+  std::string matches;
+  for (const QuarantineMatch& m : e.matches)
+    matches += (matches.empty() ? "" : "\n") + Clean(m.indicator) + "\t" + Clean(m.type) + "\t" +
+               Clean(m.where) + "\t" + Clean(m.action);
+  std::vector<std::string> rcpts;
+  for (const std::string& r : e.rcpts) rcpts.push_back(Clean(r));
+  Stmt ins(db_, "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  ins.Bind(1, e.id).Bind(2, e.time).Bind(3, e.ref).Bind(4, e.queue_id).Bind(5, e.client_ip);
+  ins.Bind(6, e.client_name).Bind(7, e.helo).Bind(8, e.mail_from).Bind(9, Join(rcpts));
+  ins.Bind(10, e.header_from).Bind(11, e.subject).Bind(12, e.tenant).Bind(13, e.action);
+  ins.Bind(14, e.mode).Bind(15, static_cast<int64_t>(e.size)).Bind(16, e.sha256);
+  ins.Bind(17, matches).Bind(18, status);
+  if (!ins.ok() || ins.Step() != SQLITE_DONE)
+    return Status::Error("quarantine store: " + std::string(sqlite3_errmsg(db_)));
+  return Status::Ok();
+}
+
 Result<std::string> QuarantineStore::Put(QuarantineEntry e, std::optional<std::string_view> raw) {
   int64_t now = 0;
   e.id = NewId(&now);
@@ -281,22 +304,9 @@ Result<std::string> QuarantineStore::Put(QuarantineEntry e, std::optional<std::s
       return Status::Error("quarantine store: " + s.message());
   }
   std::lock_guard<std::mutex> lock(mu_);
-  std::string matches;
-  for (const QuarantineMatch& m : e.matches)
-    matches += (matches.empty() ? "" : "\n") + Clean(m.indicator) + "\t" + Clean(m.type) + "\t" +
-               Clean(m.where) + "\t" + Clean(m.action);
-  std::vector<std::string> rcpts;
-  for (const std::string& r : e.rcpts) rcpts.push_back(Clean(r));
   Status s = Exec("BEGIN IMMEDIATE");
   if (s.ok()) {
-    Stmt ins(db_, "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    ins.Bind(1, e.id).Bind(2, e.time).Bind(3, e.ref).Bind(4, e.queue_id).Bind(5, e.client_ip);
-    ins.Bind(6, e.client_name).Bind(7, e.helo).Bind(8, e.mail_from).Bind(9, Join(rcpts));
-    ins.Bind(10, e.header_from).Bind(11, e.subject).Bind(12, e.tenant).Bind(13, e.action);
-    ins.Bind(14, e.mode).Bind(15, static_cast<int64_t>(e.size)).Bind(16, e.sha256);
-    ins.Bind(17, matches).Bind(18, std::string("held"));
-    if (!ins.ok() || ins.Step() != SQLITE_DONE)
-      s = Status::Error("quarantine store: " + std::string(sqlite3_errmsg(db_)));
+    s = InsertRow(e, "held");
     if (s.ok()) s = AddEvent(e.id, "held", "gfi-milter", e.mode, now);
     if (s.ok()) s = Exec("COMMIT");
     if (!s.ok()) Exec("ROLLBACK");
@@ -308,28 +318,37 @@ Result<std::string> QuarantineStore::Put(QuarantineEntry e, std::optional<std::s
   return e.id;
 }
 
-Result<std::vector<QuarantineEntry>> QuarantineStore::List(const QuarantineFilter& f) {
-  std::string sql = "SELECT " + std::string(kColumns) + " FROM entries WHERE 1";
-  std::vector<std::string> texts;
-  std::vector<int64_t> ints;
+namespace {
+
+// The WHERE clause of a filter, its text parameters in order.
+std::string FilterSql(const QuarantineFilter& f, std::vector<std::string>* texts) {
+  std::string sql = " WHERE 1";
   if (f.since != 0) sql += " AND time >= " + std::to_string(f.since);
   if (f.until != 0) sql += " AND time < " + std::to_string(f.until);
   auto like = [&](const std::string& col, const std::string& v) {
     if (v.empty()) return;
     sql += " AND instr(lower(" + col + "), lower(?)) > 0";
-    texts.push_back(v);
+    texts->push_back(v);
   };
   like("mail_from", f.sender);
   like("rcpts", f.recipient);
   like("matches", f.indicator);
   if (!f.tenant.empty()) {
     sql += " AND tenant = ?";
-    texts.push_back(f.tenant);
+    texts->push_back(f.tenant);
   }
   if (!f.status.empty()) {
     sql += " AND status = ?";
-    texts.push_back(f.status);
+    texts->push_back(f.status);
   }
+  return sql;
+}
+
+}  // namespace
+
+Result<std::vector<QuarantineEntry>> QuarantineStore::List(const QuarantineFilter& f) {
+  std::vector<std::string> texts;
+  std::string sql = "SELECT " + std::string(kColumns) + " FROM entries" + FilterSql(f, &texts);
   sql += " ORDER BY time DESC, id DESC LIMIT " + std::to_string(f.limit) + " OFFSET " +
          std::to_string(f.offset);
   std::lock_guard<std::mutex> lock(mu_);
@@ -342,6 +361,92 @@ Result<std::vector<QuarantineEntry>> QuarantineStore::List(const QuarantineFilte
   if (rc != SQLITE_DONE)
     return Status::Error("quarantine store: " + std::string(sqlite3_errmsg(db_)));
   return out;
+}
+
+Result<QuarantineStore::Totals> QuarantineStore::Count(const QuarantineFilter& f) {
+  std::vector<std::string> texts;
+  std::string sql = "SELECT count(*), coalesce(sum(size), 0) FROM entries" + FilterSql(f, &texts);
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_, sql.c_str());
+  if (!s.ok()) return Status::Error("quarantine store: " + std::string(sqlite3_errmsg(db_)));
+  for (size_t i = 0; i < texts.size(); ++i) s.Bind(static_cast<int>(i + 1), texts[i]);
+  if (s.Step() != SQLITE_ROW)
+    return Status::Error("quarantine store: " + std::string(sqlite3_errmsg(db_)));
+  return Totals{static_cast<size_t>(s.Int(0)), static_cast<uint64_t>(s.Int(1))};
+}
+
+Result<std::vector<std::string>> QuarantineStore::Find(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_,
+         "SELECT id FROM entries WHERE id = ?1 OR (?1 != '' AND (ref = ?1 OR queue_id = ?1)) "
+         "ORDER BY time DESC, id DESC");
+  if (!s.ok()) return Status::Error("quarantine store: " + std::string(sqlite3_errmsg(db_)));
+  s.Bind(1, key);
+  std::vector<std::string> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(s.Text(0));
+  if (rc != SQLITE_DONE)
+    return Status::Error("quarantine store: " + std::string(sqlite3_errmsg(db_)));
+  return out;
+}
+
+Result<std::vector<QuarantineStore::IndexRow>> QuarantineStore::IndexRows() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_, "SELECT id, mode, status FROM entries ORDER BY id");
+  if (!s.ok()) return Status::Error("quarantine store: " + std::string(sqlite3_errmsg(db_)));
+  std::vector<IndexRow> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back({s.Text(0), s.Text(1), s.Text(2)});
+  if (rc != SQLITE_DONE)
+    return Status::Error("quarantine store: " + std::string(sqlite3_errmsg(db_)));
+  return out;
+}
+
+Result<std::vector<QuarantineStore::MessageFile>> QuarantineStore::MessageFiles() {
+  std::string msgs = dir_ + "/messages";
+  DIR* d = ::opendir(msgs.c_str());
+  if (d == nullptr) return Status::Error(Errno("cannot open " + msgs));
+  std::vector<MessageFile> out;
+  while (struct dirent* de = ::readdir(d)) {
+    std::string name = de->d_name;
+    if (name.size() <= 4 || name[0] == '.' || name.compare(name.size() - 4, 4, ".eml") != 0)
+      continue;
+    std::string id = name.substr(0, name.size() - 4);
+    if (!ValidId(id)) continue;
+    struct stat st;
+    int64_t mtime = ::fstatat(::dirfd(d), name.c_str(), &st, 0) == 0 ? st.st_mtim.tv_sec : 0;
+    out.push_back({id, mtime});
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end(),
+            [](const MessageFile& a, const MessageFile& b) { return a.id < b.id; });
+  return out;
+}
+
+Status QuarantineStore::Adopt(QuarantineEntry e, const std::string& by, const std::string& detail) {
+  if (!ValidId(e.id)) return Status::Error("'" + e.id + "' is not a quarantine id");
+  std::string path = MessagePath(e.id);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Error(Errno("cannot open " + path));
+  std::string data;
+  char buf[65536];
+  ssize_t r;
+  while ((r = ::read(fd, buf, sizeof(buf))) > 0) data.append(buf, static_cast<size_t>(r));
+  ::close(fd);
+  if (r < 0) return Status::Error(Errno("cannot read " + path));
+  e.size = data.size();
+  e.sha256 = Sha256Hex(data);
+  e.mode = "store";
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  if (e.time == 0) e.time = now;
+  Status s = Exec("BEGIN IMMEDIATE");
+  if (!s.ok()) return s;
+  s = InsertRow(e, "held");
+  if (s.ok()) s = AddEvent(e.id, "held", by, detail, now);
+  if (s.ok()) s = Exec("COMMIT");
+  if (!s.ok()) Exec("ROLLBACK");
+  return s;
 }
 
 Result<QuarantineEntry> QuarantineStore::Get(const std::string& id) {
@@ -414,6 +519,22 @@ Status QuarantineStore::Delete(const std::string& id, const std::string& by) {
   if (::unlink(MessagePath(id).c_str()) != 0 && errno != ENOENT)
     return Status::Error(Errno(id + ": removing " + MessagePath(id)));
   return Status::Ok();
+}
+
+Result<std::vector<QuarantineEntry>> QuarantineStore::PurgeCandidates(int64_t before) {
+  const std::string sql = "SELECT " + std::string(kColumns) +
+                          " FROM entries WHERE time < ? AND status != 'deleted' AND "
+                          "status != 'releasing' ORDER BY time, id";
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_, sql.c_str());
+  if (!s.ok()) return Status::Error("quarantine store: " + std::string(sqlite3_errmsg(db_)));
+  s.Bind(1, before);
+  std::vector<QuarantineEntry> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(Row(s));
+  if (rc != SQLITE_DONE)
+    return Status::Error("quarantine store: " + std::string(sqlite3_errmsg(db_)));
+  return out;
 }
 
 Result<size_t> QuarantineStore::Purge(int64_t before, const std::string& by,

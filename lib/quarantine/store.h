@@ -31,7 +31,7 @@ struct QuarantineMatch {
 
 struct QuarantineEvent {
   int64_t time = 0;
-  std::string status;  // held | released | deleted | release-failed
+  std::string status;  // held | releasing | released | deleted | missing
   std::string by;      // user (or "gfi-milter")
   std::string detail;  // e.g. recipients released to
 };
@@ -45,6 +45,7 @@ struct QuarantineEntry {
   uint64_t size = 0;
   std::string sha256;  // of the stored message; empty for hold mode (no body kept)
   std::vector<QuarantineMatch> matches;
+  // held | releasing | released | deleted | missing (store mode: the message file is gone)
   std::string status = "held";
   std::vector<QuarantineEvent> history;
 };
@@ -70,12 +71,40 @@ class QuarantineStore {
   Result<std::string> ReadRaw(const std::string& id);  // verified against the stored sha256
   std::string MessagePath(const std::string& id) const;
 
+  // Entry ids whose id, reference (the GFI-... of the SMTP reply) or MTA queue id is `key`, in
+  // list order (newest first); empty when none.
+  Result<std::vector<std::string>> Find(const std::string& key);
+
+  // What `f` selects in all (its limit and offset ignored): entries and their message bytes.
+  struct Totals {
+    size_t entries = 0;
+    uint64_t bytes = 0;
+  };
+  Result<Totals> Count(const QuarantineFilter& f);
+
+  // Every indexed entry as (id, mode, status), for reconciling the index with the files.
+  struct IndexRow {
+    std::string id, mode, status;
+  };
+  Result<std::vector<IndexRow>> IndexRows();
+  // Names (ids, without ".eml") of the message files under DIR/messages, with their mtimes.
+  struct MessageFile {
+    std::string id;
+    int64_t mtime = 0;
+  };
+  Result<std::vector<MessageFile>> MessageFiles();
+  // Indexes the existing message file of `e.id` (an orphan: no row yet) as entry `e`; size and
+  // sha256 are taken from the file. History: held, by `by`, with `detail`.
+  Status Adopt(QuarantineEntry e, const std::string& by, const std::string& detail);
+
   // Status change with history. `expect` guards concurrent changes: the row is only changed when
   // its status is still `expect` (returns an error otherwise).
   Status SetStatus(const std::string& id, const std::string& expect, const std::string& status,
                    const std::string& by, const std::string& detail);
   // Removes the message file and marks the entry deleted.
   Status Delete(const std::string& id, const std::string& by);
+  // What Purge(before) would delete, oldest first.
+  Result<std::vector<QuarantineEntry>> PurgeCandidates(int64_t before);
   // Entries older than `before` (unix time) are deleted; returns how many.
   Result<size_t> Purge(int64_t before, const std::string& by,
                        const std::function<void(size_t, size_t)>& progress = nullptr);
@@ -88,6 +117,7 @@ class QuarantineStore {
  private:
   QuarantineStore() = default;
   Status Exec(const char* sql);
+  Status InsertRow(const QuarantineEntry& e, const std::string& status);  // caller holds mu_
   Status AddEvent(const std::string& id, const std::string& status, const std::string& by,
                   const std::string& detail, int64_t now);
 

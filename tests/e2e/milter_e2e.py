@@ -509,7 +509,8 @@ def test_store_mode(env):
     check(normalize_crlf(raw).rstrip(b"\r\n") == normalize_crlf(data).rstrip(b"\r\n"),
           "show --raw is the message as sent")
     shown = env.gfictl("quarantine", "show", e["id"]).stdout.decode()
-    for want in ("status:    held", "ind-header-from email at header.from -> quarantine",
+    for want in ("status:    held",
+                 "indicator ind-header-from (email) matched in header.from -> quarantine",
                  "Subject: store probe", "structure:", "text/plain", "history:"):
         check(want in shown, "show prints %r: %s" % (want, shown))
     st = os.stat(os.path.join(env.base, "q-store", "messages", e["id"] + ".eml"))

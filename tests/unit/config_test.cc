@@ -1,7 +1,14 @@
 #include "config/config.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
 #include <string>
+
+#include "config/config_dump.h"
 
 namespace gfi {
 namespace {
@@ -92,6 +99,95 @@ TEST_CASE("a missing file is an error naming it") {
   Result<Config> r = LoadConfig("/nonexistent/gfi.toml");
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().find("/nonexistent/gfi.toml") != std::string::npos);
+}
+
+namespace {
+
+std::string WriteTemp(const std::string& text) {
+  char tmpl[] = "/tmp/gfi-config-test.XXXXXX";
+  int fd = ::mkstemp(tmpl);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  std::ofstream(tmpl) << text;
+  return tmpl;
+}
+
+}  // namespace
+
+TEST_CASE("a lenient load keeps every key that parses and names each that does not") {
+  std::string path = WriteTemp(R"([milter]
+status_file = "/srv/status.json"
+pid_file = 5
+socket = "unix:/x/s.sock
+[quarantine]
+dir = "/srv/q"
+mode = "stor"
+postqueue = "/opt/postfix/postqueue"
+[tpyo]
+x = 1
+)");
+  LenientConfig c = LoadConfigLenient(path);
+  ::unlink(path.c_str());
+  CHECK(c.file_read);
+  CHECK(c.config.milter.status_file == "/srv/status.json");
+  CHECK(c.config.quarantine.dir == "/srv/q");
+  CHECK(c.config.quarantine.postqueue == "/opt/postfix/postqueue");
+  CHECK(c.config.milter.pid_file == MilterConfig{}.pid_file);  // the default
+  CHECK(c.config.milter.socket == MilterConfig{}.socket);
+  CHECK(c.config.quarantine.mode == "store");
+  REQUIRE(c.errors.size() == 4);
+  std::string all;
+  for (const std::string& e : c.errors) all += e + "\n";
+  CHECK(all.find(path + ":4:") != std::string::npos);  // the unterminated string (syntax)
+  CHECK(all.find(path + ":3: milter.pid_file: expected a string") != std::string::npos);
+  CHECK(all.find(path + ":7: quarantine.mode: 'stor' is not one of") != std::string::npos);
+  CHECK(all.find("tpyo: unknown table or key") != std::string::npos);
+  CHECK(c.keys_set ==
+        std::vector<std::string>{"milter.status_file", "quarantine.dir", "quarantine.postqueue"});
+  // The strict loader (the daemon's) refuses the same file.
+  CHECK_FALSE(ParseConfig("[quarantine]\nmode = \"stor\"\n", "t.toml").ok());
+}
+
+TEST_CASE("a lenient load of an unreadable file says why and gives the defaults") {
+  LenientConfig c = LoadConfigLenient("/nonexistent/gfi.toml");
+  CHECK_FALSE(c.file_read);
+  REQUIRE(c.errors.size() == 1);
+  CHECK(c.errors[0] ==
+        "/nonexistent/gfi.toml: cannot open configuration file: No such file or "
+        "directory");
+  CHECK(c.config.quarantine.dir == QuarantineConfig{}.dir);
+}
+
+TEST_CASE("config show lists every key of the shipped config, defaults included") {
+  LenientConfig c = LoadConfigLenient(std::string(GFI_TEST_DATA_DIR) + "/../rules/gfi-milter.toml");
+  REQUIRE(c.errors.empty());
+  REQUIRE(c.keys_set.size() > 20);
+  std::vector<ConfigLine> lines = DescribeConfig(c.config);
+  for (const std::string& k : c.keys_set) {
+    INFO(k);
+    CHECK(
+        std::any_of(lines.begin(), lines.end(), [&](const ConfigLine& l) { return l.table == k; }));
+  }
+  std::vector<ConfigLine> defaults = DescribeConfig(Config{});
+  auto value = [&](const std::string& key) {
+    for (const ConfigLine& l : defaults)
+      if (l.key == key) return l.value;
+    return std::string("(absent)");
+  };
+  CHECK(value("milter.socket") == "\"unix:/run/gfi-milter/milter.sock\"");
+  CHECK(value("indicators.paths") == "[\"/etc/gfi-milter/indicators\"]");
+  CHECK(value("spf.enabled") == "true");
+  CHECK(value("indicators.reload_interval") == "30");
+  CHECK(value("policy.feed_actions") == "{}");
+  CHECK(value("quarantine.postqueue") == "\"/usr/sbin/postqueue\"");
+  Config t;
+  t.tenants.push_back({});
+  t.tenants[0].name = "acme";
+  t.tenants[0].domains = {"acme.example"};
+  auto tl = DescribeConfig(t);
+  CHECK(std::any_of(tl.begin(), tl.end(), [](const ConfigLine& l) {
+    return l.key == "tenant.0.name" && l.value == "\"acme\"" && l.table == "tenant.name";
+  }));
 }
 
 }  // namespace gfi

@@ -2,14 +2,19 @@
 #include "quarantine/store.h"
 
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <thread>
+
+#include "quarantine/reconcile.h"
 
 namespace gfi {
 namespace {
@@ -188,6 +193,127 @@ TEST_CASE("a full disk fails Put with an error, no index row and no partial file
     CHECK(leftovers == list[0].id + ".eml\n");  // no temp file left behind
   }
   (void)!std::system(("umount '" + mnt + "'").c_str());
+}
+
+namespace {
+
+// Sets a file's mtime `age` seconds into the past (reconcile leaves fresh files alone).
+void Age(const std::string& path, int64_t age) {
+  struct timeval tv[2];
+  tv[0].tv_sec = tv[1].tv_sec = static_cast<time_t>(std::time(nullptr) - age);
+  tv[0].tv_usec = tv[1].tv_usec = 0;
+  REQUIRE(::utimes(path.c_str(), tv) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("reconcile finds orphan files and rows without bytes, and repairs both") {
+  TempDir d;
+  auto s = QuarantineStore::Open(d.path, true).value();
+  std::string kept =
+      s->Put(Sample("kept@y.example"), std::string("Subject: kept\r\n\r\nx")).value();
+  std::string lost =
+      s->Put(Sample("lost@y.example"), std::string("Subject: lost\r\n\r\nx")).value();
+  std::string gone = s->Put(Sample("gone@y.example"), std::string("y")).value();
+  REQUIRE(s->Delete(gone, "admin").ok());  // deleted: no file, and that is fine
+  ::unlink(s->MessagePath(lost).c_str());
+  const std::string orphan = "20260102T030405.000006Z-abc";
+  const std::string raw =
+      "From: =?UTF-8?Q?J=C3=BCrgen?= <j@evil.example>\r\nSubject: =?UTF-8?Q?Rechnung_f=C3=BCr?= "
+      "Mai\r\nTo: a@acme.example\r\n\r\nbody\r\n";
+  { std::ofstream(s->MessagePath(orphan), std::ios::binary) << raw; }
+  Age(s->MessagePath(orphan), 3600);
+  const std::string fresh = "20260102T030405.000007Z-abd";  // being stored right now
+  { std::ofstream(s->MessagePath(fresh)) << "Subject: fresh\r\n\r\n"; }
+  { std::ofstream(d.path + "/messages/.x.eml.tmp") << "temp"; }  // never an orphan
+
+  ReconcileOptions o;
+  auto found = Reconcile(*s, o);
+  REQUIRE(found.ok());
+  CHECK(found.value().orphan_files == std::vector<std::string>{orphan});
+  CHECK(found.value().missing_files == std::vector<std::string>{lost});
+  CHECK(found.value().unrepaired() == 2);
+  CHECK_FALSE(s->Get(orphan).ok());  // a check alone changes nothing
+
+  o.repair_files = o.repair_rows = true;
+  o.by = "admin";
+  auto fixed = Reconcile(*s, o);
+  REQUIRE(fixed.ok());
+  CHECK(fixed.value().files_recovered == 1);
+  CHECK(fixed.value().rows_marked == 1);
+  CHECK(fixed.value().unrepaired() == 0);
+  CHECK(fixed.value().errors.empty());
+
+  auto rec = s->Get(orphan);
+  REQUIRE(rec.ok());
+  CHECK(rec.value().status == "held");
+  CHECK(rec.value().mode == "store");
+  CHECK(rec.value().subject == "Rechnung für Mai");
+  CHECK(rec.value().header_from.find("j@evil.example") != std::string::npos);
+  CHECK(rec.value().time == 1767323045);  // 2026-01-02T03:04:05Z, from the id
+  REQUIRE(rec.value().history.size() == 1);
+  CHECK(rec.value().history[0].detail == "recovered from an orphan file");
+  CHECK(rec.value().history[0].by == "admin");
+  CHECK(s->ReadRaw(orphan).value() == raw);  // size and sha256 taken from the file
+
+  auto missing = s->Get(lost).value();
+  CHECK(missing.status == "missing");
+  CHECK(missing.history.back().detail.find("is missing") != std::string::npos);
+  QuarantineFilter f;
+  f.status = "missing";
+  CHECK(s->List(f).value().size() == 1);                // still listed
+  CHECK_FALSE(s->ClaimForRelease(lost, "admin").ok());  // nothing to release
+  CHECK(s->Delete(lost, "admin").ok());                 // but it can be deleted
+  CHECK(s->Get(kept).value().status == "held");
+
+  auto again = Reconcile(*s, o);
+  REQUIRE(again.ok());
+  CHECK(again.value().orphan_files.empty());
+  CHECK(again.value().missing_files.empty());
+  o.min_age_seconds = 0;  // the daemon at start: no writer yet, fresh files count too
+  CHECK(Reconcile(*s, o).value().files_recovered == 1);
+  CHECK(s->Get(fresh).ok());
+}
+
+TEST_CASE("entries are found by id, reference or queue id; counts cover the whole filter") {
+  TempDir d;
+  auto s = QuarantineStore::Open(d.path, true).value();
+  QuarantineEntry a = Sample("a@x.example");
+  a.ref = "GFI-AAAA";
+  a.queue_id = "4QA1";
+  QuarantineEntry b = Sample("b@x.example");
+  b.ref = "GFI-BBBB";
+  b.queue_id = "4QSAME";
+  QuarantineEntry c = Sample("c@x.example");
+  c.ref = "GFI-CCCC";
+  c.queue_id = "4QSAME";  // one message split into two entries (recipients of two tenants)
+  QuarantineEntry none = Sample("n@x.example");
+  none.ref = "";
+  none.queue_id = "";
+  std::string ia = s->Put(a, std::string(2000, 'a')).value();
+  std::string ib = s->Put(b, std::string(3000, 'b')).value();
+  std::string ic = s->Put(c, std::string("c")).value();
+  REQUIRE(s->Put(none, std::string("n")).ok());
+  CHECK(s->Find(ia).value() == std::vector<std::string>{ia});
+  CHECK(s->Find("GFI-AAAA").value() == std::vector<std::string>{ia});
+  CHECK(s->Find("4QA1").value() == std::vector<std::string>{ia});
+  auto both = s->Find("4QSAME").value();
+  CHECK(both.size() == 2);
+  CHECK(std::find(both.begin(), both.end(), ib) != both.end());
+  CHECK(std::find(both.begin(), both.end(), ic) != both.end());
+  CHECK(s->Find("").value().empty());  // an empty key never matches entries without a ref
+  CHECK(s->Find("GFI-NONE").value().empty());
+
+  QuarantineFilter f;
+  f.limit = 1;
+  auto t = s->Count(f).value();
+  CHECK(t.entries == 4);
+  CHECK(t.bytes == 5002);
+  f.sender = "b@";
+  CHECK(s->Count(f).value().entries == 1);
+  CHECK(s->Count(f).value().bytes == 3000);
+  CHECK(s->PurgeCandidates(4000000000).value().size() == 4);
+  CHECK(s->PurgeCandidates(1).value().empty());
 }
 
 }  // namespace gfi
