@@ -117,6 +117,16 @@ class Analyzer {
   void AddNormalizedUrl(const NormalizedUrl& u, Where where) {
     Add(ObservableType::kUrl, u.url, where);
     Add(u.host_is_ip ? ObservableType::kIp : ObservableType::kDomain, u.host, where);
+    if (!u.mapped_ipv4.empty()) {
+      // The browser connects to the IPv4 address: the URL as if written with it matches too.
+      Add(ObservableType::kIp, u.mapped_ipv4, where);
+      const size_t close = u.url.find(']');
+      if (close != std::string::npos) {
+        std::string v4_url = u.scheme + "://" + u.mapped_ipv4;
+        v4_url.append(u.url, close + 1, std::string::npos);
+        Add(ObservableType::kUrl, std::move(v4_url), where);
+      }
+    }
   }
 
   void AddUrl(std::string_view raw, Where where) {

@@ -299,4 +299,12 @@ TEST_CASE("uuencoded files in text, and the x-uuencode transfer encoding, are at
   CHECK(truncated);
 }
 
+TEST_CASE("an IPv4-mapped IPv6 URL host also yields the IPv4 address and URL") {
+  MessageAnalysis a =
+      Run("Content-Type: text/html\n\n<a href=\"http://[::ffff:192.0.2.1]/x\">y</a>");
+  CHECK(Has(a, ObservableType::kIp, "::ffff:192.0.2.1", Where::kBodyHtml));
+  CHECK(Has(a, ObservableType::kIp, "192.0.2.1", Where::kBodyHtml));
+  CHECK(Has(a, ObservableType::kUrl, "http://192.0.2.1/x", Where::kBodyHtml));
+}
+
 }  // namespace gfi
