@@ -255,7 +255,8 @@ TEST_CASE("html: a <base href> after the links still applies to them, the first 
   CHECK(HasUrl(c, "https://evil.example/kit/after"));
   CHECK_FALSE(HasUrl(c, "https://other.example/after"));
   CHECK_FALSE(HasUrl(c, "https://other.example/login.php"));
-  HtmlContent tabbed = ExtractHtml("<a href=x>x</a><base href=\"ht&#9;tps://evil.example/\">", kBig);
+  HtmlContent tabbed =
+      ExtractHtml("<a href=x>x</a><base href=\"ht&#9;tps://evil.example/\">", kBig);
   CHECK(HasUrl(tabbed, "https://evil.example/x"));
 }
 
