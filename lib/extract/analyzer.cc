@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "extract/address.h"
+#include "extract/filename.h"
 #include "extract/html.h"
 #include "extract/url.h"
 #include "mime/header_decode.h"
@@ -108,6 +109,14 @@ class Analyzer {
         Add(ObservableType::kDomain, std::move(domain), where);
       }
     }
+  }
+
+  // Under the name Windows would save the file as ("evil.exe." is evil.exe).
+  void AddFilename(std::string_view name, Where where) {
+    if (name.empty()) return;
+    std::vector<std::string> forms;
+    FilenameMatchForms(name, &forms);
+    for (std::string& f : forms) Add(ObservableType::kFilename, std::move(f), where);
   }
 
   void AddAddressList(std::string_view value, Where where) {
@@ -214,7 +223,9 @@ class Analyzer {
     const bool is_text = rep.content_type.rfind("text/", 0) == 0 ||
                          rep.content_type.rfind("multipart/", 0) == 0 ||
                          rep.content_type.rfind("message/", 0) == 0;
-    rep.attachment = !is_text || !rep.filename.empty();
+    // Content-Disposition: attachment makes a client offer the part as a file to save, whatever
+    // its type and whether or not it is named.
+    rep.attachment = !is_text || !rep.filename.empty() || part.disposition.value == "attachment";
     const bool rep_is_plain = rep.content_type == "text/plain";
     const std::string path = rep.path;
 
@@ -266,7 +277,7 @@ class Analyzer {
       Add(ObservableType::kMd5, rep.digests.md5, Where::kAttachment);
       Add(ObservableType::kSha1, rep.digests.sha1, Where::kAttachment);
       Add(ObservableType::kSha256, rep.digests.sha256, Where::kAttachment);
-      if (!rep.filename.empty()) Add(ObservableType::kFilename, rep.filename, Where::kAttachment);
+      AddFilename(rep.filename, Where::kAttachment);
       if (LooksLikeArchive(data)) {
         ArchiveListing listing = ReadArchive(data, rep.filename, limits_, &archive_budget_);
         for (std::string& d : listing.defects) Defect(std::move(d) + " (in " + path + ")");
@@ -277,7 +288,7 @@ class Analyzer {
           std::string_view base = m.name;
           if (size_t slash = base.find_last_of("/\\!"); slash != std::string_view::npos)
             base = base.substr(slash + 1);
-          if (!base.empty()) Add(ObservableType::kFilename, std::string(base), Where::kArchiveMember);
+          AddFilename(base, Where::kArchiveMember);
         }
         rep.members = std::move(listing.members);
       }

@@ -37,7 +37,7 @@ struct PartReport {
   std::string charset;
   std::string transfer_encoding;
   uint64_t size = 0;        // decoded bytes
-  bool attachment = false;  // non-text leaf, or a text leaf with a file name
+  bool attachment = false;  // non-text leaf, or a text leaf named or marked "attachment"
   Digests digests;          // attachments only
   std::vector<ArchiveMember> members;
 };

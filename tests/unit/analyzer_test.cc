@@ -299,6 +299,43 @@ TEST_CASE("uuencoded files in text, and the x-uuencode transfer encoding, are at
   CHECK(truncated);
 }
 
+TEST_CASE("every part with disposition attachment is an attachment, named or not") {
+  MessageAnalysis a = Run(
+      "Content-Type: text/plain\nContent-Disposition: attachment\n\nabc");
+  REQUIRE(a.parts.size() == 1);
+  CHECK(a.parts[0].attachment);
+  CHECK(Has(a, ObservableType::kSha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            Where::kAttachment));
+  MessageAnalysis inline_text = Run("Content-Type: text/plain\nContent-Disposition: inline\n\nabc");
+  CHECK_FALSE(inline_text.parts[0].attachment);
+}
+
+TEST_CASE("file names match as Windows saves them: trailing dots and spaces, NUL") {
+  auto named = [](const std::string& disposition) {
+    return Run("Content-Type: application/octet-stream\nContent-Disposition: attachment; " +
+               disposition + "\n\nabc");
+  };
+  MessageAnalysis dot = named("filename=\"evil.exe.\"");
+  CHECK(dot.parts[0].filename == "evil.exe.");  // reports show the name as sent
+  CHECK(Has(dot, ObservableType::kFilename, "evil.exe", Where::kAttachment));
+  CHECK(Has(named("filename=\"evil.exe \""), ObservableType::kFilename, "evil.exe",
+            Where::kAttachment));
+  CHECK(Has(named("filename=\"evil.exe . .\""), ObservableType::kFilename, "evil.exe",
+            Where::kAttachment));
+  // "%00" in an RFC 2231 name: the Win32 API stops at the NUL; readers that skip it see the rest.
+  MessageAnalysis nul = named("filename*=utf-8''evil.exe%00.txt");
+  CHECK(Has(nul, ObservableType::kFilename, "evil.exe", Where::kAttachment));
+  CHECK(Has(nul, ObservableType::kFilename, "evil.exe.txt", Where::kAttachment));
+  MessageAnalysis mid = named("filename*=utf-8''ev%00il.exe");
+  CHECK(Has(mid, ObservableType::kFilename, "evil.exe", Where::kAttachment));
+  // An orphan continuation keeps its name.
+  CHECK(Has(named("filename*1=\"evil.exe\""), ObservableType::kFilename, "evil.exe",
+            Where::kAttachment));
+  MessageAnalysis none = named("filename=\"...\"");
+  for (const Observable& o : none.observables) CHECK(o.type != ObservableType::kFilename);
+}
+
 TEST_CASE("an IPv4-mapped IPv6 URL host also yields the IPv4 address and URL") {
   MessageAnalysis a =
       Run("Content-Type: text/html\n\n<a href=\"http://[::ffff:192.0.2.1]/x\">y</a>");
