@@ -167,10 +167,11 @@ class Analyzer {
     }
   }
 
-  // Decodes the part's body within the message's decoded-size budget.
   // Decodes the part's body within the message's decoded-size budget. Identity encodings (7bit,
   // 8bit, binary) are not copied: the result views part.body; otherwise it views *buffer.
-  std::string_view Decode(const MimePart& part, std::string* buffer) {
+  // Base64 with data after its padding is read two ways by common readers (Python's email stops
+  // at the padding, most clients go on): *alternative then receives the stopping reading.
+  std::string_view Decode(const MimePart& part, std::string* buffer, std::string* alternative) {
     std::string& out = *buffer;
     std::string_view result;
     uint64_t left = limits_.max_decoded_bytes > decoded_ ? limits_.max_decoded_bytes - decoded_ : 0;
@@ -181,6 +182,12 @@ class Analyzer {
       if (st.invalid_chars > 0)
         Defect("mime.bad_base64 at " + part.path + ": " + std::to_string(st.invalid_chars) +
                " invalid characters");
+      if (st.data_after_padding) {
+        Defect("mime.base64_data_after_padding at " + part.path);
+        const size_t room = max_out > out.size() ? max_out - out.size() : 0;
+        DecodeBase64StopAtPadding(part.body, alternative, room);
+        decoded_ += alternative->size();
+      }
     } else if (part.transfer_encoding == "quoted-printable") {
       st = DecodeQuotedPrintable(part.body, &out, max_out);
     } else if (part.transfer_encoding == "x-uuencode" || part.transfer_encoding == "x-uue" ||
@@ -215,7 +222,8 @@ class Analyzer {
     rep.charset = part.content_type.Param("charset");
     rep.transfer_encoding = part.transfer_encoding;
     std::string buffer;
-    std::string_view data = Decode(part, &buffer);
+    std::string alternative;
+    std::string_view data = Decode(part, &buffer, &alternative);
     rep.size = data.size();
 
     // A multipart or message entity that arrives here could not be descended (a limit, a missing
@@ -246,7 +254,16 @@ class Analyzer {
       }
     }
 
-    if (rep.attachment) AddAttachment(&rep, data);
+    if (rep.attachment) {
+      AddAttachment(&rep, data);
+      if (!alternative.empty() && alternative != data) {
+        // The file another reader saves: its digests match too (the report shows the first).
+        Digests alt = ComputeDigests(alternative);
+        Add(ObservableType::kMd5, alt.md5, Where::kAttachment);
+        Add(ObservableType::kSha1, alt.sha1, Where::kAttachment);
+        Add(ObservableType::kSha256, alt.sha256, Where::kAttachment);
+      }
+    }
     out_->parts.push_back(std::move(rep));
 
     // uuencoded files in plain text are attachments to the reader, so they are to us.

@@ -121,6 +121,32 @@ const HeaderField* FindField(const std::vector<HeaderField>& fields, std::string
   return nullptr;
 }
 
+// The mechanism token of a Content-Transfer-Encoding value, lower-case. Read leniently, as mail
+// clients decode "base64;", "base64 (comment)", "(c) base64" and "\"base64\"": RFC 5322 comments
+// (nested) are dropped and the token ends at white space, ';' or a quote.
+std::string TransferMechanism(std::string_view value) {
+  std::string token;
+  int depth = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c == '\\' && depth > 0) {
+      ++i;  // quoted-pair inside a comment
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      if (depth > 0) --depth;
+    } else if (depth == 0) {
+      if (c == ';') break;
+      if (c == ' ' || c == '\t' || c == '"' || c == '\'') {
+        if (!token.empty()) break;
+        continue;
+      }
+      token.push_back(AsciiLower(c));
+    }
+  }
+  return token;
+}
+
 bool IsEncodedCte(const EntityNotes& n) {
   return n.transfer_encoding == "base64" || n.transfer_encoding == "quoted-printable";
 }
@@ -169,7 +195,7 @@ class StructureParser : public BaseParser {
       n.has_type = n.content_type.value.find('/') != std::string::npos;
     }
     if (const HeaderField* cte = FindField(n.headers, "Content-Transfer-Encoding"))
-      n.transfer_encoding = AsciiLowered(Trim(cte->value));
+      n.transfer_encoding = TransferMechanism(cte->value);
     LoadBody(depth, in_digest);
   }
 

@@ -336,6 +336,24 @@ TEST_CASE("file names match as Windows saves them: trailing dots and spaces, NUL
   for (const Observable& o : none.observables) CHECK(o.type != ObservableType::kFilename);
 }
 
+TEST_CASE("a lenient transfer encoding and base64 data after padding are both decoded") {
+  MessageAnalysis a = Run(
+      "Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64; (x)\n\n"
+      "YWJj\n");
+  CHECK(a.parts[0].size == 3);
+  CHECK(a.parts[0].digests.sha256 ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // "YWI=" is "ab"; Python's email stops there, most readers go on with "Yw==" ("c").
+  MessageAnalysis b = Run(
+      "Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\nYWI=Yw==\n");
+  CHECK(HasDefect(b, "mime.base64_data_after_padding at 1"));
+  CHECK(b.parts[0].digests.sha256 ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");  // "abc"
+  CHECK(Has(b, ObservableType::kSha256,
+            "fb8e20fc2e4c3f248c60c39bd652f3c1347298bb977b8b4d5903b85055620603",  // "ab"
+            Where::kAttachment));
+}
+
 TEST_CASE("an IPv4-mapped IPv6 URL host also yields the IPv4 address and URL") {
   MessageAnalysis a =
       Run("Content-Type: text/html\n\n<a href=\"http://[::ffff:192.0.2.1]/x\">y</a>");
