@@ -244,10 +244,14 @@ class Analyzer {
         HtmlContent html = ExtractHtml(t.text, limits_.max_html_bytes);
         if (html.truncated) Defect("limit.html_size at " + part.path);
         for (const std::string& u : html.urls) AddUrl(u, Where::kBodyHtml);
+        // Zero-width characters and soft hyphens inside a word do not show: content rules and
+        // URLs in the text see the word as the reader does.
+        RemoveInvisibleFormatChars(&html.text);
         for (std::string_view u : FindUrlsInText(html.text, limits_.max_urls))
           AddUrl(u, Where::kBodyHtml);
         out_->texts.push_back(TextSegment{Where::kBodyHtml, part.path, std::move(html.text)});
       } else {
+        RemoveInvisibleFormatChars(&t.text);  // as for HTML above
         for (std::string_view u : FindUrlsInText(t.text, limits_.max_urls))
           AddUrl(u, Where::kBodyText);
         out_->texts.push_back(TextSegment{Where::kBodyText, part.path, std::move(t.text)});

@@ -362,4 +362,18 @@ TEST_CASE("an IPv4-mapped IPv6 URL host also yields the IPv4 address and URL") {
   CHECK(Has(a, ObservableType::kUrl, "http://192.0.2.1/x", Where::kBodyHtml));
 }
 
+TEST_CASE("zero-width characters and soft hyphens are not in the text content rules see") {
+  MessageAnalysis a = Run(
+      "Content-Type: multipart/alternative; boundary=b\n\n--b\n"
+      "Content-Type: text/plain; charset=utf-8\n\n"
+      "pass\xE2\x80\x8Bword re\xC2\xADset ve\xE2\x80\x8C\xE2\x80\x8Dri\xE2\x81\xA0" "fy "
+      "ac\xEF\xBB\xBF" "count\n--b\n"
+      "Content-Type: text/html; charset=utf-8\n\n"
+      "<p>pass&#8203;word re&shy;set ve&zwnj;&zwj;ri&#x2060;fy ac&#xFEFF;count</p>\n--b--\n");
+  REQUIRE(a.texts.size() == 2);
+  for (const TextSegment& t : a.texts) {
+    CHECK(t.text.find("password reset verify account") != std::string::npos);
+  }
+}
+
 }  // namespace gfi
