@@ -310,7 +310,7 @@ TEST_CASE("bare CR ends lines, as Python's email reads them; bodies keep their b
   CHECK(Leaves(crlf.root).size() == 2);
 }
 
-TEST_CASE("a Content-Transfer-Encoding with a ';', a comment or quotes names its mechanism") {
+TEST_CASE("a Content-Transfer-Encoding with a semicolon, a comment or quotes names its mechanism") {
   for (const char* cte : {"base64;", "base64 (foo)", "(c) BASE64", "\"base64\"", " base64 ;x=y",
                           "base64(a (nested) comment)"}) {
     ParsedMessage m = ParseMime(std::string("Content-Transfer-Encoding: ") + cte +
