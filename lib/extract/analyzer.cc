@@ -64,6 +64,7 @@ class Analyzer {
       }
       std::string decoded = h.value.find("=?") != std::string::npos ? DecodeEncodedWords(h.value)
                                                                      : SanitizeUtf8(h.value);
+      RemoveInvisibleFormatChars(&decoded);  // "Pass\u200Bword": what the reader sees
       if (EqualsIgnoreCase(n, "Subject") && out_->subject.empty()) out_->subject = decoded;
       out_->headers.push_back(HeaderField{h.name, std::move(decoded)});
     }

@@ -371,6 +371,10 @@ TEST_CASE("zero-width characters and soft hyphens are not in the text content ru
       "Content-Type: text/html; charset=utf-8\n\n"
       "<p>pass&#8203;word re&shy;set ve&zwnj;&zwj;ri&#x2060;fy ac&#xFEFF;count</p>\n--b--\n");
   REQUIRE(a.texts.size() == 2);
+  MessageAnalysis s =
+      Run("Subject: =?utf-8?Q?Pass=E2=80=8Bword_reset?=\nX-A: a\xC2\xAD" "b\n\nx\n");
+  CHECK(s.subject == "Password reset");
+  CHECK(s.headers.back().value == "ab");
   for (const TextSegment& t : a.texts) {
     CHECK(t.text.find("password reset verify account") != std::string::npos);
   }
