@@ -778,6 +778,15 @@ std::string_view StripTabsAndNewlines(std::string_view v, std::string* buffer) {
   return *buffer;
 }
 
+// True when "<base" (any case) occurs: a tag name cannot be written with entities, so without
+// it the document has no <base> element.
+bool MayHaveBase(std::string_view html) {
+  for (size_t i = html.find('<'); i != std::string_view::npos; i = html.find('<', i + 1)) {
+    if (StartsWithNoCase(html.substr(i + 1), "base")) return true;
+  }
+  return false;
+}
+
 const char* Attr(const GumboElement& e, const char* name) {
   const GumboAttribute* a = gumbo_get_attribute(&e.attributes, name);
   return a != nullptr ? a->value : nullptr;
@@ -809,7 +818,9 @@ bool IsHidden(GumboTag tag) {
 
 class Extractor {
  public:
-  explicit Extractor(HtmlContent* out) : out_(out) {}
+  // `may_have_base`: the document holds "<base" somewhere, so relative references seen before
+  // it are kept until it comes (without one they are dropped at once, with no copy).
+  Extractor(HtmlContent* out, bool may_have_base) : out_(out), may_have_base_(may_have_base) {}
 
   size_t max_depth() const { return max_depth_; }
 
@@ -918,7 +929,7 @@ class Extractor {
     } else if (v.front() != '#' && v.find(':') == std::string_view::npos) {
       if (!base_.empty()) {
         Resolve(v);
-      } else if (pending_relative_.size() < kMaxUrls) {
+      } else if (may_have_base_ && pending_relative_.size() < kMaxUrls) {
         pending_relative_.emplace_back(v);  // a <base href> may still come
       }
     }
@@ -1064,6 +1075,7 @@ class Extractor {
   size_t max_depth_ = 0;
   bool space_pending_ = false;
   std::string base_;
+  const bool may_have_base_;
   std::vector<std::string> pending_relative_;  // relative references seen before any <base href>
 };
 
@@ -1089,7 +1101,7 @@ HtmlContent ExtractHtml(std::string_view html, size_t max_bytes) {
   GumboOutput* parsed = gumbo_parse_with_options(&options, safe.data(), safe.size());
   if (parsed == nullptr || parsed->document == nullptr) return result;
   result.text.reserve(safe.size() / 2);
-  Extractor extractor(&result);
+  Extractor extractor(&result, MayHaveBase(safe));
   extractor.Walk(parsed->document);
   return result;
 }
