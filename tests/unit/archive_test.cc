@@ -532,6 +532,12 @@ TEST_CASE("a zip behind a self-extractor stub or a junk byte is still listed") {
     CHECK(m->digests.sha256 == ComputeDigests(payload).sha256);
     CHECK(Find(l, "readme.txt") != nullptr);
   }
+  // Inside another zip, too.
+  std::string outer = MakeArchive({{"setup.exe", stub + zip}});
+  AnalysisLimits limits;
+  ArchiveBudget budget = BudgetFor(limits);
+  ArchiveListing nested = ReadArchive(outer, "outer.zip", limits, &budget);
+  CHECK(Find(nested, "setup.exe!/evil.exe") != nullptr);
   // A zip comment after the end record is allowed; text merely mentioning "PK" is no zip.
   CHECK(LooksLikeArchive("x" + zip.substr(0, zip.size() - 2) + std::string("\x03\0abc", 5)));
   CHECK_FALSE(LooksLikeArchive("a text about PK\x05\x06 records, long enough to hold one"));
