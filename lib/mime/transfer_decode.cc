@@ -273,13 +273,14 @@ DecodeStats DecodeQuotedPrintable(std::string_view in, std::string* out, size_t 
         continue;
       }
     }
-    // Soft line break: "=" [blanks] (CRLF | LF | end of input).
+    // Soft line break: "=" [blanks] (CRLF | LF | CR | end of input). A bare CR ends a line as
+    // the MIME parser reads lines (as Python's email does), so "logi=" CR "n.example" is one word.
     const char* r = p + 1;
     while (r < end && IsBlank(static_cast<unsigned char>(*r))) ++r;
-    if (r < end && *r == '\r') ++r;
     if (r >= end) {
       p = end;
-    } else if (*r == '\n') {
+    } else if (*r == '\n' || *r == '\r') {
+      if (*r == '\r' && r + 1 < end && r[1] == '\n') ++r;
       p = r + 1;
       protect = out->size();
     } else {

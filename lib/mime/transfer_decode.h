@@ -33,8 +33,8 @@ DecodeStats DecodeBase64StopAtPadding(std::string_view in, std::string* out,
                                       size_t max_out = SIZE_MAX);
 
 // Appends the decoded bytes of quoted-printable `in` to `out`: "=XX" (either case), soft line
-// breaks ("=" then optional blanks then CRLF or LF), trailing blanks on a line dropped; a "=" that
-// starts no valid escape is kept as it is.
+// breaks ("=" then optional blanks then CRLF, LF or a bare CR), trailing blanks on a line
+// dropped; a "=" that starts no valid escape is kept as it is.
 DecodeStats DecodeQuotedPrintable(std::string_view in, std::string* out,
                                   size_t max_out = SIZE_MAX);
 

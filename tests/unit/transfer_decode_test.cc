@@ -156,4 +156,10 @@ TEST_CASE("base64 with data after its padding: both readings, as Python's email 
   CHECK(capped == "ABCD");
 }
 
+TEST_CASE("quoted-printable soft line breaks end in a bare CR too") {
+  CHECK(Qp("http://logi=\rn.phish.example/") == "http://login.phish.example/");
+  CHECK(Qp("a= \t\rb=\r\nc=\nd=\r") == "abcd");
+  CHECK(Qp("keep\rhard\r\nbreaks\n") == "keep\rhard\r\nbreaks\n");
+}
+
 }  // namespace gfi
