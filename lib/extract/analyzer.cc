@@ -171,8 +171,8 @@ class Analyzer {
   // Decodes the part's body within the message's decoded-size budget. Identity encodings (7bit,
   // 8bit, binary) are not copied: the result views part.body; otherwise it views *buffer.
   // Base64 with data after its padding is read two ways by common readers (Python's email stops
-  // at the padding, most clients go on): *alternative then receives the stopping reading.
-  std::string_view Decode(const MimePart& part, std::string* buffer, std::string* alternative) {
+  // at the padding, most clients go on): *two_readings says so; this is the reading that goes on.
+  std::string_view Decode(const MimePart& part, std::string* buffer, bool* two_readings) {
     std::string& out = *buffer;
     std::string_view result;
     uint64_t left = limits_.max_decoded_bytes > decoded_ ? limits_.max_decoded_bytes - decoded_ : 0;
@@ -185,9 +185,7 @@ class Analyzer {
                " invalid characters");
       if (st.data_after_padding) {
         Defect("mime.base64_data_after_padding at " + part.path);
-        const size_t room = max_out > out.size() ? max_out - out.size() : 0;
-        DecodeBase64StopAtPadding(part.body, alternative, room);
-        decoded_ += alternative->size();
+        *two_readings = true;
       }
     } else if (part.transfer_encoding == "quoted-printable") {
       st = DecodeQuotedPrintable(part.body, &out, max_out);
@@ -223,8 +221,8 @@ class Analyzer {
     rep.charset = part.content_type.Param("charset");
     rep.transfer_encoding = part.transfer_encoding;
     std::string buffer;
-    std::string alternative;
-    std::string_view data = Decode(part, &buffer, &alternative);
+    bool two_readings = false;
+    std::string_view data = Decode(part, &buffer, &two_readings);
     rep.size = data.size();
 
     // A multipart or message entity that arrives here could not be descended (a limit, a missing
@@ -261,13 +259,7 @@ class Analyzer {
 
     if (rep.attachment) {
       AddAttachment(&rep, data);
-      if (!alternative.empty() && alternative != data) {
-        // The file another reader saves: its digests match too (the report shows the first).
-        Digests alt = ComputeDigests(alternative);
-        Add(ObservableType::kMd5, alt.md5, Where::kAttachment);
-        Add(ObservableType::kSha1, alt.sha1, Where::kAttachment);
-        Add(ObservableType::kSha256, alt.sha256, Where::kAttachment);
-      }
+      if (two_readings) AddStoppingReading(part);
     }
     out_->parts.push_back(std::move(rep));
 
@@ -289,6 +281,20 @@ class Analyzer {
         out_->parts.push_back(std::move(uu));
       }
     }
+  }
+
+  // The file Python's email saves from base64 with data after its padding: its digests match
+  // too (the report shows the other reading's), within the decoded-size budget.
+  void AddStoppingReading(const MimePart& part) {
+    const uint64_t left =
+        limits_.max_decoded_bytes > decoded_ ? limits_.max_decoded_bytes - decoded_ : 0;
+    std::string alt;
+    DecodeBase64StopAtPadding(part.body, &alt, static_cast<size_t>(left));
+    decoded_ += alt.size();
+    Digests d = ComputeDigests(alt);
+    Add(ObservableType::kMd5, d.md5, Where::kAttachment);
+    Add(ObservableType::kSha1, d.sha1, Where::kAttachment);
+    Add(ObservableType::kSha256, d.sha256, Where::kAttachment);
   }
 
   void AddAttachment(PartReport* rep_ptr, std::string_view data) {
