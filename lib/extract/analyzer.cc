@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "extract/address.h"
+#include "extract/filename.h"
 #include "extract/html.h"
 #include "extract/url.h"
 #include "mime/header_decode.h"
@@ -63,6 +64,7 @@ class Analyzer {
       }
       std::string decoded = h.value.find("=?") != std::string::npos ? DecodeEncodedWords(h.value)
                                                                      : SanitizeUtf8(h.value);
+      RemoveInvisibleFormatChars(&decoded);  // "Pass\u200Bword": what the reader sees
       if (EqualsIgnoreCase(n, "Subject") && out_->subject.empty()) out_->subject = decoded;
       out_->headers.push_back(HeaderField{h.name, std::move(decoded)});
     }
@@ -110,6 +112,14 @@ class Analyzer {
     }
   }
 
+  // Under the name Windows would save the file as ("evil.exe." is evil.exe).
+  void AddFilename(std::string_view name, Where where) {
+    if (name.empty()) return;
+    std::vector<std::string> forms;
+    FilenameMatchForms(name, &forms);
+    for (std::string& f : forms) Add(ObservableType::kFilename, std::move(f), where);
+  }
+
   void AddAddressList(std::string_view value, Where where) {
     for (const std::string& a : ExtractAddresses(value)) AddAddress(a, where);
   }
@@ -117,6 +127,16 @@ class Analyzer {
   void AddNormalizedUrl(const NormalizedUrl& u, Where where) {
     Add(ObservableType::kUrl, u.url, where);
     Add(u.host_is_ip ? ObservableType::kIp : ObservableType::kDomain, u.host, where);
+    if (!u.mapped_ipv4.empty()) {
+      // The browser connects to the IPv4 address: the URL as if written with it matches too.
+      Add(ObservableType::kIp, u.mapped_ipv4, where);
+      const size_t close = u.url.find(']');
+      if (close != std::string::npos) {
+        std::string v4_url = u.scheme + "://" + u.mapped_ipv4;
+        v4_url.append(u.url, close + 1, std::string::npos);
+        Add(ObservableType::kUrl, std::move(v4_url), where);
+      }
+    }
   }
 
   void AddUrl(std::string_view raw, Where where) {
@@ -148,10 +168,11 @@ class Analyzer {
     }
   }
 
-  // Decodes the part's body within the message's decoded-size budget.
   // Decodes the part's body within the message's decoded-size budget. Identity encodings (7bit,
   // 8bit, binary) are not copied: the result views part.body; otherwise it views *buffer.
-  std::string_view Decode(const MimePart& part, std::string* buffer) {
+  // Base64 with data after its padding is read two ways by common readers (Python's email stops
+  // at the padding, most clients go on): *two_readings says so; this is the reading that goes on.
+  std::string_view Decode(const MimePart& part, std::string* buffer, bool* two_readings) {
     std::string& out = *buffer;
     std::string_view result;
     uint64_t left = limits_.max_decoded_bytes > decoded_ ? limits_.max_decoded_bytes - decoded_ : 0;
@@ -162,6 +183,10 @@ class Analyzer {
       if (st.invalid_chars > 0)
         Defect("mime.bad_base64 at " + part.path + ": " + std::to_string(st.invalid_chars) +
                " invalid characters");
+      if (st.data_after_padding) {
+        Defect("mime.base64_data_after_padding at " + part.path);
+        *two_readings = true;
+      }
     } else if (part.transfer_encoding == "quoted-printable") {
       st = DecodeQuotedPrintable(part.body, &out, max_out);
     } else if (part.transfer_encoding == "x-uuencode" || part.transfer_encoding == "x-uue" ||
@@ -196,7 +221,8 @@ class Analyzer {
     rep.charset = part.content_type.Param("charset");
     rep.transfer_encoding = part.transfer_encoding;
     std::string buffer;
-    std::string_view data = Decode(part, &buffer);
+    bool two_readings = false;
+    std::string_view data = Decode(part, &buffer, &two_readings);
     rep.size = data.size();
 
     // A multipart or message entity that arrives here could not be descended (a limit, a missing
@@ -204,7 +230,9 @@ class Analyzer {
     const bool is_text = rep.content_type.rfind("text/", 0) == 0 ||
                          rep.content_type.rfind("multipart/", 0) == 0 ||
                          rep.content_type.rfind("message/", 0) == 0;
-    rep.attachment = !is_text || !rep.filename.empty();
+    // Content-Disposition: attachment makes a client offer the part as a file to save, whatever
+    // its type and whether or not it is named.
+    rep.attachment = !is_text || !rep.filename.empty() || part.disposition.value == "attachment";
     const bool rep_is_plain = rep.content_type == "text/plain";
     const std::string path = rep.path;
 
@@ -215,17 +243,24 @@ class Analyzer {
         HtmlContent html = ExtractHtml(t.text, limits_.max_html_bytes);
         if (html.truncated) Defect("limit.html_size at " + part.path);
         for (const std::string& u : html.urls) AddUrl(u, Where::kBodyHtml);
+        // Zero-width characters and soft hyphens inside a word do not show: content rules and
+        // URLs in the text see the word as the reader does.
+        RemoveInvisibleFormatChars(&html.text);
         for (std::string_view u : FindUrlsInText(html.text, limits_.max_urls))
           AddUrl(u, Where::kBodyHtml);
         out_->texts.push_back(TextSegment{Where::kBodyHtml, part.path, std::move(html.text)});
       } else {
+        RemoveInvisibleFormatChars(&t.text);  // as for HTML above
         for (std::string_view u : FindUrlsInText(t.text, limits_.max_urls))
           AddUrl(u, Where::kBodyText);
         out_->texts.push_back(TextSegment{Where::kBodyText, part.path, std::move(t.text)});
       }
     }
 
-    if (rep.attachment) AddAttachment(&rep, data);
+    if (rep.attachment) {
+      AddAttachment(&rep, data);
+      if (two_readings) AddStoppingReading(part);
+    }
     out_->parts.push_back(std::move(rep));
 
     // uuencoded files in plain text are attachments to the reader, so they are to us.
@@ -248,6 +283,20 @@ class Analyzer {
     }
   }
 
+  // The file Python's email saves from base64 with data after its padding: its digests match
+  // too (the report shows the other reading's), within the decoded-size budget.
+  void AddStoppingReading(const MimePart& part) {
+    const uint64_t left =
+        limits_.max_decoded_bytes > decoded_ ? limits_.max_decoded_bytes - decoded_ : 0;
+    std::string alt;
+    DecodeBase64StopAtPadding(part.body, &alt, static_cast<size_t>(left));
+    decoded_ += alt.size();
+    Digests d = ComputeDigests(alt);
+    Add(ObservableType::kMd5, d.md5, Where::kAttachment);
+    Add(ObservableType::kSha1, d.sha1, Where::kAttachment);
+    Add(ObservableType::kSha256, d.sha256, Where::kAttachment);
+  }
+
   void AddAttachment(PartReport* rep_ptr, std::string_view data) {
     PartReport& rep = *rep_ptr;
     const std::string& path = rep.path;
@@ -256,7 +305,7 @@ class Analyzer {
       Add(ObservableType::kMd5, rep.digests.md5, Where::kAttachment);
       Add(ObservableType::kSha1, rep.digests.sha1, Where::kAttachment);
       Add(ObservableType::kSha256, rep.digests.sha256, Where::kAttachment);
-      if (!rep.filename.empty()) Add(ObservableType::kFilename, rep.filename, Where::kAttachment);
+      AddFilename(rep.filename, Where::kAttachment);
       if (LooksLikeArchive(data)) {
         ArchiveListing listing = ReadArchive(data, rep.filename, limits_, &archive_budget_);
         for (std::string& d : listing.defects) Defect(std::move(d) + " (in " + path + ")");
@@ -267,7 +316,7 @@ class Analyzer {
           std::string_view base = m.name;
           if (size_t slash = base.find_last_of("/\\!"); slash != std::string_view::npos)
             base = base.substr(slash + 1);
-          if (!base.empty()) Add(ObservableType::kFilename, std::string(base), Where::kArchiveMember);
+          AddFilename(base, Where::kArchiveMember);
         }
         rep.members = std::move(listing.members);
       }

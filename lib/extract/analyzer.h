@@ -37,7 +37,7 @@ struct PartReport {
   std::string charset;
   std::string transfer_encoding;
   uint64_t size = 0;        // decoded bytes
-  bool attachment = false;  // non-text leaf, or a text leaf with a file name
+  bool attachment = false;  // non-text leaf, or a text leaf named or marked "attachment"
   Digests digests;          // attachments only
   std::vector<ArchiveMember> members;
 };
@@ -54,6 +54,8 @@ struct MessageAnalysis {
   std::vector<PartReport> parts;
   std::vector<Observable> observables;  // distinct (type, value, where), in order of discovery
   std::vector<std::string> defects;
+  // Subject, header values and texts are decoded (RFC 2047, charsets) and lose the invisible
+  // characters a reader does not see (RemoveInvisibleFormatChars), for content rules.
   std::string subject;                  // RFC 2047-decoded
   std::vector<HeaderField> headers;     // top-level fields, values RFC 2047-decoded
   std::vector<TextSegment> texts;

@@ -453,6 +453,24 @@ bool Reader::ReadLevel(std::string_view data, std::string_view name, const std::
   return true;
 }
 
+// A zip's end-of-central-directory record within the last 64 KiB (its comment's maximum) whose
+// comment fits in what follows, as Python's zipfile looks for it (unzip likewise). A zip with bytes
+// before its first local header (a self-extractor's stub, a junk byte) starts with no magic but
+// is listed by both, and by libarchive's seeking zip reader.
+bool HasZipEndRecord(std::string_view data) {
+  constexpr size_t kRecordBytes = 22;
+  if (data.size() < kRecordBytes) return false;
+  const size_t lowest =
+      data.size() > kRecordBytes + 0xFFFF ? data.size() - kRecordBytes - 0xFFFF : 0;
+  for (size_t at = data.size() - kRecordBytes + 1; at-- > lowest;) {
+    if (data[at] != 'P' || data.compare(at, 4, "PK\x05\x06") != 0) continue;
+    const size_t comment = static_cast<unsigned char>(data[at + 20]) |
+                           static_cast<size_t>(static_cast<unsigned char>(data[at + 21])) << 8;
+    if (at + kRecordBytes + comment <= data.size()) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool LooksLikeArchive(std::string_view data) {
@@ -486,7 +504,7 @@ bool LooksLikeArchive(std::string_view data) {
   if (data.size() >= 7 && data.substr(2, 3) == "-lh" && data[6] == '-') return true;
   if (StartsWith(data, 257, "ustar")) return true;     // tar, POSIX and GNU
   if (StartsWith(data, 0x8001, "CD001")) return true;  // iso9660 primary volume descriptor
-  return false;
+  return HasZipEndRecord(data);
 }
 
 ArchiveListing ReadArchive(std::string_view data, std::string_view name,

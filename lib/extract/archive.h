@@ -37,7 +37,8 @@ struct ArchiveListing {
 };
 
 // True when `data` starts like an archive format we expand (zip, 7z, rar, tar, gzip, bzip2, xz,
-// cab, iso9660, cpio, ar); cheap.
+// cab, iso9660, cpio, ar), or ends like a zip (an end-of-central-directory record in its last
+// 64 KiB: a zip behind a self-extractor stub or junk bytes); cheap.
 bool LooksLikeArchive(std::string_view data);
 
 // Lists and hashes the members of the archive in `data` (and of archives inside it, down to

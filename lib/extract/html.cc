@@ -767,6 +767,26 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+// WHATWG URL parsing removes every ASCII tab and newline ("ht&#10;tp://", "ev&#9;il.example",
+// a value folded across lines): `v` as the browser reads it, in *buffer only when one is present.
+std::string_view StripTabsAndNewlines(std::string_view v, std::string* buffer) {
+  if (v.find_first_of("\t\n\r") == std::string_view::npos) return v;
+  buffer->clear();
+  buffer->reserve(v.size());
+  for (char c : v)
+    if (c != '\t' && c != '\n' && c != '\r') buffer->push_back(c);
+  return *buffer;
+}
+
+// True when "<base" (any case) occurs: a tag name cannot be written with entities, so without
+// it the document has no <base> element.
+bool MayHaveBase(std::string_view html) {
+  for (size_t i = html.find('<'); i != std::string_view::npos; i = html.find('<', i + 1)) {
+    if (StartsWithNoCase(html.substr(i + 1), "base")) return true;
+  }
+  return false;
+}
+
 const char* Attr(const GumboElement& e, const char* name) {
   const GumboAttribute* a = gumbo_get_attribute(&e.attributes, name);
   return a != nullptr ? a->value : nullptr;
@@ -798,7 +818,9 @@ bool IsHidden(GumboTag tag) {
 
 class Extractor {
  public:
-  explicit Extractor(HtmlContent* out) : out_(out) {}
+  // `may_have_base`: the document holds "<base" somewhere, so relative references seen before
+  // it are kept until it comes (without one they are dropped at once, with no copy).
+  Extractor(HtmlContent* out, bool may_have_base) : out_(out), may_have_base_(may_have_base) {}
 
   size_t max_depth() const { return max_depth_; }
 
@@ -851,8 +873,15 @@ class Extractor {
     if (!hidden && IsBlock(e.tag)) space_pending_ = true;
     if (e.tag == GUMBO_TAG_BASE && base_.empty()) {
       if (const char* href = Attr(e, "href")) {
-        std::string_view b = Trim(href);
-        if (StartsWithNoCase(b, "http://") || StartsWithNoCase(b, "https://")) base_ = b;
+        std::string stripped;
+        std::string_view b = StripTabsAndNewlines(Trim(href), &stripped);
+        if (StartsWithNoCase(b, "http://") || StartsWithNoCase(b, "https://")) {
+          base_ = b;
+          // Browsers resolve every relative link against the first <base href>, wherever in
+          // the document it is: those met before it are resolved now.
+          for (const std::string& rel : pending_relative_) Resolve(rel);
+          std::vector<std::string>().swap(pending_relative_);
+        }
       }
     }
     for (unsigned i = 0; i < e.attributes.length; ++i) {
@@ -889,14 +918,20 @@ class Extractor {
   void Candidate(std::string_view v) {
     v = Trim(v);
     if (v.empty() || out_->urls.size() >= kMaxUrls) return;
+    std::string stripped;
+    v = StripTabsAndNewlines(v, &stripped);
     if (StartsWithNoCase(v, "http:") || StartsWithNoCase(v, "https:") ||
         StartsWithNoCase(v, "ftp:") || StartsWithNoCase(v, "www.") || v.substr(0, 2) == "//" ||
         v.substr(0, 2) == "\\\\") {
       out_->urls.emplace_back(v);
     } else if (StartsWithNoCase(v, "javascript:")) {
       UrlsInScript(v);
-    } else if (!base_.empty() && v.front() != '#' && v.find(':') == std::string_view::npos) {
-      Resolve(v);
+    } else if (v.front() != '#' && v.find(':') == std::string_view::npos) {
+      if (!base_.empty()) {
+        Resolve(v);
+      } else if (may_have_base_ && pending_relative_.size() < kMaxUrls) {
+        pending_relative_.emplace_back(v);  // a <base href> may still come
+      }
     }
   }
 
@@ -921,6 +956,7 @@ class Extractor {
   // A relative reference against <base href>: enough of RFC 3986 5.2 for matching hosts and
   // paths ("/x" from the authority, "x" and "?q" from the base's path).
   void Resolve(std::string_view rel) {
+    if (out_->urls.size() >= kMaxUrls) return;
     std::string_view base = base_;
     size_t scheme_end = base.find("://") + 3;
     size_t path_start = base.find_first_of("/?#", scheme_end);
@@ -1039,6 +1075,8 @@ class Extractor {
   size_t max_depth_ = 0;
   bool space_pending_ = false;
   std::string base_;
+  const bool may_have_base_;
+  std::vector<std::string> pending_relative_;  // relative references seen before any <base href>
 };
 
 }  // namespace
@@ -1063,7 +1101,7 @@ HtmlContent ExtractHtml(std::string_view html, size_t max_bytes) {
   GumboOutput* parsed = gumbo_parse_with_options(&options, safe.data(), safe.size());
   if (parsed == nullptr || parsed->document == nullptr) return result;
   result.text.reserve(safe.size() / 2);
-  Extractor extractor(&result);
+  Extractor extractor(&result, MayHaveBase(safe));
   extractor.Walk(parsed->document);
   return result;
 }

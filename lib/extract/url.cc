@@ -365,6 +365,24 @@ size_t UrlEnd(std::string_view t, size_t start) {
 }
 
 // A bare "name.tld": dot-separated non-empty labels, last label 2-63 ASCII letters or "xn--".
+// A CJK character (CJK symbols, kana, ideographs, Hangul: U+3000-U+D7FF) or a full-width form
+// (U+FF00-U+FFEF) starts at t[i].
+bool IsCjkStart(std::string_view t, size_t i) {
+  const unsigned char c = static_cast<unsigned char>(t[i]);
+  if (c >= 0xE3 && c <= 0xED) return true;
+  return c == 0xEF && i + 1 < t.size() && static_cast<unsigned char>(t[i + 1]) >= 0xBC &&
+         static_cast<unsigned char>(t[i + 1]) <= 0xBF;
+}
+
+// A scheme or "www." at t[i]: where a URL begins even inside a token of non-ASCII text.
+bool StartsUrlPrefix(std::string_view t, size_t i) {
+  const char c = Lower(t[i]);
+  if (c != 'h' && c != 'f' && c != 'w') return false;
+  std::string_view rest = t.substr(i);
+  return StartsWithNoCase(rest, "http://") || StartsWithNoCase(rest, "https://") ||
+         StartsWithNoCase(rest, "ftp://") || StartsWithNoCase(rest, "www.");
+}
+
 bool LooksLikeDomain(std::string_view tok) {
   if (tok.empty() || tok.front() == '.' || tok.front() == '-' || tok.back() == '.' ||
       tok.back() == '-')
@@ -507,6 +525,10 @@ std::optional<NormalizedUrl> NormalizeUrl(std::string_view raw) {
 
   out.host = host->name;
   out.host_is_ip = host->is_ip;
+  // inet_ntop writes an IPv4-mapped address (however it was spelt) as "::ffff:a.b.c.d".
+  if (host->is_ipv6 && StartsWithNoCase(host->name, "::ffff:") &&
+      host->name.find('.') != std::string::npos)
+    out.mapped_ipv4 = host->name.substr(7);
   std::string& u = out.url;
   u.reserve(s.size() + 16);
   u.append(out.scheme).append("://");
@@ -541,10 +563,15 @@ std::vector<std::string_view> FindUrlsInText(std::string_view text, size_t max_u
     }
     // A token starts here (its predecessor is not a token byte): read it whole, so no position
     // inside it is looked at twice.
+    // CJK and other scripts put no space before a URL ("请点击http://..."): a scheme or "www."
+    // right after a non-ASCII byte ends the token, so the URL starts a token of its own.
     size_t j = i;
     while (j < n && IsTokenByte(static_cast<unsigned char>(text[j])) &&
-           !(static_cast<unsigned char>(text[j]) >= 0x80 && UnicodeBreakLength(text, j) > 0))
+           !(static_cast<unsigned char>(text[j]) >= 0x80 && UnicodeBreakLength(text, j) > 0)) {
+      if (j > i && static_cast<unsigned char>(text[j - 1]) >= 0x80 && StartsUrlPrefix(text, j))
+        break;
       ++j;
+    }
     std::string_view tok = text.substr(i, j - i);
     const char before = i > 0 ? text[i - 1] : ' ';
     size_t start = std::string_view::npos;
@@ -571,7 +598,17 @@ std::vector<std::string_view> FindUrlsInText(std::string_view text, size_t max_u
       continue;
     }
     size_t end = UrlEnd(text, start);
-    if (end > start) out.push_back(text.substr(start, end - start));
+    if (end > start) {
+      out.push_back(text.substr(start, end - start));
+      // CJK text runs straight on after a URL too ("www.evil.example查看"): where CJK follows an
+      // ASCII letter or digit the URL may end there, and that reading is given as well.
+      for (size_t k = start + 1; k < end && out.size() < max_urls; ++k) {
+        if (IsCjkStart(text, k) && IsAlnum(text[k - 1])) {
+          out.push_back(text.substr(start, k - start));
+          break;
+        }
+      }
+    }
     i = std::max(end, j);
   }
   return out;

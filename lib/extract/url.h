@@ -23,6 +23,9 @@ struct NormalizedUrl {
   std::string scheme;  // "http", "https", "ftp", ...
   std::string host;    // normalised host (domain, dotted IPv4, or IPv6 without brackets)
   bool host_is_ip = false;
+  // For an IPv4-mapped IPv6 host ("[::ffff:192.0.2.1]", which browsers connect to over IPv4):
+  // the dotted IPv4 form, so that IPv4 indicators match it; empty otherwise.
+  std::string mapped_ipv4;
 };
 
 // Normalises `raw`, which may lack a scheme ("www.example.com/x", "example.com/x": http is assumed).
@@ -34,7 +37,10 @@ std::optional<NormalizedUrl> NormalizeUrl(std::string_view raw);
 std::optional<std::string> NormalizeHost(std::string_view host);
 
 // Finds URL candidates in plain text: with scheme (http, https, ftp), "www."-prefixed, and in angle
-// brackets; trailing punctuation and unbalanced closing brackets are trimmed. Returns raw spans
+// brackets; trailing punctuation and unbalanced closing brackets are trimmed. A scheme or "www."
+// glued to non-ASCII text ("请点击http://evil.example/") starts a URL too, as mail clients'
+// linkifiers find it; a URL followed by CJK text with no space ("www.evil.example查看") is given
+// twice, whole and cut before the CJK, since readers differ on where it ends. Returns raw spans
 // into `text`, in order, at most `max_urls` of them.
 std::vector<std::string_view> FindUrlsInText(std::string_view text, size_t max_urls);
 

@@ -245,18 +245,17 @@ MediaParams ParseMediaParams(std::string_view header_value) {
   for (const std::string& name : order) {
     auto it = sections.find(name);
     if (it != sections.end()) {
-      // Join sections 0..N in order; stop at the first gap (RFC 2231 3).
+      // Join the sections in index order. RFC 2231 3 says to stop at a gap, but Python's email
+      // (and so the tools built on it) joins whatever sections there are, and a name whose
+      // "*0" is missing would otherwise vanish: keep everything, flag the gap.
       std::string charset;
       std::string bytes;
       int expect = 0;
       for (const auto& [idx, sec] : it->second) {
-        if (idx != expect) {
-          mp.malformed = true;
-          break;
-        }
+        if (idx != expect) mp.malformed = true;
         std::string_view v = sec.value;
         if (sec.extended) {
-          if (idx == 0) {
+          if (idx == it->second.begin()->first) {
             size_t q1 = v.find('\'');
             size_t q2 = q1 == std::string_view::npos ? q1 : v.find('\'', q1 + 1);
             if (q2 != std::string_view::npos) {
@@ -270,7 +269,7 @@ MediaParams ParseMediaParams(std::string_view header_value) {
         } else {
           bytes += v;
         }
-        ++expect;
+        expect = idx + 1;
       }
       std::string text = ToUtf8(bytes, charset.empty() ? "utf-8" : charset).text;
       mp.params.emplace_back(name, std::move(text));

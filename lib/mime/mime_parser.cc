@@ -121,6 +121,32 @@ const HeaderField* FindField(const std::vector<HeaderField>& fields, std::string
   return nullptr;
 }
 
+// The mechanism token of a Content-Transfer-Encoding value, lower-case. Read leniently, as mail
+// clients decode "base64;", "base64 (comment)", "(c) base64" and "\"base64\"": RFC 5322 comments
+// (nested) are dropped and the token ends at white space, ';' or a quote.
+std::string TransferMechanism(std::string_view value) {
+  std::string token;
+  int depth = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c == '\\' && depth > 0) {
+      ++i;  // quoted-pair inside a comment
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      if (depth > 0) --depth;
+    } else if (depth == 0) {
+      if (c == ';') break;
+      if (c == ' ' || c == '\t' || c == '"' || c == '\'') {
+        if (!token.empty()) break;
+        continue;
+      }
+      token.push_back(AsciiLower(c));
+    }
+  }
+  return token;
+}
+
 bool IsEncodedCte(const EntityNotes& n) {
   return n.transfer_encoding == "base64" || n.transfer_encoding == "quoted-printable";
 }
@@ -130,9 +156,13 @@ class StructureParser : public BaseParser {
   StructureParser(mimetic::MimeEntity& me, const AnalysisLimits& limits, size_t* entities)
       : BaseParser(me), limits_(limits), entities_(entities) {}
 
-  void Run(std::string_view raw, int depth) {
-    m_bit = PtrIt{raw.data()};
-    m_eit = PtrIt{raw.data() + raw.size()};
+  // Reads the structure from `lines`; leaf bodies are copied from the same offsets of `bytes`,
+  // which has the same size (see ReadMessage on bare CR).
+  void Run(std::string_view lines, std::string_view bytes, int depth) {
+    lines_ = lines.data();
+    bytes_ = bytes.data();
+    m_bit = PtrIt{lines.data()};
+    m_eit = PtrIt{lines.data() + lines.size()};
     DoLoad(depth, false);
   }
 
@@ -165,7 +195,7 @@ class StructureParser : public BaseParser {
       n.has_type = n.content_type.value.find('/') != std::string::npos;
     }
     if (const HeaderField* cte = FindField(n.headers, "Content-Transfer-Encoding"))
-      n.transfer_encoding = AsciiLowered(Trim(cte->value));
+      n.transfer_encoding = TransferMechanism(cte->value);
     LoadBody(depth, in_digest);
   }
 
@@ -298,7 +328,7 @@ class StructureParser : public BaseParser {
         appendEpilogueBlock(p, static_cast<int>(n));
         break;
       case peBody:
-        m_entityStack.top()->body().append(p, n);
+        m_entityStack.top()->body().append(bytes_ + (p - lines_), n);
         break;
       default:
         break;
@@ -345,11 +375,23 @@ class StructureParser : public BaseParser {
 
   const AnalysisLimits& limits_;
   size_t* entities_;
+  const char* lines_ = nullptr;
+  const char* bytes_ = nullptr;
   std::map<const mimetic::MimeEntity*, EntityNotes> notes_;
   Found found_ = Found::kNone;
   int found_level_ = 0;
   bool found_closing_ = false;
 };
+
+bool HasBareCr(std::string_view s) {
+  const char* p = s.data();
+  const char* end = p + s.size();
+  while ((p = static_cast<const char*>(std::memchr(p, '\r', end - p))) != nullptr) {
+    if (p + 1 == end || p[1] != '\n') return true;
+    p += 2;
+  }
+  return false;
+}
 
 std::string ChildPath(const std::string& parent, size_t index) {
   return parent.empty() ? std::to_string(index) : parent + "." + std::to_string(index);
@@ -362,9 +404,27 @@ class Converter {
   // Reads `raw` as a message at `depth` into `part` (whose path the caller has not set yet).
   void ReadMessage(std::string_view raw, int depth, const std::string& container_path,
                    MimePart* part) {
+    // A bare CR (one not followed by LF) ends a line for Python's email package, which splits
+    // on CRLF, CR and LF alike, and so for the tools built on it; a reader that only knows LF
+    // sees one long text line instead. Reading the structure that way too shows everything
+    // either reading shows (the text of a one-part reading is still in the parts' bodies), so
+    // the structure is read from a copy in which each bare CR is an LF. The copy has the same
+    // size, and the leaves' bodies are taken from the original bytes at the same offsets: an
+    // attachment's bytes, and so its digests, are what Python's email decodes, whose payloads
+    // keep their line ends as written. No copy is made for a message without a bare CR.
+    std::string lf_lines;
+    std::string_view lines = raw;
+    if (HasBareCr(raw)) {
+      lf_lines.assign(raw);
+      for (size_t i = 0; i < lf_lines.size(); ++i)
+        if (lf_lines[i] == '\r' && (i + 1 == lf_lines.size() || lf_lines[i + 1] != '\n'))
+          lf_lines[i] = '\n';
+      lines = lf_lines;
+      Defect("mime.bare_cr", container_path);
+    }
     mimetic::MimeEntity me;
     StructureParser parser(me, limits_, &out_->part_count);
-    parser.Run(raw, depth);
+    parser.Run(lines, raw, depth);
     Convert(me, parser.notes(), depth, container_path, part);
   }
 

@@ -3,6 +3,9 @@
 // ParseMime never throws and never loses content: when the structure cannot be read (mimetic threw,
 // a limit was hit) the rest of the message is still returned as a text leaf and a defect names what
 // happened and where. Results are plain values; the function is thread-safe.
+//
+// Lines end at LF, CRLF and also at a bare CR, as Python's email package reads them (see
+// ReadMessage in the .cc for why); leaf bodies keep their bytes as written.
 #ifndef GFI_MIME_MIME_PARSER_H_
 #define GFI_MIME_MIME_PARSER_H_
 

@@ -83,6 +83,7 @@ DecodeStats DecodeBase64(std::string_view in, std::string* out, size_t max_out) 
 
   uint32_t acc = 0;  // pending sextets (slow path)
   int pending = 0;
+  const unsigned char* first_pad = nullptr;
   while (p < end) {
     // Fast path: whole groups of four alphabet characters while nothing is pending.
     if (pending == 0) {
@@ -115,6 +116,7 @@ DecodeStats DecodeBase64(std::string_view in, std::string* out, size_t max_out) 
         pending = 0;
       }
     } else if (c == '=') {
+      if (first_pad == nullptr) first_pad = p - 1;
       // Padding ends the quantum: flush 1 or 2 bytes for 2 or 3 pending sextets.
       if (pending >= 2) {
         size_t n = pending == 2 ? 1 : 2;
@@ -135,6 +137,15 @@ DecodeStats DecodeBase64(std::string_view in, std::string* out, size_t max_out) 
       ++st.invalid_chars;
     }
   }
+  if (first_pad != nullptr) {
+    // Readers differ only when data follows a '='; usually only padding and a line break do.
+    for (const unsigned char* q = first_pad + 1; q < end; ++q) {
+      if (kTables.sextet[*q] >= 0) {
+        st.data_after_padding = true;
+        break;
+      }
+    }
+  }
   if (!st.truncated && pending >= 2) {  // missing padding
     size_t n = pending == 2 ? 1 : 2;
     if (o + n <= o_limit) {
@@ -147,6 +158,60 @@ DecodeStats DecodeBase64(std::string_view in, std::string* out, size_t max_out) 
     }
   }
   out->resize(base + static_cast<size_t>(o - o_start));
+  return st;
+}
+
+DecodeStats DecodeBase64StopAtPadding(std::string_view in, std::string* out, size_t max_out) {
+  // A transcription of CPython's binascii_a2b_base64_impl (strict_mode=0), which emits a byte as
+  // soon as its bits are in; a quantum left unfinished at the end keeps the bytes already out, as
+  // email's decode_b does by retrying with padding added.
+  DecodeStats st;
+  const size_t base = out->size();
+  out->reserve(base + std::min(in.size() / 4 * 3 + 3, max_out));
+  int quad_pos = 0;
+  int pads = 0;
+  unsigned left = 0;
+  auto emit = [&](unsigned v) {
+    if (out->size() - base >= max_out) {
+      st.truncated = true;
+      return false;
+    }
+    out->push_back(static_cast<char>(v & 0xFF));
+    return true;
+  };
+  for (const char ch : in) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c == '=') {
+      if (quad_pos >= 2 && quad_pos + ++pads >= 4) break;
+      continue;
+    }
+    const int v = kTables.sextet[c];
+    if (v < 0) {
+      if (c != '\r' && c != '\n' && c != ' ' && c != '\t') ++st.invalid_chars;
+      continue;
+    }
+    pads = 0;
+    bool ok = true;
+    switch (quad_pos) {
+      case 0:
+        left = static_cast<unsigned>(v);
+        break;
+      case 1:
+        ok = emit((left << 2) | (static_cast<unsigned>(v) >> 4));
+        left = static_cast<unsigned>(v) & 0x0F;
+        break;
+      case 2:
+        ok = emit((left << 4) | (static_cast<unsigned>(v) >> 2));
+        left = static_cast<unsigned>(v) & 0x03;
+        break;
+      default:
+        ok = emit((left << 6) | static_cast<unsigned>(v));
+        left = 0;
+        break;
+    }
+    if (!ok) break;
+    quad_pos = (quad_pos + 1) & 3;
+  }
   return st;
 }
 
@@ -208,13 +273,14 @@ DecodeStats DecodeQuotedPrintable(std::string_view in, std::string* out, size_t 
         continue;
       }
     }
-    // Soft line break: "=" [blanks] (CRLF | LF | end of input).
+    // Soft line break: "=" [blanks] (CRLF | LF | CR | end of input). A bare CR ends a line as
+    // the MIME parser reads lines (as Python's email does), so "logi=" CR "n.example" is one word.
     const char* r = p + 1;
     while (r < end && IsBlank(static_cast<unsigned char>(*r))) ++r;
-    if (r < end && *r == '\r') ++r;
     if (r >= end) {
       p = end;
-    } else if (*r == '\n') {
+    } else if (*r == '\n' || *r == '\r') {
+      if (*r == '\r' && r + 1 < end && r[1] == '\n') ++r;
       p = r + 1;
       protect = out->size();
     } else {

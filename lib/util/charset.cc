@@ -99,4 +99,44 @@ Utf8Text ToUtf8(std::string_view bytes, std::string_view charset) {
   return out;
 }
 
+size_t RemoveInvisibleFormatChars(std::string* text) {
+  std::string& s = *text;
+  const size_t n = s.size();
+  // Every one of them starts with 0xC2, 0xE1, 0xE2 or 0xEF; ASCII text is passed over quickly.
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == 0xC2 || c == 0xE1 || c == 0xE2 || c == 0xEF) break;
+    ++i;
+  }
+  size_t w = i;
+  size_t removed = 0;
+  const auto b = [&](size_t k) { return k < n ? static_cast<unsigned char>(s[k]) : 0; };
+  while (i < n) {
+    const unsigned char c = b(i);
+    size_t len = 0;
+    if (c == 0xC2 && b(i + 1) == 0xAD) {
+      len = 2;  // U+00AD
+    } else if (c == 0xE1 && b(i + 1) == 0xA0 && b(i + 2) == 0x8E) {
+      len = 3;  // U+180E
+    } else if (c == 0xE2 && b(i + 1) == 0x80 && b(i + 2) >= 0x8B && b(i + 2) <= 0x8D) {
+      len = 3;  // U+200B-U+200D
+    } else if (c == 0xE2 && b(i + 1) == 0x81 && b(i + 2) >= 0xA0 && b(i + 2) <= 0xA4) {
+      len = 3;  // U+2060-U+2064
+    } else if (c == 0xEF && b(i + 1) == 0xBB && b(i + 2) == 0xBF) {
+      len = 3;  // U+FEFF
+    }
+    if (len > 0) {
+      i += len;
+      ++removed;
+      continue;
+    }
+    if (w != i) s[w] = s[i];
+    ++w;
+    ++i;
+  }
+  s.resize(w);
+  return removed;
+}
+
 }  // namespace gfi

@@ -5,6 +5,7 @@
 #ifndef GFI_UTIL_CHARSET_H_
 #define GFI_UTIL_CHARSET_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,13 @@ struct Utf8Text {
 };
 
 Utf8Text ToUtf8(std::string_view bytes, std::string_view charset);
+
+// Removes, in place and in one pass, the invisible format characters a sender slips inside words
+// to break content rules while the reader sees the word whole: soft hyphen U+00AD, Mongolian vowel
+// separator U+180E, zero-width space/non-joiner/joiner U+200B-U+200D, word joiner and invisible
+// operators U+2060-U+2064, and the zero-width no-break space / BOM U+FEFF. `text` is UTF-8.
+// Returns the number of characters removed.
+size_t RemoveInvisibleFormatChars(std::string* text);
 
 }  // namespace gfi
 

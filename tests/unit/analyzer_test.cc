@@ -299,4 +299,85 @@ TEST_CASE("uuencoded files in text, and the x-uuencode transfer encoding, are at
   CHECK(truncated);
 }
 
+TEST_CASE("every part with disposition attachment is an attachment, named or not") {
+  MessageAnalysis a = Run(
+      "Content-Type: text/plain\nContent-Disposition: attachment\n\nabc");
+  REQUIRE(a.parts.size() == 1);
+  CHECK(a.parts[0].attachment);
+  CHECK(Has(a, ObservableType::kSha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            Where::kAttachment));
+  MessageAnalysis inline_text = Run("Content-Type: text/plain\nContent-Disposition: inline\n\nabc");
+  CHECK_FALSE(inline_text.parts[0].attachment);
+}
+
+TEST_CASE("file names match as Windows saves them: trailing dots and spaces, NUL") {
+  auto named = [](const std::string& disposition) {
+    return Run("Content-Type: application/octet-stream\nContent-Disposition: attachment; " +
+               disposition + "\n\nabc");
+  };
+  MessageAnalysis dot = named("filename=\"evil.exe.\"");
+  CHECK(dot.parts[0].filename == "evil.exe.");  // reports show the name as sent
+  CHECK(Has(dot, ObservableType::kFilename, "evil.exe", Where::kAttachment));
+  CHECK(Has(named("filename=\"evil.exe \""), ObservableType::kFilename, "evil.exe",
+            Where::kAttachment));
+  CHECK(Has(named("filename=\"evil.exe . .\""), ObservableType::kFilename, "evil.exe",
+            Where::kAttachment));
+  // "%00" in an RFC 2231 name: the Win32 API stops at the NUL; readers that skip it see the rest.
+  MessageAnalysis nul = named("filename*=utf-8''evil.exe%00.txt");
+  CHECK(Has(nul, ObservableType::kFilename, "evil.exe", Where::kAttachment));
+  CHECK(Has(nul, ObservableType::kFilename, "evil.exe.txt", Where::kAttachment));
+  MessageAnalysis mid = named("filename*=utf-8''ev%00il.exe");
+  CHECK(Has(mid, ObservableType::kFilename, "evil.exe", Where::kAttachment));
+  // An orphan continuation keeps its name.
+  CHECK(Has(named("filename*1=\"evil.exe\""), ObservableType::kFilename, "evil.exe",
+            Where::kAttachment));
+  MessageAnalysis none = named("filename=\"...\"");
+  for (const Observable& o : none.observables) CHECK(o.type != ObservableType::kFilename);
+}
+
+TEST_CASE("a lenient transfer encoding and base64 data after padding are both decoded") {
+  MessageAnalysis a = Run(
+      "Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64; (x)\n\n"
+      "YWJj\n");
+  CHECK(a.parts[0].size == 3);
+  CHECK(a.parts[0].digests.sha256 ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // "YWI=" is "ab"; Python's email stops there, most readers go on with "Yw==" ("c").
+  MessageAnalysis b = Run(
+      "Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\nYWI=Yw==\n");
+  CHECK(HasDefect(b, "mime.base64_data_after_padding at 1"));
+  CHECK(b.parts[0].digests.sha256 ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");  // "abc"
+  CHECK(Has(b, ObservableType::kSha256,
+            "fb8e20fc2e4c3f248c60c39bd652f3c1347298bb977b8b4d5903b85055620603",  // "ab"
+            Where::kAttachment));
+}
+
+TEST_CASE("an IPv4-mapped IPv6 URL host also yields the IPv4 address and URL") {
+  MessageAnalysis a =
+      Run("Content-Type: text/html\n\n<a href=\"http://[::ffff:192.0.2.1]/x\">y</a>");
+  CHECK(Has(a, ObservableType::kIp, "::ffff:192.0.2.1", Where::kBodyHtml));
+  CHECK(Has(a, ObservableType::kIp, "192.0.2.1", Where::kBodyHtml));
+  CHECK(Has(a, ObservableType::kUrl, "http://192.0.2.1/x", Where::kBodyHtml));
+}
+
+TEST_CASE("zero-width characters and soft hyphens are not in the text content rules see") {
+  MessageAnalysis a = Run(
+      "Content-Type: multipart/alternative; boundary=b\n\n--b\n"
+      "Content-Type: text/plain; charset=utf-8\n\n"
+      "pass\xE2\x80\x8Bword re\xC2\xADset ve\xE2\x80\x8C\xE2\x80\x8Dri\xE2\x81\xA0" "fy "
+      "ac\xEF\xBB\xBF" "count\n--b\n"
+      "Content-Type: text/html; charset=utf-8\n\n"
+      "<p>pass&#8203;word re&shy;set ve&zwnj;&zwj;ri&#x2060;fy ac&#xFEFF;count</p>\n--b--\n");
+  REQUIRE(a.texts.size() == 2);
+  MessageAnalysis s =
+      Run("Subject: =?utf-8?Q?Pass=E2=80=8Bword_reset?=\nX-A: a\xC2\xAD" "b\n\nx\n");
+  CHECK(s.subject == "Password reset");
+  CHECK(s.headers.back().value == "ab");
+  for (const TextSegment& t : a.texts) {
+    CHECK(t.text.find("password reset verify account") != std::string::npos);
+  }
+}
+
 }  // namespace gfi

@@ -511,3 +511,36 @@ TEST_CASE("an encrypted zip member is named and reported as encrypted") {
 }
 
 }  // namespace gfi
+
+namespace gfi {
+
+TEST_CASE("a zip behind a self-extractor stub or a junk byte is still listed") {
+  std::string payload = Noise(5000, 7);
+  std::string zip = MakeArchive({{"evil.exe", payload}, {"readme.txt", "run me\n"}});
+  // "cat stub.exe x.zip > x.exe": the zip's offsets are not adjusted, as unzip and Python's
+  // zipfile both cope with.
+  std::string stub = "MZ" + std::string(4094, '\x90');
+  for (const std::string& data : {"\x01" + zip, stub + zip}) {
+    CHECK(LooksLikeArchive(data));
+    AnalysisLimits limits;
+    ArchiveBudget budget = BudgetFor(limits);
+    ArchiveListing l = ReadArchive(data, "x.exe", limits, &budget);
+    CHECK(l.is_archive);
+    const ArchiveMember* m = Find(l, "evil.exe");
+    REQUIRE(m != nullptr);
+    CHECK(m->size == payload.size());
+    CHECK(m->digests.sha256 == ComputeDigests(payload).sha256);
+    CHECK(Find(l, "readme.txt") != nullptr);
+  }
+  // Inside another zip, too.
+  std::string outer = MakeArchive({{"setup.exe", stub + zip}});
+  AnalysisLimits limits;
+  ArchiveBudget budget = BudgetFor(limits);
+  ArchiveListing nested = ReadArchive(outer, "outer.zip", limits, &budget);
+  CHECK(Find(nested, "setup.exe!/evil.exe") != nullptr);
+  // A zip comment after the end record is allowed; text merely mentioning "PK" is no zip.
+  CHECK(LooksLikeArchive("x" + zip.substr(0, zip.size() - 2) + std::string("\x03\0abc", 5)));
+  CHECK_FALSE(LooksLikeArchive("a text about PK\x05\x06 records, long enough to hold one"));
+}
+
+}  // namespace gfi

@@ -69,10 +69,18 @@ TEST_CASE("unterminated quotes and missing '=' are tolerated and flagged") {
   CHECK(q.malformed);
 }
 
-TEST_CASE("a gap in RFC 2231 sections stops the join") {
+TEST_CASE("a gap in RFC 2231 sections joins what is there, as Python's email does") {
   MediaParams p = ParseMediaParams("attachment; filename*0=a; filename*2=c");
-  CHECK(p.Param("filename") == "a");
+  CHECK(p.Param("filename") == "ac");
   CHECK(p.malformed);
+}
+
+TEST_CASE("an orphan RFC 2231 continuation keeps its text") {
+  MediaParams p = ParseMediaParams("attachment; filename*1=\"evil.exe\"");
+  CHECK(p.Param("filename") == "evil.exe");
+  CHECK(p.malformed);
+  MediaParams q = ParseMediaParams("attachment; filename*1*=utf-8''evil%2Eexe; filename*2=.");
+  CHECK(q.Param("filename") == "evil.exe.");
 }
 
 }  // namespace gfi

@@ -233,4 +233,31 @@ TEST_CASE("html: empty and non-HTML input") {
   CHECK(d.text.find("plain") == 0);
 }
 
+TEST_CASE("html: tabs and newlines inside a URL attribute are removed, as browsers do") {
+  HtmlContent c = ExtractHtml(
+      "<a href=\"ht&#10;tp://evil.example/a\">a</a><a href='http://ev&#9;il.example/b'>b</a>"
+      "<a href=\"https://evil\n.example/c\">c</a><img src=\"\n  ht\r\ntps://evil.example/d\">",
+      kBig);
+  CHECK(HasUrl(c, "http://evil.example/a"));
+  CHECK(HasUrl(c, "http://evil.example/b"));
+  CHECK(HasUrl(c, "https://evil.example/c"));
+  CHECK(HasUrl(c, "https://evil.example/d"));
+}
+
+TEST_CASE("html: a <base href> after the links still applies to them, the first one wins") {
+  HtmlContent c = ExtractHtml(
+      "<a href=\"login.php\">a</a><a href=\"/root\">b</a>"
+      "<base href=\"https://evil.example/kit/\"><base href=\"https://other.example/\">"
+      "<a href=\"after\">c</a>",
+      kBig);
+  CHECK(HasUrl(c, "https://evil.example/kit/login.php"));
+  CHECK(HasUrl(c, "https://evil.example/root"));
+  CHECK(HasUrl(c, "https://evil.example/kit/after"));
+  CHECK_FALSE(HasUrl(c, "https://other.example/after"));
+  CHECK_FALSE(HasUrl(c, "https://other.example/login.php"));
+  HtmlContent tabbed =
+      ExtractHtml("<a href=x>x</a><base href=\"ht&#9;tps://evil.example/\">", kBig);
+  CHECK(HasUrl(tabbed, "https://evil.example/x"));
+}
+
 }  // namespace gfi

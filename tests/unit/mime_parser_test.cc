@@ -284,4 +284,43 @@ TEST_CASE("RFC 2231 file name and disposition are decoded") {
   CHECK(leaves[0]->filename == "\xC3\xA9t\xC3\xA9.pdf");
 }
 
+TEST_CASE("bare CR ends lines, as Python's email reads them; bodies keep their bytes") {
+  // Python's email reads three leaves here, with raw.bin's payload b'line1\rline2'.
+  const std::string raw =
+      "From: a@example.com\rMIME-Version: 1.0\r"
+      "Content-Type: multipart/mixed; boundary=\"b\"\r\r"
+      "--b\rContent-Type: text/plain\r\rsee http://text.example/\r"
+      "--b\rContent-Type: application/octet-stream; name=\"evil.exe\"\r"
+      "Content-Transfer-Encoding: base64\r\rTVqQAAMA\r"
+      "--b\rContent-Type: application/octet-stream; name=\"raw.bin\"\r\rline1\rline2\r"
+      "--b--\r";
+  ParsedMessage m = ParseMime(raw, AnalysisLimits{});
+  CHECK(HasDefect(m, "mime.bare_cr at top"));
+  CHECK(m.root.Header("From") != nullptr);
+  auto leaves = Leaves(m.root);
+  REQUIRE(leaves.size() == 3);
+  CHECK(leaves[0]->body == "see http://text.example/");
+  CHECK(leaves[1]->filename == "evil.exe");
+  CHECK(leaves[1]->transfer_encoding == "base64");
+  CHECK(leaves[1]->body == "TVqQAAMA");
+  CHECK(leaves[2]->body == "line1\rline2");
+  // CRLF and LF messages are untouched, and a CR in CRLF is no bare CR.
+  ParsedMessage crlf = ParseMime(Crlf(kMultipart), AnalysisLimits{});
+  CHECK_FALSE(HasDefect(crlf, "mime.bare_cr"));
+  CHECK(Leaves(crlf.root).size() == 2);
+}
+
+TEST_CASE("a Content-Transfer-Encoding with a semicolon, a comment or quotes names its mechanism") {
+  for (const char* cte : {"base64;", "base64 (foo)", "(c) BASE64", "\"base64\"", " base64 ;x=y",
+                          "base64(a (nested) comment)"}) {
+    ParsedMessage m = ParseMime(std::string("Content-Transfer-Encoding: ") + cte +
+                                    "\nContent-Type: application/octet-stream\n\nQUJD\n",
+                                AnalysisLimits{});
+    CHECK(m.root.transfer_encoding == "base64");
+  }
+  ParsedMessage qp = ParseMime("Content-Transfer-Encoding: quoted-printable; x\n\nA=3D\n",
+                               AnalysisLimits{});
+  CHECK(qp.root.transfer_encoding == "quoted-printable");
+}
+
 }  // namespace gfi

@@ -129,4 +129,37 @@ TEST_CASE("quoted-printable escapes and line breaks are found at every offset of
   }
 }
 
+TEST_CASE("base64 with data after its padding: both readings, as Python's email reads it") {
+  // Expected values are what Python 3.11's email get_payload(decode=True) returns.
+  auto py = [](std::string_view in) {
+    std::string out;
+    DecodeBase64StopAtPadding(in, &out);
+    return out;
+  };
+  std::string out;
+  CHECK(DecodeBase64("QUI=REVG", &out).data_after_padding);
+  CHECK(out == "ABDEF");  // the reading that goes on
+  CHECK(py("QUI=REVG") == "AB");
+  CHECK(py("QQ==QUJD") == "A");
+  CHECK(py("QUJD==REVG") == "ABCDEF");  // padding that completes no quantum is ignored
+  CHECK(py("QQ=QUJD") == std::string("A\x04\x14$", 4));
+  CHECK(py("Q=Q==") == "A");
+  CHECK(py("QUJD\r\nRE\r\n") == "ABCD");
+  CHECK(py("QU!JD") == "ABC");
+  // Only data after a '=' is flagged; padding, blanks and line ends after it are not.
+  out.clear();
+  CHECK_FALSE(DecodeBase64("QUI=\r\n", &out).data_after_padding);
+  CHECK_FALSE(DecodeBase64("QUJD", &out).data_after_padding);
+  CHECK(DecodeBase64("QQ==\r\nQUJD\r\n", &out).data_after_padding);
+  std::string capped;
+  CHECK(DecodeBase64StopAtPadding("QUJDREVG", &capped, 4).truncated);
+  CHECK(capped == "ABCD");
+}
+
+TEST_CASE("quoted-printable soft line breaks end in a bare CR too") {
+  CHECK(Qp("http://logi=\rn.phish.example/") == "http://login.phish.example/");
+  CHECK(Qp("a= \t\rb=\r\nc=\nd=\r") == "abcd");
+  CHECK(Qp("keep\rhard\r\nbreaks\n") == "keep\rhard\r\nbreaks\n");
+}
+
 }  // namespace gfi

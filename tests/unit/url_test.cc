@@ -281,4 +281,38 @@ TEST_CASE("redirects: nested wrapping and repeated percent-encoding") {
         std::vector<std::string>{"https://evil.example/"});
 }
 
+TEST_CASE("normalise: tabs and newlines anywhere are removed, as WHATWG does") {
+  CHECK(Norm("ht\ntp://evil.example/") == "http://evil.example/");
+  CHECK(Norm("http://ev\til.example/") == "http://evil.example/");
+  CHECK(Norm("http://evil.exa\r\nmple/a\tb") == "http://evil.example/ab");
+  CHECK(Norm(" \x01http://evil.example/\x1f ") == "http://evil.example/");
+}
+
+TEST_CASE("normalise: an IPv4-mapped IPv6 host also gives its IPv4 form") {
+  auto u = NormalizeUrl("http://[::ffff:192.0.2.1]/x");
+  REQUIRE(u);
+  CHECK(u->host == "::ffff:192.0.2.1");
+  CHECK(u->mapped_ipv4 == "192.0.2.1");
+  auto hex = NormalizeUrl("http://[0:0:0:0:0:ffff:c000:0201]/");  // same address, other spelling
+  REQUIRE(hex);
+  CHECK(hex->mapped_ipv4 == "192.0.2.1");
+  auto plain = NormalizeUrl("http://[2001:db8::1]/");
+  REQUIRE(plain);
+  CHECK(plain->mapped_ipv4.empty());
+}
+
+TEST_CASE("text: a URL glued to CJK or other non-ASCII text is found") {
+  CHECK(Find("\xE8\xAF\xB7\xE7\x82\xB9\xE5\x87\xBBhttp://evil.example/x") ==  // 请点击
+        std::vector<std::string>{"http://evil.example/x"});
+  CHECK(Find("\xE8\xAF\xB7https://evil.example/a \xD0\xB6www.evil2.example") ==
+        std::vector<std::string>{"https://evil.example/a", "www.evil2.example"});
+  // CJK right after the URL: whole, and cut before the CJK.
+  CHECK(Find("www.evil.example\xE6\x9F\xA5\xE7\x9C\x8B ok") ==  // 查看
+        std::vector<std::string>{"www.evil.example\xE6\x9F\xA5\xE7\x9C\x8B", "www.evil.example"});
+  CHECK(Find("http://b\xC3\xBC" "cher.example/") ==  // an IDN is not cut
+        std::vector<std::string>{"http://b\xC3\xBC" "cher.example/"});
+  // Inside an ASCII word a scheme is still no URL start ("xhttp://" is not linkified either).
+  CHECK(Find("xhttp://evil.example/") == std::vector<std::string>{});
+}
+
 }  // namespace gfi
