@@ -38,6 +38,7 @@ import random
 import shutil
 import statistics
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -230,6 +231,40 @@ def gfi_milter(binary, base, spec, config_text):
 
 def null_milter(binary, base, spec, headers):
     return Daemon([binary] + (["-H"] if headers else []) + [spec], base, spec, user="postfix")
+
+
+def negotiation(daemon):
+    """What the daemon answers to a milter option negotiation offering every action and protocol
+    flag (as Postfix does): (actions, protocol flags, macro lists)."""
+    if daemon.spec.startswith("inet:"):
+        port, host = daemon.spec[5:].split("@")
+        s = socket.create_connection((host, int(port)), timeout=10)
+    else:
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(10)
+        s.connect(daemon.spec.split(":", 1)[1])
+    try:
+        body = b"O" + struct.pack(">III", 6, 0x1FF, 0x1FFFFF)
+        s.sendall(struct.pack(">I", len(body)) + body)
+        data = b""
+        while len(data) < 4 or len(data) < 4 + struct.unpack(">I", data[:4])[0]:
+            chunk = s.recv(4096)
+            if not chunk:
+                raise RuntimeError("%s closed the negotiation" % daemon.spec)
+            data += chunk
+    finally:
+        s.close()
+    reply = data[4:4 + struct.unpack(">I", data[:4])[0]]
+    if reply[:1] != b"O":
+        raise RuntimeError("%s: negotiation reply %r" % (daemon.spec, reply[:1]))
+    _version, actions, protocol = struct.unpack(">III", reply[1:13])
+    macros, rest = {}, reply[13:]
+    while len(rest) >= 5:
+        stage = struct.unpack(">I", rest[:4])[0]
+        end = rest.index(b"\0", 4)
+        macros[stage] = rest[4:end].decode()
+        rest = rest[end + 1:]
+    return actions, protocol, macros
 
 
 def check_verdicts(cfg, daemon):
@@ -432,6 +467,17 @@ def main():
             throughput(pf, files[SIZES[0]], warmup, args.sessions)
             if daemon:
                 check_verdicts(cfg, daemon)
+        # The null milter is the floor only if it negotiates what gfi-milter negotiates.
+        negotiated = {}
+        for cfg in CONFIGS:
+            if cfg.kind != "none":
+                negotiated[cfg.key] = negotiation(envs[cfg.key][1])
+        for cfg in CONFIGS:
+            if cfg.kind.startswith("null"):
+                gfi = negotiated["shipped/%s" % cfg.transport]
+                if negotiated[cfg.key] != gfi:
+                    raise RuntimeError("%s %s negotiates %r, gfi-milter %r" % (
+                        cfg.label, cfg.transport, negotiated[cfg.key], gfi))
         for _ in range(args.rounds):
             for cfg in CONFIGS:
                 pf, daemon = envs[cfg.key]
@@ -462,10 +508,10 @@ def main():
         if dns:
             dns.stop()
         shutil.rmtree(base, ignore_errors=True)
-    report(args, results, load0, os.getloadavg())
+    report(args, results, negotiated, load0, os.getloadavg())
 
 
-def report(args, results, load0, load1):
+def report(args, results, negotiated, load0, load1):
     bare = results["none/None"]
     print("Postfix 3.7 -> smtp-sink on loopback, %d smtp-source sessions, %d and %d messages of "
           "10 and 200 KB per round, %d indicators loaded, median of %d round(s)%s; %d CPUs, "
@@ -473,6 +519,11 @@ def report(args, results, load0, load1):
               args.sessions, args.messages, max(50, args.messages // 4), args.indicators,
               args.rounds, " (--quick)" if args.quick else "", os.cpu_count(), load0[0],
               load1[0]))
+    for transport in ("unix", "tcp"):
+        actions, protocol, macros = negotiated["shipped/%s" % transport]
+        print("Negotiated over %s by gfi-milter and the null milter alike: actions 0x%x, protocol "
+              "0x%x, macros %s." % (transport, actions, protocol, " ".join(
+                  "%d:%s" % kv for kv in sorted(macros.items()))))
     print()
     print("| configuration | socket | 10 KB msg/s | x Postfix | x null | 200 KB msg/s | x Postfix "
           "| x null | daemon CPU ms/msg (10 KB / 200 KB) | RSS MB | start s |")
