@@ -1,34 +1,59 @@
 #!/usr/bin/env python3
-"""Postfix throughput and latency with and without gfi-milter, in one run (run as root).
+"""Postfix throughput and latency: bare, through a null milter, and through gfi-milter as shipped,
+in one interleaved run (run as root).
 
     bench/milter_bench.py --milter build/milter/gfi-milter [--indicators 1000000] [--messages 2000]
+    bench/milter_bench.py --milter build/milter/gfi-milter --quick      (smoke run, minutes)
 
-A private Postfix on loopback relays to smtp-sink (no dump). smtp-source sends realistic messages
-(text + HTML with URLs + a base64 attachment; 10 KB and 200 KB) over 10 sessions; throughput is
-messages accepted per second (smtp-source wall time). Latency: one client sends messages of 10,
-50 and 100 KB one after another; the time from the end of DATA to the 250 reply (where the milter
-works) is measured per message, and p50/p99 are reported with and without the milter. gfi-milter
-runs with --indicators generated indicators loaded (domains, IPs, URLs, e-mail addresses, hashes)
-and SPF off (a DNS round trip is not ours to measure), over a unix socket and over TCP; a fourth
-configuration answers every message at MAIL FROM (allow-listed: the protocol alone). The
-configurations run in turns for --rounds rounds and the median is reported."""
+A private Postfix on loopback (one per configuration) relays to smtp-sink (no dump). smtp-source
+sends realistic messages (text + HTML with URLs + a base64 attachment; 10 KB and 200 KB) over 10
+sessions; throughput is messages accepted per second (smtp-source wall time). Configurations:
+
+- Postfix alone;
+- bench/null_milter (target null_milter): does nothing, but negotiates exactly what gfi-milter
+  negotiates on that transport, so it is the protocol's floor; once plain and once inserting two
+  headers at end of message (gfi-milter's SPF headers), over a unix socket and over TCP;
+- gfi-milter with rules/gfi-milter.toml as shipped (SPF on) - only the socket, user, pid/status/
+  spool/quarantine paths, indicator path (--indicators generated indicators) and the SPF resolver
+  (a dnsmasq on loopback publishing "v=spf1 ip4:127.0.0.1 -all" for the sender's domain, so SPF
+  passes and both SPF headers are added) are changed - over a unix socket and over TCP;
+- the same with SPF off (no header added), and with the sender allow-listed (answered at MAIL
+  FROM: the protocol alone, no scan).
+
+All are started first; then they take turns, round after round (--rounds), so that a slow spell
+of this shared machine hits them all alike. msg/s is the median over rounds; the ratios are
+medians of the per-round ratios, to Postfix alone and to the null milter of the same transport
+(with two headers for the SPF-on rows, without for the others). Daemon CPU per message comes
+from /proc/PID/stat (user + system, all threads; dnsmasq's share is not in it). Latency: one
+client sends messages of 10, 50 and 100 KB one after another; the time from the end of DATA to
+the 250 reply (where the milter works) is measured per message, p50/p99 per configuration.
+The tables are Markdown, for the README."""
 
 import argparse
 import base64
 import hashlib
+import json
 import os
 import random
 import shutil
 import statistics
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
 from postfix_harness import PrivatePostfix, free_port, wait_port  # noqa: E402
+from gfi_env import Dnsmasq  # noqa: E402
+
+SHIPPED_CONFIG = os.path.join(HERE, "..", "rules", "gfi-milter.toml")
+SENDER = "bench@example.org"
+SIZES = (10 * 1024, 200 * 1024)
+LATENCY_SIZES = (10 * 1024, 50 * 1024, 100 * 1024)
 
 
 def make_indicators(path, n):
@@ -72,40 +97,108 @@ def make_message(size, seq=0):
     return parts.encode()
 
 
-class Milter:
-    def __init__(self, binary, base, feeds, socket_spec, user, allow_all=False):
+def toml_value(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return str(v)
+    if isinstance(v, str):
+        return json.dumps(v)  # a TOML basic string for the ASCII paths used here
+    return "[" + ", ".join(toml_value(x) for x in v) + "]"
+
+
+def rewrite_config(text, overrides):
+    """`text` (a TOML file of [section] key = value lines) with the (section, key) -> value
+    overrides applied; every override must replace exactly one line of the file, and the result
+    must differ from the file in those keys only (checked by parsing both)."""
+    out, section, done = [], None, set()
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("[") and not stripped.startswith("[["):
+            section = stripped.strip("[]").strip()
+        elif stripped.startswith("[["):
+            section = None
+        elif section and "=" in stripped and not stripped.startswith("#"):
+            key = stripped.split("=", 1)[0].strip()
+            if (section, key) in overrides:
+                if (section, key) in done:
+                    raise RuntimeError("%s.%s twice in the shipped config" % (section, key))
+                line = "%s = %s" % (key, toml_value(overrides[(section, key)]))
+                done.add((section, key))
+        out.append(line)
+    missing = set(overrides) - done
+    if missing:
+        raise RuntimeError("not in the shipped config: %s" % ", ".join(
+            "%s.%s" % k for k in sorted(missing)))
+    new = "\n".join(out) + "\n"
+    old_t, new_t = tomllib.loads(text), tomllib.loads(new)
+    changed = set()
+    for sec in set(old_t) | set(new_t):
+        o, n = old_t.get(sec, {}), new_t.get(sec, {})
+        for key in set(o) | set(n):
+            if o.get(key) != n.get(key):
+                changed.add((sec, key))
+    if not changed <= set(overrides):
+        raise RuntimeError("config rewrite changed more than asked: %s" % sorted(changed))
+    for k, v in overrides.items():
+        if new_t[k[0]][k[1]] != v:
+            raise RuntimeError("config rewrite: %s.%s is %r" % (k[0], k[1], new_t[k[0]][k[1]]))
+    return new
+
+
+def shipped_config(base, spec, feeds, resolver, extra=None):
+    """rules/gfi-milter.toml as shipped, with what must be private to the bench moved into base.
+    The daemon runs as postfix (the shipped gfi-milter user need not exist here, and the unix
+    socket must be Postfix's to open); `extra` overrides more keys."""
+    overrides = {
+        ("milter", "socket"): spec,
+        ("milter", "user"): "postfix",
+        ("milter", "pid_file"): base + "/run/gfi-milter.pid",
+        ("milter", "status_file"): base + "/run/status.json",
+        ("milter", "spool_dir"): base + "/spool",
+        ("indicators", "paths"): [feeds],
+        ("quarantine", "dir"): base + "/quarantine",
+        ("spf", "resolvers"): [resolver],
+    }
+    overrides.update(extra or {})
+    with open(SHIPPED_CONFIG) as f:
+        return rewrite_config(f.read(), overrides)
+
+
+class Daemon:
+    """A milter process started in the foreground, its output in base/daemon.log."""
+
+    def __init__(self, argv, base, spec, user=None):
         self.base = base
-        os.makedirs(base, exist_ok=True)
-        self.config = os.path.join(base, "gfi.toml")
-        with open(self.config, "w") as f:
-            f.write(f"""
-[milter]
-socket = "{socket_spec}"
-user = "{user}"
-pid_file = "{base}/run/pid"
-status_file = "{base}/run/status.json"
-spool_dir = "{base}/spool"
-[indicators]
-paths = ["{feeds}"]
-reload_interval = 0
-[quarantine]
-dir = "{base}/q"
-[spf]
-enabled = false
-""" + ('[allow]\nsenders = ["example.org"]\n' if allow_all else ""))
-        self.log = open(os.path.join(base, "milter.log"), "wb")
+        self.spec = spec
+        self.log_path = os.path.join(base, "daemon.log")
+        log = open(self.log_path, "wb")
         t0 = time.monotonic()
-        self.proc = subprocess.Popen([binary, "--config", self.config, "--foreground"],
-                                     stdout=self.log, stderr=self.log)
-        if socket_spec.startswith("inet:"):
-            wait_port(int(socket_spec.split(":")[1].split("@")[0]), timeout=300, proc=self.proc)
+        kw = {"user": user, "group": user} if user else {}
+        self.proc = subprocess.Popen(argv, stdout=log, stderr=log, **kw)
+        log.close()
+        if spec.startswith("inet:"):
+            if not wait_port(int(spec.split(":")[1].split("@")[0]), timeout=600, proc=self.proc):
+                raise RuntimeError("%s did not listen: %s" % (argv[0], self.log()))
         else:
-            path = socket_spec.split(":", 1)[1]
+            path = spec.split(":", 1)[1]
             while not os.path.exists(path):
                 if self.proc.poll() is not None:
-                    raise RuntimeError("gfi-milter exited")
+                    raise RuntimeError("%s exited: %s" % (argv[0], self.log()))
                 time.sleep(0.05)
         self.start_seconds = time.monotonic() - t0
+
+    @property
+    def postfix_spec(self):
+        """The socket as Postfix's smtpd_milters names it."""
+        if self.spec.startswith("inet:"):
+            port, host = self.spec[5:].split("@")
+            return "inet:%s:%s" % (host, port)
+        return self.spec
+
+    def log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
 
     def rss_mb(self):
         with open("/proc/%d/status" % self.proc.pid) as f:
@@ -120,8 +213,112 @@ enabled = false
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def gfi_milter(binary, base, spec, config_text):
+    path = os.path.join(base, "gfi-milter.toml")
+    with open(path, "w") as f:
+        f.write(config_text)
+    return Daemon([binary, "--config", path, "--foreground"], base, spec)
+
+
+def null_milter(binary, base, spec, headers):
+    return Daemon([binary] + (["-H"] if headers else []) + [spec], base, spec, user="postfix")
+
+
+def negotiation(daemon):
+    """What the daemon answers to a milter option negotiation offering every action and protocol
+    flag (as Postfix does): (actions, protocol flags, macro lists)."""
+    if daemon.spec.startswith("inet:"):
+        port, host = daemon.spec[5:].split("@")
+        s = socket.create_connection((host, int(port)), timeout=10)
+    else:
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(10)
+        s.connect(daemon.spec.split(":", 1)[1])
+    try:
+        body = b"O" + struct.pack(">III", 6, 0x1FF, 0x1FFFFF)
+        s.sendall(struct.pack(">I", len(body)) + body)
+        data = b""
+        while len(data) < 4 or len(data) < 4 + struct.unpack(">I", data[:4])[0]:
+            chunk = s.recv(4096)
+            if not chunk:
+                raise RuntimeError("%s closed the negotiation" % daemon.spec)
+            data += chunk
+    finally:
+        s.close()
+    reply = data[4:4 + struct.unpack(">I", data[:4])[0]]
+    if reply[:1] != b"O":
+        raise RuntimeError("%s: negotiation reply %r" % (daemon.spec, reply[:1]))
+    _version, actions, protocol = struct.unpack(">III", reply[1:13])
+    macros, rest = {}, reply[13:]
+    while len(rest) >= 5:
+        stage = struct.unpack(">I", rest[:4])[0]
+        end = rest.index(b"\0", 4)
+        macros[stage] = rest[4:end].decode()
+        rest = rest[end + 1:]
+    return actions, protocol, macros
+
+
+def check_verdicts(cfg, daemon):
+    """After the warm-up: the daemon did what the row claims (SPF passed, or was off, or the
+    sender was allow-listed; every message accepted; no header refused)."""
+    log = daemon.log()
+    if cfg.kind.startswith("null"):
+        if "failed" in log:
+            raise RuntimeError("%s: %s" % (cfg.label, log))
+        return
+    if cfg.kind == "allow":
+        if "allowed by [allow] senders" not in log:
+            raise RuntimeError("%s: no message allow-listed:\n%s" % (cfg.label, log[-3000:]))
+        return
+    want = "pass" if cfg.kind == "shipped" else "none-checked"
+    seen = {}
+    for line in log.splitlines():
+        if " action=" in line and " spf=" in line:
+            action = line.split(" action=", 1)[1].split()[0]
+            spf = line.split(" spf=", 1)[1].split()[0]
+            seen[(action, spf)] = seen.get((action, spf), 0) + 1
+    if not seen or set(seen) != {("accept", want)}:
+        raise RuntimeError("%s: verdicts %r, expected all accept with spf=%s:\n%s" % (
+            cfg.label, seen, want, log[-3000:]))
+
+
+class Config:
+    """One row: kind (none, null, null+h, shipped, spf-off, allow), transport (unix, tcp) and the
+    kind of null milter row of the same transport it is compared with."""
+
+    def __init__(self, label, kind, transport=None, floor=None):
+        self.label, self.kind, self.transport, self.floor = label, kind, transport, floor
+
+    @property
+    def key(self):
+        return "%s/%s" % (self.kind, self.transport)
+
+    @property
+    def floor_key(self):
+        return "%s/%s" % (self.floor, self.transport) if self.floor else None
+
+
+CONFIGS = [
+    Config("Postfix alone", "none"),
+    Config("null milter", "null", "unix"),
+    Config("null milter, 2 headers added", "null+h", "unix", floor="null"),
+    Config("gfi-milter as shipped (SPF on)", "shipped", "unix", floor="null+h"),
+    Config("gfi-milter, SPF off", "spf-off", "unix", floor="null"),
+    Config("gfi-milter, sender allow-listed", "allow", "unix", floor="null"),
+    Config("null milter", "null", "tcp"),
+    Config("null milter, 2 headers added", "null+h", "tcp", floor="null"),
+    Config("gfi-milter as shipped (SPF on)", "shipped", "tcp", floor="null+h"),
+    Config("gfi-milter, SPF off", "spf-off", "tcp", floor="null"),
+]
 
 
 def throughput(pf, msgfile, n, sessions):
@@ -177,118 +374,194 @@ def latencies(port, sizes, count):
     return out
 
 
+def start_config(cfg, args, base, feeds, resolver, sink_port):
+    """The daemon (None for Postfix alone) and the Postfix instance of one row."""
+    daemon = None
+    if cfg.kind != "none":
+        d = os.path.join(base, cfg.key.replace("/", "-"))
+        os.makedirs(d)
+        shutil.chown(d, "postfix", "postfix")
+        spec = "unix:%s/milter.sock" % d if cfg.transport == "unix" else \
+            "inet:%d@127.0.0.1" % free_port()
+        if cfg.kind.startswith("null"):
+            daemon = null_milter(args.null_milter, d, spec, headers=(cfg.kind == "null+h"))
+        else:
+            extra = {"spf-off": {("spf", "enabled"): False},
+                     "allow": {("allow", "senders"): ["example.org"]}}.get(cfg.kind)
+            daemon = gfi_milter(args.milter, d, spec,
+                                shipped_config(d, spec, feeds, resolver, extra))
+    try:
+        pf = PrivatePostfix(os.path.join(base, "pf-" + cfg.key.replace("/", "-")), free_port(),
+                            sink_port, milter=daemon.postfix_spec if daemon else None)
+        pf.start()
+    except BaseException:
+        if daemon:
+            daemon.stop()
+        raise
+    return pf, daemon
+
+
+def median_ratio(num, den):
+    if not num or not den:
+        return None
+    return statistics.median(a / b for a, b in zip(num, den))
+
+
+def fmt(x, spec):
+    return "-" if x is None else spec % x
+
+
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--milter", required=True)
-    ap.add_argument("--indicators", type=int, default=1000000)
-    ap.add_argument("--messages", type=int, default=2000)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--milter", required=True, help="gfi-milter binary")
+    ap.add_argument("--null-milter", help="null_milter binary (default: bench/null_milter in "
+                    "the build directory of --milter)")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke run: 20,000 indicators, 300 messages, 1 round, 20 latency probes")
+    ap.add_argument("--indicators", type=int)
+    ap.add_argument("--messages", type=int, help="10 KB messages per round (200 KB: a quarter)")
     ap.add_argument("--sessions", type=int, default=10)
-    ap.add_argument("--latency-count", type=int, default=300)
-    ap.add_argument("--rounds", type=int, default=3, help="throughput rounds (median reported)")
+    ap.add_argument("--latency-count", type=int)
+    ap.add_argument("--rounds", type=int, help="throughput rounds (median reported)")
     args = ap.parse_args()
+    for name, full, quick in (("indicators", 1000000, 20000), ("messages", 2000, 300),
+                              ("latency_count", 300, 20), ("rounds", 3, 1)):
+        if getattr(args, name) is None:
+            setattr(args, name, quick if args.quick else full)
+    warmup = 50 if args.quick else 200
+    if args.null_milter is None:
+        args.null_milter = os.path.join(os.path.dirname(os.path.dirname(
+            os.path.abspath(args.milter))), "bench", "null_milter")
+    for b in (args.milter, args.null_milter):
+        if not os.access(b, os.X_OK):
+            ap.error("%s: not an executable (build target %s)" % (b, os.path.basename(b)))
+    load0 = os.getloadavg()
+
     base = tempfile.mkdtemp(prefix="gfi-bench-")
     os.chmod(base, 0o755)
     feeds = os.path.join(base, "feeds")
     os.mkdir(feeds)
     os.chmod(feeds, 0o755)
     make_indicators(os.path.join(feeds, "bench.csv"), args.indicators)
-    sink_port = free_port()
-    sink = subprocess.Popen(["smtp-sink", "-u", "postfix", "-c", "127.0.0.1:%d" % sink_port,
-                             "1000"], stdout=subprocess.DEVNULL)
-    wait_port(sink_port)
     files = {}
-    for size in (10 * 1024, 200 * 1024):
+    for size in SIZES:
         files[size] = os.path.join(base, "msg-%d.eml" % size)
         with open(files[size], "wb") as f:
             f.write(make_message(size))
-    results = {}
-    # "allow-listed": the same daemon answering every message at MAIL FROM without scanning -
-    # what the milter protocol alone costs.
-    configs = [("no milter", None), ("gfi-milter unix socket", "unix"),
-               ("gfi-milter TCP", "inet"), ("gfi-milter unix, allow-listed", "unix-allow")]
+    counts = {SIZES[0]: args.messages, SIZES[1]: max(50, args.messages // 4)}
+    results = {c.key: {"tput": {s: [] for s in SIZES}, "cpu": {s: [] for s in SIZES}}
+               for c in CONFIGS}
     envs = {}
+    sink = dns = None
     try:
-        # Everything is started first; then the configurations take turns, round after round,
-        # so that a slow spell of this shared machine hits them all alike (medians reported).
-        for name, kind in configs:
-            milter = None
-            spec = None
-            if kind in ("unix", "unix-allow"):
-                mdir = "%s/m-%s" % (base, kind)
-                spec = "unix:%s/milter.sock" % mdir
-                os.makedirs(mdir, exist_ok=True)
-                shutil.chown(mdir, "postfix")
-                milter = Milter(args.milter, mdir, feeds, spec, "postfix",
-                                allow_all=(kind == "unix-allow"))
-            elif kind == "inet":
-                port = free_port()
-                spec = "inet:%d@127.0.0.1" % port
-                milter = Milter(args.milter, base + "/m-inet", feeds, spec, "postfix")
-            pf = PrivatePostfix(os.path.join(base, "pf-%s" % (kind or "none")), free_port(),
-                                sink_port, milter=(spec.replace("@127.0.0.1", "").replace(
-                                    "inet:", "inet:127.0.0.1:") if spec else None))
-            pf.start()
-            envs[name] = (pf, milter)
-            throughput(pf, files[10 * 1024], 200, args.sessions)  # warm-up
-            results[name] = {10240: [], 204800: [], "cpu_ms_10240": [], "cpu_ms_204800": []}
+        dns = Dnsmasq(txt=[(SENDER.split("@")[1], "v=spf1 ip4:127.0.0.1 -all")])
+        resolver = "127.0.0.1:%d" % dns.port
+        sink_port = free_port()
+        sink = subprocess.Popen(["smtp-sink", "-u", "postfix", "-c", "127.0.0.1:%d" % sink_port,
+                                 "1000"], stdout=subprocess.DEVNULL)
+        wait_port(sink_port)
+        # Everything is started (and checked) first; then the rows take turns, round after round.
+        for cfg in CONFIGS:
+            pf, daemon = start_config(cfg, args, base, feeds, resolver, sink_port)
+            envs[cfg.key] = (pf, daemon)
+            throughput(pf, files[SIZES[0]], warmup, args.sessions)
+            if daemon:
+                check_verdicts(cfg, daemon)
+        # The null milter is the floor only if it negotiates what gfi-milter negotiates.
+        negotiated = {}
+        for cfg in CONFIGS:
+            if cfg.kind != "none":
+                negotiated[cfg.key] = negotiation(envs[cfg.key][1])
+        for cfg in CONFIGS:
+            if cfg.kind.startswith("null"):
+                gfi = negotiated["shipped/%s" % cfg.transport]
+                if negotiated[cfg.key] != gfi:
+                    raise RuntimeError("%s %s negotiates %r, gfi-milter %r" % (
+                        cfg.label, cfg.transport, negotiated[cfg.key], gfi))
         for _ in range(args.rounds):
-            for name, _kind in configs:
-                pf, milter = envs[name]
-                r = results[name]
-                for size in (10 * 1024, 200 * 1024):
-                    n = args.messages if size < 100000 else max(200, args.messages // 4)
-                    cpu0 = milter.cpu_seconds() if milter else 0
-                    r[size].append(throughput(pf, files[size], n, args.sessions))
-                    if milter:
-                        r["cpu_ms_%d" % size].append((milter.cpu_seconds() - cpu0) * 1000 / n)
-        for name, _kind in configs:
-            pf, milter = envs[name]
-            r = results[name]
-            for key in list(r):
-                r[key] = statistics.median(r[key]) if r[key] else None
-            if r["cpu_ms_10240"] is None:
-                del r["cpu_ms_10240"], r["cpu_ms_204800"]
-            r["lat"] = latencies(pf.smtpd_port, (10 * 1024, 50 * 1024, 100 * 1024),
-                                 args.latency_count)
-            if milter:
-                r["rss"] = milter.rss_mb()
-                r["start"] = milter.start_seconds
+            for cfg in CONFIGS:
+                pf, daemon = envs[cfg.key]
+                r = results[cfg.key]
+                for size in SIZES:
+                    cpu0 = daemon.cpu_seconds() if daemon else 0
+                    r["tput"][size].append(throughput(pf, files[size], counts[size],
+                                                      args.sessions))
+                    if daemon:
+                        r["cpu"][size].append((daemon.cpu_seconds() - cpu0) * 1000 /
+                                              counts[size])
+        for cfg in CONFIGS:
+            pf, daemon = envs[cfg.key]
+            r = results[cfg.key]
+            r["lat"] = latencies(pf.smtpd_port, LATENCY_SIZES, args.latency_count)
+            if daemon:
+                r["rss"] = daemon.rss_mb()
+                r["start"] = daemon.start_seconds
+                check_verdicts(cfg, daemon)
     finally:
-        for pf, milter in envs.values():
+        for pf, daemon in envs.values():
             pf.stop()
-            if milter:
-                milter.stop()
-        sink.terminate()
+            if daemon:
+                daemon.stop()
+        if sink:
+            sink.terminate()
+            sink.wait()
+        if dns:
+            dns.stop()
         shutil.rmtree(base, ignore_errors=True)
+    report(args, results, negotiated, load0, os.getloadavg())
 
-    base_r = results["no milter"]
-    print("Postfix -> smtp-sink on loopback, %d smtp-source sessions, %d indicators loaded, "
-          "median of %d rounds" % (args.sessions, args.indicators, args.rounds))
-    print("%-24s %14s %14s %10s %10s" % ("", "10 KB msg/s", "200 KB msg/s", "RSS MB",
-                                         "load s"))
-    for name, _ in configs:
-        r = results[name]
-        print("%-24s %8.0f (%.2fx) %8.0f (%.2fx) %10s %10s" % (
-            name, r[10240], r[10240] / base_r[10240], r[204800], r[204800] / base_r[204800],
-            "%.0f" % r["rss"] if "rss" in r else "-", "%.1f" % r["start"] if "start" in r else "-"))
-    for name, _ in configs[1:]:
-        r = results[name]
-        if "cpu_ms_10240" not in r:
-            continue
-        print("  %s: milter CPU per message %.2f ms (10 KB), %.2f ms (200 KB)" % (
-            name, r["cpu_ms_10240"], r["cpu_ms_204800"]))
-    print("end of DATA -> 250, ms (p50 / p99), %d messages per size, one at a time:"
-          % args.latency_count)
-    for name, _ in configs:
-        lat = results[name]["lat"]
-        cells = []
-        for size in (10 * 1024, 50 * 1024, 100 * 1024):
+
+def report(args, results, negotiated, load0, load1):
+    bare = results["none/None"]
+    print("Postfix 3.7 -> smtp-sink on loopback, %d smtp-source sessions, %d and %d messages of "
+          "10 and 200 KB per round, %d indicators loaded, median of %d round(s)%s; %d CPUs, "
+          "load average %.1f before, %.1f after." % (
+              args.sessions, args.messages, max(50, args.messages // 4), args.indicators,
+              args.rounds, " (--quick)" if args.quick else "", os.cpu_count(), load0[0],
+              load1[0]))
+    for transport in ("unix", "tcp"):
+        actions, protocol, macros = negotiated["shipped/%s" % transport]
+        print("Negotiated over %s by gfi-milter and the null milter alike: actions 0x%x, protocol "
+              "0x%x, macros %s." % (transport, actions, protocol, " ".join(
+                  "%d:%s" % kv for kv in sorted(macros.items()))))
+    print()
+    print("| configuration | socket | 10 KB msg/s | x Postfix | x null | 200 KB msg/s | x Postfix "
+          "| x null | daemon CPU ms/msg (10 KB / 200 KB) | RSS MB | start s |")
+    print("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    for cfg in CONFIGS:
+        r = results[cfg.key]
+        floor = results[cfg.floor_key] if cfg.floor_key else None
+        cells = [cfg.label, cfg.transport or "-"]
+        for size in SIZES:
+            t = r["tput"][size]
+            cells += ["%.0f" % statistics.median(t),
+                      "-" if cfg.kind == "none" else fmt(median_ratio(t, bare["tput"][size]),
+                                                         "%.2f"),
+                      fmt(median_ratio(t, floor["tput"][size]) if floor else None, "%.2f")]
+        cpu = r["cpu"]
+        cells.append("%.2f / %.2f" % (statistics.median(cpu[SIZES[0]]),
+                                      statistics.median(cpu[SIZES[1]])) if cpu[SIZES[0]] else "-")
+        cells.append(fmt(r.get("rss"), "%.0f"))
+        cells.append(fmt(r.get("start"), "%.1f"))
+        print("| " + " | ".join(cells) + " |")
+    print()
+    print("x null: to the null milter of the same socket (with 2 headers added for the SPF-on "
+          "rows, plain for the others).")
+    print()
+    print("End of DATA -> 250 reply, ms, p50 / p99 (extra p99 over Postfix alone), %d messages "
+          "per size, one at a time:" % args.latency_count)
+    print()
+    print("| configuration | socket | " + " | ".join("%d KB" % (s // 1024) for s in LATENCY_SIZES)
+          + " |")
+    print("|---|---|" + "--:|" * len(LATENCY_SIZES))
+    for cfg in CONFIGS:
+        lat = results[cfg.key]["lat"]
+        cells = [cfg.label, cfg.transport or "-"]
+        for size in LATENCY_SIZES:
             p50, p99 = lat[size]
-            added = p99 - base_r["lat"][size][1]
-            cells.append("%3d KB %5.2f / %5.2f%s" % (size // 1024, p50, p99,
-                                                     "" if name == "no milter" else
-                                                     " (+%.2f)" % added))
-        print("  %-24s %s" % (name, "   ".join(cells)))
+            extra = "" if cfg.kind == "none" else " (%+.2f)" % (p99 - bare["lat"][size][1])
+            cells.append("%.2f / %.2f%s" % (p50, p99, extra))
+        print("| " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
