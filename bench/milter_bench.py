@@ -15,8 +15,10 @@ sessions; throughput is messages accepted per second (smtp-source wall time). Co
   headers at end of message (gfi-milter's SPF headers), over a unix socket and over TCP;
 - gfi-milter with rules/gfi-milter.toml as shipped (SPF on) - only the socket, user, pid/status/
   spool/quarantine paths, indicator path (--indicators generated indicators) and the SPF resolver
-  (a dnsmasq on loopback publishing "v=spf1 ip4:127.0.0.1 -all" for the sender's domain, so SPF
-  passes and both SPF headers are added) are changed - over a unix socket and over TCP;
+  (a dnsmasq on loopback publishing "v=spf1 ip4:127.0.0.1 -all" for the sender's domain) are
+  changed - over a unix socket and over TCP. smtp-source connects from 127.0.0.1, a loopback
+  client, for which SPF gives none without a DNS query (both SPF headers are still added): these
+  rows measure SPF's header traffic, not its DNS round trip;
 - the same with SPF off (no header added), and with the sender allow-listed (answered at MAIL
   FROM: the protocol alone, no scan).
 
@@ -279,7 +281,10 @@ def check_verdicts(cfg, daemon):
         if "allowed by [allow] senders" not in log:
             raise RuntimeError("%s: no message allow-listed:\n%s" % (cfg.label, log[-3000:]))
         return
-    want = "pass" if cfg.kind == "shipped" else "none-checked"
+    # smtp-source connects from 127.0.0.1: SPF does not apply to loopback clients (result none,
+    # both headers still added, no DNS query), so the shipped rows carry the header traffic of SPF
+    # but not its DNS round trip.
+    want = "none" if cfg.kind == "shipped" else "none-checked"
     seen = {}
     for line in log.splitlines():
         if " action=" in line and " spf=" in line:

@@ -31,12 +31,16 @@ int RunCheck(const CheckOptions& o) {
   int status = 0;
   std::vector<std::string> files;
   for (const std::string& p : o.paths) {
-    auto expanded = ExpandFeedPaths({p});
+    std::vector<std::string> skipped;
+    auto expanded = ExpandFeedPaths({p}, &skipped);
     if (!expanded.ok()) {
       std::fprintf(stderr, "gfictl indicators check: %s\n", expanded.error().c_str());
       status = 1;
       continue;
     }
+    for (const std::string& f : skipped)
+      std::fprintf(stderr, "gfictl indicators check: warning: not a feed (unknown extension, "
+                   "expected .json, .intel, .csv, .hdb or .hsb), skipped: %s\n", f.c_str());
     files.insert(files.end(), expanded.value().begin(), expanded.value().end());
   }
   const int64_t now = Now();

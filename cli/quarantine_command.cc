@@ -792,6 +792,24 @@ void PrintStatus(const std::string& text, bool alive, const std::string& path) {
         std::printf("  feed %s: INVALID, left out\n", PrintableUtf8(p).c_str());
     }
   }
+  simdjson::dom::array stale;
+  if (doc["stale_feeds"].get(stale) == simdjson::SUCCESS) {
+    for (simdjson::dom::element f : stale)
+      std::printf("  feed %s: STALE, the file does not load; its last good version (of %s) is in "
+                  "service\n",
+                  PrintableUtf8(str(f, "path")).c_str(), TimeText(num(f, "version")).c_str());
+  }
+  simdjson::dom::array restart;
+  if (doc["restart_needed"].get(restart) == simdjson::SUCCESS && restart.size() > 0) {
+    std::string keys;
+    for (simdjson::dom::element k : restart) {
+      std::string_view v;
+      if (k.get(v) == simdjson::SUCCESS) keys += (keys.empty() ? "" : ", ") + std::string(v);
+    }
+    std::printf("restart needed: %s changed in the configuration; the running values stay until "
+                "gfi-milter is restarted\n",
+                PrintableUtf8(keys).c_str());
+  }
   std::printf("last reload: %s: %s (%lld ok, %lld refused)\n",
               TimeText(num(doc, "last_reload")).c_str(),
               PrintableUtf8(str(doc, "last_reload_result")).c_str(),
@@ -841,7 +859,12 @@ int RunStatus(const Common& o) {
   } else {
     PrintStatus(text, alive, path);
   }
-  return alive ? 0 : 1;
+  if (!alive) return 1;
+  // Running but degraded (a feed left out, or served at its last good version): exit 3.
+  const bool degraded = text.find("\"degraded\":true") != std::string::npos;
+  if (degraded && !o.json)
+    std::fprintf(stderr, "gfictl status: degraded: a feed is left out or stale (see above)\n");
+  return degraded ? 3 : 0;
 }
 
 }  // namespace

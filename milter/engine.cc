@@ -93,11 +93,13 @@ Result<std::shared_ptr<const EngineState>> Engine::Build() const {
   std::optional<LastGoodStore> last_good;
   if (::stat(lg_dir.c_str(), &lg_st) == 0) last_good.emplace(lg_dir, open_store_);
   Result<LoadedIndicators> ind = LoadIndicators(st->config.indicators.paths, SnapshotOptions{},
-                                                Now(), last_good ? &*last_good : nullptr);
+                                                Now(), last_good ? &*last_good : nullptr,
+                                                &st->config.indicators.markings);
   if (!ind.ok()) return ind.status();
   st->snapshot = ind.value().snapshot;
   st->invalid_feeds = ind.value().invalid_feeds;
   st->stale_feeds = ind.value().stale_feeds;
+  st->skipped_files = ind.value().skipped_files;
   st->feed_errors = ind.value().feed_errors;
   if (st->config.spf.enabled) {
     SpfOptions o;

@@ -117,6 +117,8 @@ void ReloadLoop(Engine* engine, sigset_t usr1) {
                now->snapshot->stats().rules, now->snapshot->stats().feeds.size(),
                now->load_seconds, now->invalid_feeds.empty() ? "" : "; invalid feeds left out");
         for (const std::string& e : now->feed_errors) syslog(LOG_WARNING, "reload: %s", e.c_str());
+        for (const std::string& f : now->skipped_files)
+          syslog(LOG_WARNING, "reload: not a feed (unknown extension), skipped: %s", f.c_str());
         for (const std::string& k : engine->RestartNeeded())
           syslog(LOG_WARNING, "reload: %s changed; the running value stays until gfi-milter is "
                  "restarted", k.c_str());
@@ -169,6 +171,8 @@ int Check(const std::string& config_path) {
   }
   auto st = started.value()->state();
   for (const std::string& e : st->feed_errors) std::fprintf(stderr, "feed left out: %s\n", e.c_str());
+  for (const std::string& f : st->skipped_files)
+    std::fprintf(stderr, "not a feed (unknown extension), skipped: %s\n", f.c_str());
   for (const StaleFeed& f : st->stale_feeds)
     std::fprintf(stderr, "stale feed: %s: its last good version (of %lld) would stay in service\n",
                  f.path.c_str(), static_cast<long long>(f.version));
@@ -256,6 +260,8 @@ int Run(const std::string& config_path, bool foreground) {
   auto st = engine->state();
   const MilterConfig& mc = st->config.milter;
   for (const std::string& e : st->feed_errors) syslog(LOG_WARNING, "feed left out: %s", e.c_str());
+  for (const std::string& f : st->skipped_files)
+    syslog(LOG_WARNING, "not a feed (unknown extension), skipped: %s", f.c_str());
   syslog(LOG_INFO, "loaded %zu indicators from %zu feed(s) in %.2f s (%zu invalid feed(s) left out)",
          st->snapshot->stats().rules, st->snapshot->stats().feeds.size(), st->load_seconds,
          st->invalid_feeds.size());

@@ -10,7 +10,7 @@ RUN_PACKAGES=(
   g++ cmake ninja-build pkg-config
   # engine libraries
   libmimetic-dev libre2-dev libssl-dev libsqlite3-dev libtomlplusplus-dev libsimdjson-dev
-  libcli11-dev libfmt-dev libidn2-dev libpsl-dev libgumbo-dev libarchive-dev libmagic-dev
+  libcli11-dev libfmt-dev libidn2-dev libpsl-dev publicsuffix libgumbo-dev libarchive-dev libmagic-dev
   # daemon
   libmilter-dev libspf2-dev
 )

@@ -155,6 +155,9 @@ class Reader {
             {"last_good_dir", [&](const toml::node& n, const std::string& k) {
                return String(n, k, &c->indicators.last_good_dir);
              }},
+            {"markings", [&](const toml::node& n, const std::string& k) {
+               return StringMap(n, k, &c->indicators.markings);
+             }},
         })).ok())
       return s;
     if (!(s = Table("policy", {
@@ -371,6 +374,21 @@ class Reader {
         return Error(action, sub, "unknown indicator type");
       std::string v;
       if (Status st = Enum(action, sub, kActions, &v); !st.ok()) return st;
+      m[std::string(name.str())] = v;
+    }
+    *out = std::move(m);
+    return Status::Ok();
+  }
+
+  // A table of name = "string" (every value a non-empty string).
+  Status StringMap(const toml::node& n, const std::string& key,
+                   std::map<std::string, std::string>* out) const {
+    const toml::table* t = n.as_table();
+    if (t == nullptr) return Error(n, key, "expected a table of name = \"value\"");
+    std::map<std::string, std::string> m;
+    for (const auto& [name, value] : *t) {
+      std::string v;
+      if (Status st = String(value, key + "." + std::string(name.str()), &v); !st.ok()) return st;
       m[std::string(name.str())] = v;
     }
     *out = std::move(m);

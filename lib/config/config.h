@@ -41,6 +41,10 @@ struct IndicatorsConfig {
   // The daemon keeps the last version of each feed that loaded here; "" = "last-good" beside
   // [quarantine] dir (/var/lib/gfi-milter/last-good by default); unset in the file.
   std::string last_good_dir;
+  // [indicators.markings]: feed file name (or full path) -> marking, given to every indicator of
+  // that feed that carries none (CSV, Zeek and ClamAV feeds cannot carry one), e.g.
+  // "partner-red.csv" = "TLP:RED".
+  std::map<std::string, std::string> markings;
 };
 
 // One conditional rule: applies to a match when every condition given holds (an empty list is no

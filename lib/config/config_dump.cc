@@ -100,6 +100,7 @@ std::vector<ConfigLine> DescribeConfig(const Config& c) {
   l.L("indicators.paths", c.indicators.paths);
   l.N("indicators.reload_interval", c.indicators.reload_interval);
   l.S("indicators.last_good_dir", LastGoodDir(c));  // the effective one when unset
+  l.M("indicators.markings", c.indicators.markings);
   const PolicyConfig& p = c.policy;
   l.S("policy.default_action", p.default_action);
   l.M("policy.feed_actions", p.feed_actions);

@@ -69,7 +69,8 @@ Feed LoadFeedAs(const std::string& file, const std::string& as_path) {
   return feed;
 }
 
-Result<std::vector<std::string>> ExpandFeedPaths(const std::vector<std::string>& paths) {
+Result<std::vector<std::string>> ExpandFeedPaths(const std::vector<std::string>& paths,
+                                                 std::vector<std::string>* skipped) {
   std::vector<std::string> out;
   for (const std::string& p : paths) {
     std::error_code ec;
@@ -85,7 +86,11 @@ Result<std::vector<std::string>> ExpandFeedPaths(const std::vector<std::string>&
         std::string f = e.path().string();
         std::string name = e.path().filename().string();
         if (!name.empty() && name[0] == '.') continue;  // editor and rsync temporaries
-        if (KnownFormat(FormatOf(f))) files.push_back(f);
+        if (KnownFormat(FormatOf(f))) {
+          files.push_back(f);
+        } else if (skipped != nullptr && FormatOf(f) != "minisig") {
+          skipped->push_back(f);
+        }
       }
       if (ec) return Status::Error(p + ": " + ec.message());
       std::sort(files.begin(), files.end());
@@ -94,6 +99,7 @@ Result<std::vector<std::string>> ExpandFeedPaths(const std::vector<std::string>&
       out.push_back(p);  // an explicitly named file is read whatever its extension says
     }
   }
+  if (skipped != nullptr) std::sort(skipped->begin(), skipped->end());
   return out;
 }
 

@@ -44,7 +44,11 @@ Feed ParseFeed(std::string_view text, std::string_view format, const std::string
 
 // Expands files and directories (non-recursive, sorted by name; files with other extensions
 // skipped) into the list of feed files. Missing paths are errors.
-Result<std::vector<std::string>> ExpandFeedPaths(const std::vector<std::string>& paths);
+// Files of a directory with another extension are listed in `skipped` (when given) so that the
+// caller can say so: a feed saved as "feed.CSV.txt" must not silently vanish. Hidden files and
+// minisign signatures (".minisig", read with their feed) are not listed.
+Result<std::vector<std::string>> ExpandFeedPaths(const std::vector<std::string>& paths,
+                                                 std::vector<std::string>* skipped = nullptr);
 
 // Format readers (each appends to feed->rules / errors / unsupported).
 void ParseStixBundle(std::string_view text, Feed* feed);

@@ -10,13 +10,14 @@ namespace gfi {
 
 Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
                                         const SnapshotOptions& options, int64_t now,
-                                        const LastGoodStore* last_good) {
-  auto files = ExpandFeedPaths(paths);
+                                        const LastGoodStore* last_good,
+                                        const std::map<std::string, std::string>* markings) {
+  LoadedIndicators out;
+  auto files = ExpandFeedPaths(paths, &out.skipped_files);
   if (!files.ok()) return files.status();
   auto start = std::chrono::steady_clock::now();
   std::vector<Feed> feeds;
   size_t n_errors = 0;
-  LoadedIndicators out;
   for (const std::string& f : files.value()) {
     Feed feed = LoadFeed(f);
     out.unsupported.insert(out.unsupported.end(), feed.unsupported.begin(),
@@ -31,6 +32,7 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
           out.feed_errors.push_back(f + ": its last good version (of " + std::to_string(*version) +
                                     ") stays in service");
           out.stale_feeds.push_back({f, *version, feed.errors.front()});
+          if (markings) ApplyFeedMarking(*markings, &kept);
           feeds.push_back(std::move(kept));
           continue;
         }
@@ -41,6 +43,7 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
     if (last_good) {
       if (Status s = last_good->Save(f); !s.ok()) out.feed_errors.push_back(s.message());
     }
+    if (markings) ApplyFeedMarking(*markings, &feed);
     feeds.push_back(std::move(feed));
   }
   if (n_errors > 50)
@@ -51,6 +54,19 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
   if (!snap.ok()) return snap.status();
   out.snapshot = std::move(snap).value();
   return out;
+}
+
+size_t ApplyFeedMarking(const std::map<std::string, std::string>& markings, Feed* feed) {
+  auto it = markings.find(feed->path);
+  if (it == markings.end()) it = markings.find(feed->name);
+  if (it == markings.end()) return 0;
+  size_t n = 0;
+  for (Rule& r : feed->rules) {
+    if (!r.marking.empty()) continue;  // the feed's own marking stands
+    r.marking = it->second;
+    ++n;
+  }
+  return n;
 }
 
 }  // namespace gfi

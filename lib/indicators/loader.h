@@ -2,11 +2,13 @@
 // share. Each feed file is all or nothing: an invalid feed is left out whole (its errors are
 // returned) and never takes the other feeds down. With a LastGoodStore, a feed that loads is kept
 // there, and a feed that does not is replaced by its last good version (stale: in service, but not
-// the file on disk) instead of being left out. A missing path or a failed compilation is an error
+// the file on disk) instead of being left out. With `markings` ([indicators.markings]), a feed's
+// configured marking goes to each of its rules that has none. A missing path or a failed compilation is an error
 // for the whole load.
 #ifndef GFI_INDICATORS_LOADER_H_
 #define GFI_INDICATORS_LOADER_H_
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,12 +32,19 @@ struct LoadedIndicators {
   std::vector<std::string> feed_errors;  // errors of the feeds left out (at most 50 kept)
   std::vector<std::string> invalid_feeds;  // paths of the feeds left out
   std::vector<StaleFeed> stale_feeds;      // in service at their last good version
+  std::vector<std::string> skipped_files;  // in feed directories, with an unknown extension
   double load_seconds = 0;               // reading and parsing all feeds
 };
 
 Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
                                         const SnapshotOptions& options, int64_t now,
-                                        const LastGoodStore* last_good = nullptr);
+                                        const LastGoodStore* last_good = nullptr,
+                                        const std::map<std::string, std::string>* markings =
+                                            nullptr);
+
+// [indicators.markings]: the marking configured for `feed` (by file name or full path), given to
+// each of its rules that carries none. Returns how many rules got it.
+size_t ApplyFeedMarking(const std::map<std::string, std::string>& markings, Feed* feed);
 
 }  // namespace gfi
 

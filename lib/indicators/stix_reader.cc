@@ -4,6 +4,7 @@
 // with bounded expansion); at most kMaxErrorsPerFeed errors are kept.
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <exception>
 #include <optional>
@@ -12,6 +13,8 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include <algorithm>
 
 #include "indicators/feed.h"
 #include "indicators/stix_pattern.h"
@@ -252,8 +255,9 @@ class StixReader {
     for (const KnownMarking& m : kTlpMarkings)
       if (m.id == ref) return std::string(m.label);
     auto it = markings_.find(std::string(ref));
-    // An unknown reference still says the value is marked; showing its id is safer than
-    // treating the indicator as unmarked.
+    // An unknown reference (a definition in another file, or none) still says the value is
+    // marked: its label is the id itself, which the policy treats as sensitive
+    // (IsSensitiveMarking: a marking that does not resolve is never taken as shareable).
     return it == markings_.end() ? std::string(ref) : it->second;
   }
 
@@ -307,6 +311,22 @@ class StixReader {
       if (got == Got::kWrongType) fail(field, "expected " + type);
       return got == Got::kOk;
     };
+
+    // A key given twice ("object_marking_refs": [] and then a TLP:RED list) has no one reading:
+    // JSON leaves it open and readers differ (we would see the first). The object is refused.
+    {
+      std::vector<std::string_view> keys;
+      for (auto field : o) keys.push_back(field.key);
+      std::sort(keys.begin(), keys.end());
+      for (size_t i = 1; i < keys.size(); ++i)
+        if (keys[i] == keys[i - 1] && (i == 1 || keys[i - 1] != keys[i - 2]))
+          fail(std::string(keys[i]), "the key appears more than once (refused: which one holds "
+                                     "is ambiguous)");
+    }
+    // Whether the object carries any marking reference at all, well-formed or not: errors then
+    // never quote its values.
+    const bool has_marking_refs = o.at_key("object_marking_refs").error() == simdjson::SUCCESS ||
+                                  o.at_key("granular_markings").error() == simdjson::SUCCESS;
 
     std::string_view s;
     Got got = GetField(o, "id", &s);
@@ -383,7 +403,8 @@ class StixReader {
       // Errors quote the offending value; for a marked indicator (anything beyond TLP:CLEAR and
       // TLP:GREEN) they must not, since errors reach logs and terminals.
       const bool shareable =
-          r.marking.empty() || r.marking == "TLP:CLEAR" || r.marking == "TLP:GREEN";
+          (!has_marking_refs && r.marking.empty()) ||
+          (ok && (r.marking == "TLP:CLEAR" || r.marking == "TLP:GREEN"));
       fail("pattern", shareable ? compiled.error()
                                 : "invalid pattern (details withheld: marked " + r.marking + ")");
       return;

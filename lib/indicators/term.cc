@@ -4,8 +4,11 @@
 
 #include <re2/re2.h>
 
+#include <cstdlib>
+
 #include "extract/address.h"
 #include "extract/url.h"
+#include "util/public_suffix.h"
 #include "util/strings.h"
 
 namespace gfi {
@@ -57,6 +60,41 @@ Result<std::string> CheckRegex(std::string_view pattern) {
   return std::string(pattern);
 }
 
+// Over-broad indicators: each would match a large share of all mail (a feed error, never a
+// silent "block everything"). The bounds are documented in gfictl(1), INDICATOR FEEDS.
+constexpr int kMinIpv4Prefix = 8;    // 0.0.0.0/0 ... /7: a sizeable part of the IPv4 Internet
+constexpr int kMinIpv6Prefix = 16;   // ::/0 ... /15
+constexpr size_t kMinContentBytes = 3;  // "a", "ab": in nearly every message
+
+Status CheckIpBreadth(const std::string& cidr, std::string_view raw) {
+  size_t slash = cidr.find('/');
+  if (slash == std::string::npos) return Status::Ok();
+  int bits = std::atoi(cidr.c_str() + slash + 1);
+  bool v6 = cidr.find(':') != std::string::npos;
+  int min = v6 ? kMinIpv6Prefix : kMinIpv4Prefix;
+  if (bits < min)
+    return Status::Error("network '" + std::string(raw) + "' is too broad (a prefix shorter than /" +
+                         std::to_string(min) + " would match a large part of the Internet)");
+  return Status::Ok();
+}
+
+// A glob with no literal character but dots ("*", "*.*", "?*") matches every file name.
+bool GlobMatchesEverything(std::string_view glob) {
+  bool in_class = false;
+  for (char c : glob) {
+    if (in_class) {
+      if (c == ']') in_class = false;
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+      continue;
+    }
+    if (c != '*' && c != '?' && c != '.') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<TermKind> TermKindForType(std::string_view type, std::string_view value) {
@@ -94,6 +132,7 @@ Result<Term> MakeTerm(TermKind kind, std::string_view raw, WhereMask where) {
     case TermKind::kIp: {
       auto r = NormalizeCidr(v);
       if (!r.ok()) return r.status();
+      if (Status b = CheckIpBreadth(r.value(), raw); !b.ok()) return b;
       t.value = r.value();
       break;
     }
@@ -103,6 +142,9 @@ Result<Term> MakeTerm(TermKind kind, std::string_view raw, WhereMask where) {
       auto h = NormalizeHost(d);
       if (!h || (h->find('.') == std::string::npos && h->find(':') == std::string::npos))
         return Status::Error("bad domain '" + std::string(raw) + "'");
+      if (IsPublicSuffix(*h))
+        return Status::Error("domain '" + std::string(raw) + "' is a public suffix (anyone can "
+                             "register names under it): too broad to be an indicator");
       t.value = *h;
       break;
     }
@@ -131,6 +173,9 @@ Result<Term> MakeTerm(TermKind kind, std::string_view raw, WhereMask where) {
     }
     case TermKind::kFilename:
     case TermKind::kFilenameGlob:
+      if (kind == TermKind::kFilenameGlob && GlobMatchesEverything(v))
+        return Status::Error("file name glob '" + std::string(raw) +
+                             "' matches every file name: too broad to be an indicator");
       // File names compare case-insensitively (ASCII); stored folded.
       t.value = AsciiLowered(v);
       break;
@@ -152,6 +197,10 @@ Result<Term> MakeTerm(TermKind kind, std::string_view raw, WhereMask where) {
       break;
     }
     case TermKind::kContent:
+      if (v.size() < kMinContentBytes)
+        return Status::Error("content literal '" + std::string(raw) + "' is shorter than " +
+                             std::to_string(kMinContentBytes) +
+                             " bytes: it would match nearly every message");
       t.value = std::string(v);
       break;
   }

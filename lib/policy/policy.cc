@@ -172,6 +172,9 @@ PolicySettings PolicyFromConfig(const Config& config) {
 }
 
 bool IsSensitiveMarking(const PolicySettings& p, std::string_view marking) {
+  // A STIX marking reference that did not resolve to a definition keeps its id as the label:
+  // nobody can say it is shareable, so it is sensitive whatever the list says.
+  if (marking.rfind("marking-definition--", 0) == 0) return true;
   for (const std::string& m : p.sensitive_markings)
     if (EqualsIgnoreCase(m, marking)) return true;
   return false;

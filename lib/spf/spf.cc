@@ -660,6 +660,15 @@ SpfCheck SpfChecker::Impl::Run(std::string_view client_ip, std::string_view helo
     Finish(&c, env, "no usable client IP address", "");
     return c;
   }
+  // libspf2 passes every loopback client ("localhost is always allowed"): a program on this host
+  // would then get spf=pass for any sender domain. SPF says nothing about mail submitted on the
+  // host itself, so the result is none, with the reason.
+  if ((addr.family == AF_INET && (ntohl(addr.v4.s_addr) >> 24) == 127) ||
+      (addr.family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&addr.v6))) {
+    Finish(&c, env, env.ip + " is a loopback address: SPF does not apply to mail from this host",
+           "");
+    return c;
+  }
   if (null_sender && env.helo.empty()) {
     Finish(&c, env, "null sender and no HELO name to check", "");
     return c;

@@ -82,7 +82,8 @@ class SpfChecker {
   // an unusable address gives result none. helo may be empty. mail_from may carry angle brackets;
   // "" or "<>" (the null sender) checks the HELO identity instead, as postmaster@helo (RFC 7208
   // section 2.4), giving none when helo is empty too. A domain that is not a multi-label domain
-  // name gives none (section 4.3). Loopback clients pass (libspf2's rule). Thread-safe; blocks for
+  // name gives none (section 4.3). A loopback client (127.0.0.0/8, ::1) gives none, with the reason in
+  // the Received-SPF comment: libspf2 would pass it for any domain. Thread-safe; blocks for
   // DNS, at most 2 * timeout_seconds.
   SpfCheck Check(std::string_view client_ip, std::string_view helo,
                  std::string_view mail_from) const noexcept;

@@ -100,6 +100,9 @@ kill -0 "$pid" 2>/dev/null && [ "$(daemon_pid)" = "$pid" ] || bad "the first ins
 conf "$work/g.toml" "unix:$work/moved.sock" "$work/run/pid"
 kill -USR1 "$pid"
 for _ in $(seq 1 50); do grep -q 'restart_needed":\["\[milter\] socket"' "$work/run/status.json" 2>/dev/null && break; sleep 0.1; done
+"$GFICTL" status --config "$work/g.toml" > "$work/status.out" 2>&1
+grep -q "restart needed: \[milter\] socket changed" "$work/status.out" ||
+  bad "gfictl status does not say a restart is needed" "$(cat "$work/status.out")"
 if grep -q "\"socket\":\"unix:$work/milter.sock\"" "$work/run/status.json" &&
    grep -q 'restart_needed":\["\[milter\] socket"\]' "$work/run/status.json" &&
    grep -q 'last_reload_result":"ok; restart needed for \[milter\] socket' "$work/run/status.json"; then
@@ -146,6 +149,13 @@ if [ "$(indicators)" = 3 ] && grep -q '"degraded":true' "$work/run/status.json" 
   ok "after a restart the bad feed's last good version is still in service"
 else
   bad "last good after a restart" "$(cat "$work/run/status.json")" "$(cat "$work/mt.out")"
+fi
+"$GFICTL" status --config "$work/g.toml" > "$work/status.out" 2>&1
+rc=$?
+if [ $rc -eq 3 ] && grep -q "feed $work/ind/t.csv: STALE" "$work/status.out"; then
+  ok "gfictl status exits 3 (degraded) naming the stale feed"
+else
+  bad "gfictl status with a stale feed" "exit $rc" "$(cat "$work/status.out")"
 fi
 "$MILTER" --config "$work/g.toml" --check > "$work/check.out" 2>&1
 rc=$?

@@ -81,5 +81,20 @@ n=$(scan /nonexistent/m.eml "$ROOT/tests/corpus/06-digest.eml" 2>/dev/null | wc 
 scan /nonexistent/m.eml 2>/dev/null | grep -q '"action":"tempfail".*"error"' ||
   bad "scan --json of an unreadable file does not say tempfail and the error"
 
+# [indicators.markings]: a CSV feed cannot mark its indicators; the config marks the whole feed.
+mkdir -p "$WORK/pf"
+printf 'domain,partner-secret.example,reject,ps1\n' > "$WORK/pf/partner.csv"
+printf '[indicators]\npaths = ["%s"]\n[indicators.markings]\n"partner.csv" = "TLP:RED"\n' "$WORK/pf" \
+  > "$WORK/m.toml"
+printf 'Subject: hi\n\nsee http://login.partner-secret.example/a\n' > "$WORK/ps.eml"
+out=$("$GFICTL" scan --json --config "$WORK/m.toml" "$WORK/ps.eml"); rc=$?
+[ $rc = 1 ] || bad "feed marked in the config: exit $rc, want 1: $out"
+echo "$out" | grep -q '"indicator":"ps1"' || bad "feed marked in the config: ps1 not matched: $out"
+echo "$out" | grep -q '"redacted":true' || bad "feed marked TLP:RED in the config is not redacted: $out"
+echo "$out" | grep -q 'partner-secret' && bad "a value of a feed marked TLP:RED was printed: $out"
+printf '[indicators]\npaths = ["%s"]\n' "$WORK/pf" > "$WORK/unmarked.toml"
+"$GFICTL" scan --json --config "$WORK/unmarked.toml" "$WORK/ps.eml" | grep -q 'partner-secret' ||
+  bad "without the config marking the value is shown (the test would not tell otherwise)"
+
 [ $fail = 0 ] && echo "all scan checks passed"
 exit $fail

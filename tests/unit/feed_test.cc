@@ -1,4 +1,5 @@
 #include "indicators/feed.h"
+#include "indicators/loader.h"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -80,6 +81,45 @@ TEST_CASE("CSV: bad values are errors with file and line, and the good lines are
   CHECK(f.rules[0].any_of[0][0].value == "good.example");
 }
 
+TEST_CASE("over-broad indicators are refused and each is named") {
+  Feed f = ParseFeed(
+      "ip,0.0.0.0/0\n"
+      "ip,::/0\n"
+      "ip,10.0.0.0/7\n"
+      "domain,co.uk\n"
+      "domain,com\n"
+      "filename,*\n"
+      "filename,*.*\n"
+      "content,a\n"
+      "ip,10.0.0.0/8\n"       // the narrowest of the broad ones is still allowed
+      "domain,evil.co.uk\n"
+      "filename,*.exe\n"
+      "content,abc\n",
+      "csv", "t.csv");
+  CHECK_FALSE(f.ok());
+  CHECK(HasError(f, "t.csv:1: network '0.0.0.0/0' is too broad"));
+  CHECK(HasError(f, "t.csv:2: network '::/0' is too broad"));
+  CHECK(HasError(f, "t.csv:3: network '10.0.0.0/7' is too broad"));
+  CHECK(HasError(f, "t.csv:4: domain 'co.uk' is a public suffix"));
+  CHECK(HasError(f, "t.csv:5: bad domain 'com'"));  // one label: refused before the list
+  CHECK(HasError(f, "t.csv:6: file name glob '*' matches every file name"));
+  CHECK(HasError(f, "t.csv:7: file name glob '*.*' matches every file name"));
+  CHECK(HasError(f, "t.csv:8: content literal 'a' is shorter than 3 bytes"));
+  CHECK(f.rules.size() == 4);
+}
+
+TEST_CASE("a marking configured per feed marks its unmarked indicators") {
+  Feed f = ParseFeed("domain,a.example\ndomain,b.example\n", "csv", "/feeds/partner.csv");
+  f.rules[1].marking = "TLP:AMBER";  // (a STIX feed's own marking stands)
+  CHECK(ApplyFeedMarking({{"other.csv", "TLP:RED"}}, &f) == 0);
+  CHECK(ApplyFeedMarking({{"partner.csv", "TLP:RED"}}, &f) == 1);
+  CHECK(f.rules[0].marking == "TLP:RED");
+  CHECK(f.rules[1].marking == "TLP:AMBER");
+  Feed g = ParseFeed("domain,a.example\n", "csv", "/feeds/partner.csv");
+  CHECK(ApplyFeedMarking({{"/feeds/partner.csv", "GFI//NOFORN"}}, &g) == 1);  // by full path
+  CHECK(g.rules[0].marking == "GFI//NOFORN");
+}
+
 TEST_CASE("Zeek intel: types, unset fields, unsupported types") {
   Feed f = ParseFeed(
       "#separator \\x09\n"
@@ -145,9 +185,13 @@ TEST_CASE("directories expand to their feed files in name order; missing paths a
   std::filesystem::create_directories(dir);
   for (const char* n : {"b.csv", "a.intel", "c.txt", ".hidden.csv"})
     std::ofstream(dir / n) << "\n";
-  auto r = ExpandFeedPaths({dir.string()});
+  std::ofstream(dir / "d.csv.minisig") << "\n";
+  std::vector<std::string> skipped;
+  auto r = ExpandFeedPaths({dir.string()}, &skipped);
   REQUIRE(r.ok());
   REQUIRE(r.value().size() == 2);
+  // Reported, not silently dropped (a signature is read with its feed; hidden files are temps).
+  CHECK(skipped == std::vector<std::string>{(dir / "c.txt").string()});
   CHECK(r.value()[0] == (dir / "a.intel").string());
   CHECK(r.value()[1] == (dir / "b.csv").string());
   auto missing = ExpandFeedPaths({(dir / "nope").string()});

@@ -201,6 +201,32 @@ TEST_CASE("policy: values with a sensitive marking are redacted unless revealed"
   CHECK(shown.matches[0].observed == "x.evil.example");
 }
 
+TEST_CASE("policy: a marking reference that did not resolve is sensitive") {
+  // A STIX indicator whose marking-definition is in another file, or nowhere, keeps the
+  // reference as its label; nobody can say it may be shown.
+  Feed f;
+  f.name = "elsewhere";
+  Rule r;
+  r.id = "ref-1";
+  r.feed = "elsewhere";
+  r.marking = "marking-definition--defined-in-another-file";
+  r.display = "evil.example";
+  r.any_of = {{MakeTerm(TermKind::kDomain, "evil.example").value()}};
+  f.rules.push_back(r);
+  auto s = IndicatorSnapshot::Build({f}, SnapshotOptions{}, kNow).value();
+  std::vector<Match> ms;
+  s->MatchObservables({Observable{ObservableType::kDomain, "evil.example", Where::kBodyText}}, kNow,
+                      false, false, &ms);
+  REQUIRE(ms.size() == 1);
+  Verdict v = Decide(ms, *s, PolicySettings{}, false);
+  REQUIRE(v.matches.size() == 1);
+  CHECK(v.matches[0].redacted);
+  CHECK(v.matches[0].value.empty());
+  CHECK(IsSensitiveMarking(PolicySettings{}, "marking-definition--x"));
+  CHECK_FALSE(IsSensitiveMarking(PolicySettings{}, "TLP:AMBER"));
+  CHECK(IsSensitiveMarking(PolicySettings{}, "tlp:red"));
+}
+
 }  // namespace gfi
 
 namespace gfi {

@@ -502,6 +502,37 @@ TEST_CASE("STIX: TLP 2.0 and 1.0 markings, custom statements, the most restricti
   CHECK(bad.rules.empty());
 }
 
+TEST_CASE("STIX: a key given twice refuses the object, whatever the first says") {
+  // "object_marking_refs": [] then a TLP:RED list: a reader that takes the first would show the
+  // value as unmarked.
+  Feed f = One("[domain-name:value = 'red-dup.example']",
+               R"(,"object_marking_refs":[],"object_marking_refs":)"
+               R"(["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"])");
+  CHECK(HasError(f, "t.json: $.objects[0].object_marking_refs: the key appears more than once"));
+  CHECK(f.rules.empty());
+  Feed pattern_twice = Parse(Bundle({R"({"type":"indicator","id":"indicator--d","pattern_type":"stix",
+      "pattern":"[domain-name:value = 'a.example']","pattern":"[domain-name:value = 'b.example']"})"}));
+  CHECK(HasError(pattern_twice, "$.objects[0].pattern: the key appears more than once"));
+  CHECK(pattern_twice.rules.empty());
+}
+
+TEST_CASE("STIX: errors of an object with any marking reference never quote its values") {
+  // A marking reference that does not resolve, or is malformed, still withholds the pattern.
+  for (const char* refs : {R"(["marking-definition--elsewhere"])", R"([1, "x"])",
+                           R"("not-an-array")",
+                           R"(["marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"])"}) {
+    Feed f = One("[ipv4-addr:value = '2001:db8::5']",
+                 std::string(R"(,"object_marking_refs":)") + refs);
+    INFO(refs);
+    CHECK_FALSE(f.ok());
+    for (const std::string& e : f.errors) CHECK(e.find("2001:db8::5") == std::string::npos);
+  }
+  // Unmarked or TLP:GREEN: the error may say what is wrong, value included.
+  Feed green = One("[ipv4-addr:value = '2001:db8::6']",
+                   R"(,"object_marking_refs":["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"])");
+  CHECK(HasError(green, "'2001:db8::6' is not an IPv4 address"));
+}
+
 TEST_CASE("STIX: x_gfi_action sets the rule's action") {
   Feed f = One("[domain-name:value = 'a.example']", R"(,"x_gfi_action":"Reject")");
   REQUIRE(f.rules.size() == 1);
