@@ -220,6 +220,9 @@ sfsistat OnNegotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned 
     // answer, that packet waits for our delayed ACK and cleanup's first write after it stalls
     // behind Nagle, ~40 ms per message over TCP. Our reply to DATA carries the ACK at once.
     *pf1 = f1 & SMFIP_NOUNKNOWN;
+    // Packets up to 1 MiB (main.cc sets libmilter's limit); an MTA that negotiates the size
+    // (Sendmail) is told so. Postfix does not negotiate it and sends headers whole.
+    *pf1 |= f1 & SMFIP_MDS_1M;
     // Over a unix socket (no Nagle) headers, end of headers and body chunks need no reply: every
     // error there is answered at the end of the message. That saves a round trip per header.
     // Over TCP every command is answered (see above).

@@ -43,6 +43,7 @@ namespace {
 
 constexpr int kExitConfig = 78;  // EX_CONFIG
 constexpr int kExitSoftware = 70;
+constexpr size_t kMaxMilterPacket = (1024 * 1024) - 1;  // libmilter's MILTER_MDS_1M
 
 std::atomic<bool> g_stop{false};
 
@@ -200,6 +201,10 @@ Status OpenSocket(Engine* engine, const Identity& id) {
   std::string conn = mc.socket;
   if (smfi_setconn(conn.data()) != MI_SUCCESS) return Status::Error("cannot use socket " + conn);
   smfi_settimeout(static_cast<int>(mc.timeout));
+  // Postfix sends each header whole, up to its header_size_limit (100 KiB by default, more when
+  // raised): libmilter's default 64 KiB packet limit would drop such a connection, and the
+  // message would get milter_default_action. Accept packets up to 1 MiB.
+  smfi_setmaxdatasize(kMaxMilterPacket);
   smfiDesc desc = MakeFilter(engine);
   if (smfi_register(desc) != MI_SUCCESS) return Status::Error("smfi_register failed");
   const bool unix_socket = conn.rfind("unix:", 0) == 0 || conn.rfind("local:", 0) == 0;

@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from postfix_harness import (PrivatePostfix, Sink, free_port, normalize_crlf,  # noqa: E402
                              send, split_postfix_received)
 from gfi_env import Dnsmasq, GfiMilter, message, zip_bytes  # noqa: E402
+from milter_client import MilterClient  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ATTACHMENT = b"MZ\x90\x00 malicious payload for the e2e test " * 50
@@ -715,6 +716,35 @@ def test_no_delayed_ack_stall(env):
           "than without the milter: a delayed-ACK stall (>= 40 ms)" % extra_ms)
 
 
+def test_header_over_64k(env):
+    """A header packet over 64 KiB (libmilter's default limit, which drops the connection: the
+    message would get milter_default_action). Postfix cuts headers at about 60 KB before they
+    reach a milter, but Sendmail and other MTAs send them whole, and 1 MiB packets are accepted:
+    a 200 KiB header straight over the milter protocol, then an indicator after it."""
+    check(env.milter.unix_path is None, "this test talks TCP to the milter")
+    long_value = " ".join("word%05d" % i for i in range(200 * 1024 // 9))
+    check(len(long_value) > 200 * 1024, "the header is over 200 KiB")
+    for body, want in ((b"nothing here\r\n", "c"),
+                       (b"see http://phish.example.net/login\r\n", "y")):
+        c = MilterClient("127.0.0.1", env.milter.port)
+        try:
+            check(c.negotiate()[-1][0] == "O", "negotiation")
+            check(c.connect("client.example", "192.0.2.77")[-1][0] == "c", "connect")
+            check(c.helo("client.example")[-1][0] == "c", "helo")
+            c.macro(b"M", i="LONGHDR1")
+            check(c.mail("sender@example.org")[-1][0] == "c", "mail")
+            check(c.rcpt("rcpt@example.com")[-1][0] == "c", "rcpt")
+            check(c.data()[-1][0] == "c", "data")
+            check(c.header("X-Long", long_value)[-1][0] == "c", "the 200 KiB header is taken")
+            check(c.header("Subject", "long header")[-1][0] == "c", "a header after it")
+            check(c.eoh()[-1][0] == "c", "end of headers")
+            check(c.body(body)[-1][0] == "c", "body")
+            final = c.eom()[-1]
+            check(final[0] == want, "end of message: %r, want %s" % (final, want))
+        finally:
+            c.close()
+
+
 def test_background_store_survives(env):
     """Started without --foreground, as an init script does: the daemon holds no deleted store
     file, quarantined mail is listed while it runs and kept over kill -9, and a delete is not
@@ -740,7 +770,7 @@ def test_background_store_survives(env):
     check(not after, "the delete is not undone by a stop and restart: %s" % after)
 
 
-HOLD_TESTS = [test_clean_message_delivered_intact, test_no_delayed_ack_stall,
+HOLD_TESTS = [test_clean_message_delivered_intact, test_no_delayed_ack_stall, test_header_over_64k,
               test_indicator_in_each_place,
               test_log_line_has_queue_id_action_and_spf, test_sensitive_values_never_leak,
               test_forged_headers_removed, test_tenants, test_spf, test_large_messages_spooled,
