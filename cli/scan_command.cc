@@ -68,14 +68,18 @@ std::string ScanText(const std::string& file, const Verdict& v, const MessageAna
                      const std::string& allowed_by, bool tenants, const std::string& error) {
   std::string out = PrintableUtf8(file) + ": " + std::string(ToString(v.action));
   if (tenants) out += " tenant=" + PrintableUtf8(v.tenant);
-  if (!allowed_by.empty()) out += " (allowed by [allow] " + allowed_by + ", not scanned)\n";
-  else out += v.matches.empty() ? " (no match)\n" : " (" + std::to_string(v.matches.size()) + " match" +
-                                                   (v.matches.size() == 1 ? "" : "es") + ")\n";
+  if (!allowed_by.empty())
+    out += " (allowed by [allow] " + allowed_by + ", not scanned)\n";
+  else
+    out += v.matches.empty() ? " (no match)\n"
+                             : " (" + std::to_string(v.matches.size()) + " match" +
+                                   (v.matches.size() == 1 ? "" : "es") + ")\n";
   for (const MatchReport& m : v.matches) {
     out += "  " + PrintableUtf8(m.indicator) + " [" + PrintableUtf8(m.feed) + "] " + m.type + " ";
     out += m.redacted ? "(value withheld: " + m.marking + ")"
                       : PrintableUtf8(m.value) + " <- " + PrintableUtf8(m.observed);
-    out += " at " + std::string(ToString(m.where)) + " -> " + std::string(ToString(m.action)) + "\n";
+    out +=
+        " at " + std::string(ToString(m.where)) + " -> " + std::string(ToString(m.action)) + "\n";
   }
   for (const std::string& d : a.defects) out += "  defect: " + PrintableUtf8(d) + "\n";
   if (!error.empty()) out += "  error: " + error + "\n";
@@ -129,7 +133,8 @@ int RunScan(const ScanFlags& o) {
       // One JSON object per input file, always: the action is what on_error would do.
       Verdict none;
       none.action = ParseAction(on_error).value_or(Action::kTempfail);
-      if (o.json) std::cout << ScanJson(file, none, MessageAnalysis{}, "", false, s.message()) << "\n";
+      if (o.json)
+        std::cout << ScanJson(file, none, MessageAnalysis{}, "", false, s.message()) << "\n";
       continue;
     }
     const ScanResult& res = r.value();

@@ -420,8 +420,9 @@ sfsistat OnEom(SMFICTX* ctx) {
     QueueId(ctx, m);
     if (!m->deferred_error.empty()) return OnError(ctx, c, m->deferred_error);
     if (m->spool->oversize())
-      return OnError(ctx, c, "message larger than [milter] max_message_bytes (" +
-                                 std::to_string(mc.max_message_bytes) + "), not scanned");
+      return OnError(ctx, c,
+                     "message larger than [milter] max_message_bytes (" +
+                         std::to_string(mc.max_message_bytes) + "), not scanned");
     Result<std::string_view> raw = m->spool->View();
     if (!raw.ok()) return OnError(ctx, c, raw.error());
 
@@ -433,10 +434,11 @@ sfsistat OnEom(SMFICTX* ctx) {
     Result<ScanResult> scanned = ScanMessage(st, m->env, raw.value(), so);
     if (!scanned.ok()) return OnError(ctx, c, scanned.error());
     const ScanResult& r = scanned.value();
-    LogContext lc{m->env.queue_id, m->ref, m->spool->size(),
-                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                            m->start).count(),
-                  ""};
+    LogContext lc{
+        m->env.queue_id, m->ref, m->spool->size(),
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - m->start)
+            .count(),
+        ""};
     const Verdict& v = r.verdict;
 
     sfsistat result = SMFIS_CONTINUE;
@@ -451,14 +453,16 @@ sfsistat OnEom(SMFICTX* ctx) {
       EditHeaders(ctx, r);
       lc.note = "quarantine=hold";
       if (st.quarantine) {  // recorded without the body; the MTA keeps the message
-        Result<std::string> id = st.quarantine->Put(EntryFor(*m, v, r.analysis, "hold"), std::nullopt);
+        Result<std::string> id =
+            st.quarantine->Put(EntryFor(*m, v, r.analysis, "hold"), std::nullopt);
         if (!id.ok())
           syslog(LOG_ERR, "%s: ref=%s quarantine index: %s (message is in the hold queue)",
                  m->env.queue_id.c_str(), m->ref.c_str(), id.error().c_str());
       }
     } else if (v.action == Action::kQuarantine) {
       if (!st.quarantine) return OnError(ctx, c, "quarantine store not open");
-      Result<std::string> id = st.quarantine->Put(EntryFor(*m, v, r.analysis, "store"), raw.value());
+      Result<std::string> id =
+          st.quarantine->Put(EntryFor(*m, v, r.analysis, "store"), raw.value());
       if (!id.ok()) return OnError(ctx, c, id.error());
       lc.note = "quarantine=store id=" + id.value();
       result = SMFIS_DISCARD;

@@ -121,10 +121,11 @@ std::string StripForgedHeaders(std::string_view message,
                                const std::vector<std::string>& authserv_ids) {
   std::string out;
   out.reserve(message.size());
-  size_t body = ForEachHeader(message, [&](std::string_view name, std::string_view value,
-                                           size_t begin, size_t end) {
-    if (!IsForgedHeader(name, value, authserv_ids)) out.append(message.substr(begin, end - begin));
-  });
+  size_t body = ForEachHeader(
+      message, [&](std::string_view name, std::string_view value, size_t begin, size_t end) {
+        if (!IsForgedHeader(name, value, authserv_ids))
+          out.append(message.substr(begin, end - begin));
+      });
   out.append(message.substr(body));
   return out;
 }

@@ -90,9 +90,8 @@ Result<ScanResult> ScanMessage(const EngineState& state, const Envelope& envelop
       !envelope.rcpt_to.empty() &&
       std::all_of(envelope.rcpt_to.begin(), envelope.rcpt_to.end(),
                   [&](const std::string& rcpt) { return RecipientAllowed(p, rcpt); });
-  bool sender_ok = std::all_of(tenants.begin(), tenants.end(), [&](int t) {
-    return SenderAllowed(p, t, envelope.mail_from);
-  });
+  bool sender_ok = std::all_of(tenants.begin(), tenants.end(),
+                               [&](int t) { return SenderAllowed(p, t, envelope.mail_from); });
   if (!envelope.client_ip.empty() && ClientAllowed(p, envelope.client_ip)) {
     r.allowed_by = "client_networks";
   } else if (sender_ok) {
@@ -141,8 +140,8 @@ std::string VerdictLogLine(const ScanResult& r, const Envelope& env, const LogCo
   std::string line = (c.queue_id.empty() ? std::string("NOQUEUE") : c.queue_id) + ": ref=" + c.ref;
   if (!r.allowed_by.empty()) {
     return line + " from=<" + PrintableUtf8(env.mail_from) +
-           "> rcpts=" + std::to_string(env.rcpt_to.size()) + " allowed by [allow] " +
-           r.allowed_by + ", not scanned";
+           "> rcpts=" + std::to_string(env.rcpt_to.size()) + " allowed by [allow] " + r.allowed_by +
+           ", not scanned";
   }
   const Verdict& v = r.verdict;
   line += " action=" + std::string(ToString(v.action));

@@ -81,5 +81,15 @@ n=$(scan /nonexistent/m.eml "$ROOT/tests/corpus/06-digest.eml" 2>/dev/null | wc 
 scan /nonexistent/m.eml 2>/dev/null | grep -q '"action":"tempfail".*"error"' ||
   bad "scan --json of an unreadable file does not say tempfail and the error"
 
+# --spf: the daemon's SPF check on a file; it needs the client's address.
+printf 'Subject: hi\n\nhello\n' >"$WORK/plain.eml"
+scan --spf "$WORK/plain.eml" >/dev/null 2>"$WORK/e"; rc=$?
+[ $rc = 2 ] && grep -q -- '--spf needs --client-ip' "$WORK/e" || bad "--spf without --client-ip: exit $rc"
+# A loopback client passes SPF without any DNS query; the verdict stays accept.
+out=$(scan --spf --client-ip 127.0.0.1 --mail-from a@example.org "$WORK/plain.eml"); rc=$?
+[ $rc = 0 ] && echo "$out" | grep -q '"action":"accept"' || bad "--spf loopback client: exit $rc: $out"
+# No tenants configured: no "tenant" key; no allow list: no "allowed_by".
+echo "$out" | grep -q '"tenant"\|"allowed_by"' && bad "tenant/allowed_by without tenants or allow lists: $out"
+
 [ $fail = 0 ] && echo "all scan checks passed"
 exit $fail

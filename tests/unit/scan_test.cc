@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -216,8 +216,7 @@ TEST_CASE("ScanMessage: SPF on and off, and its headers under the authserv-id") 
   CHECK(r.value().spf->result == SpfResult::kPass);  // loopback: no DNS query
   REQUIRE(r.value().add_headers.size() >= 1);
   CHECK(r.value().add_headers[0].first == "Authentication-Results");
-  CHECK(r.value().add_headers[0].second ==
-        "filter.example; spf=pass smtp.mailfrom=a@ok.example");
+  CHECK(r.value().add_headers[0].second == "filter.example; spf=pass smtp.mailfrom=a@ok.example");
   o.spf = false;
   r = ScanMessage(*st, Env("a@ok.example", {"u@x.example"}, "127.0.0.1"), msg, o);
   REQUIRE(r.ok());
@@ -304,18 +303,22 @@ TEST_CASE("release: authserv_id unset, Postfix myhostname != host name, a forged
   MilterConfig mc;  // authserv_id unset
   const std::string myhostname = "mx-" + LocalHostName() + ".example";
   // What the daemon wrote when Postfix's {j} was myhostname, forged into a message beforehand.
-  const std::string msg =
-      "Authentication-Results: " + myhostname + "; spf=pass smtp.mailfrom=ceo@bank.example\r\n"
-      "Authentication-Results: " + LocalHostName() + "; dkim=pass\r\n"
-      "Authentication-Results: upstream.example; spf=fail\r\n"
-      "X-GFI-Verdict: accept\r\n"
-      "Subject: hi\r\n\r\nAuthentication-Results: " + myhostname + "; body text\r\n";
+  const std::string msg = "Authentication-Results: " + myhostname +
+                          "; spf=pass smtp.mailfrom=ceo@bank.example\r\n"
+                          "Authentication-Results: " +
+                          LocalHostName() +
+                          "; dkim=pass\r\n"
+                          "Authentication-Results: upstream.example; spf=fail\r\n"
+                          "X-GFI-Verdict: accept\r\n"
+                          "Subject: hi\r\n\r\nAuthentication-Results: " +
+                          myhostname + "; body text\r\n";
   std::vector<std::string> ids = PossibleAuthservIds(mc, myhostname);
   CHECK(ids == std::vector<std::string>{myhostname, LocalHostName()});
   std::string out = StripForgedHeaders(msg, ids);
   CHECK(out ==
         "Authentication-Results: upstream.example; spf=fail\r\n"
-        "Subject: hi\r\n\r\nAuthentication-Results: " + myhostname + "; body text\r\n");
+        "Subject: hi\r\n\r\nAuthentication-Results: " +
+            myhostname + "; body text\r\n");
   // The old rule (the configured id or the host name only) kept the first one.
   CHECK(StripForgedHeaders(msg, PossibleAuthservIds(mc, "")).find(myhostname + "; spf=pass") !=
         std::string::npos);
@@ -325,8 +328,7 @@ TEST_CASE("release: authserv_id unset, Postfix myhostname != host name, a forged
 }
 
 TEST_CASE("forged headers: folded lines go with their header, LF line ends work") {
-  const std::string msg =
-      "X-GFI-Match: a\n continued\nSubject: s\n\tfolded\nX-Other: 1\n\nbody\n";
+  const std::string msg = "X-GFI-Match: a\n continued\nSubject: s\n\tfolded\nX-Other: 1\n\nbody\n";
   CHECK(StripForgedHeaders(msg, {}) == "Subject: s\n\tfolded\nX-Other: 1\n\nbody\n");
   CHECK(FindForgedHeaders(msg, {}) == std::vector<HeaderRef>{{"X-GFI-Match", 1}});
   CHECK(StripForgedHeaders("X-GFI-Verdict: x", {}).empty());
