@@ -99,7 +99,7 @@ int RunScan(const ScanFlags& o) {
   const std::string on_error = config.value().milter.on_error;
   StateOptions so;
   so.indicator_paths = o.indicators;
-  so.force_spf = o.spf;
+  so.spf = o.spf ? StateOptions::Spf::kOn : StateOptions::Spf::kOff;
   auto built = BuildEngineState(std::move(config).value(), so);
   if (!built.ok()) {
     std::fprintf(stderr, "gfictl scan: indicators not loaded:\n%s\n", built.error().c_str());

@@ -100,7 +100,9 @@ Result<std::shared_ptr<EngineState>> BuildEngineState(Config config, const State
   st->invalid_feeds = ind.value().invalid_feeds;
   st->stale_feeds = ind.value().stale_feeds;
   st->feed_errors = ind.value().feed_errors;
-  if (st->config.spf.enabled || options.force_spf) {
+  const bool spf = options.spf == StateOptions::Spf::kOn ||
+                   (options.spf == StateOptions::Spf::kAsConfigured && st->config.spf.enabled);
+  if (spf) {
     SpfOptions o;
     o.resolvers = st->config.spf.resolvers;
     o.timeout_seconds = static_cast<int>(st->config.spf.timeout);

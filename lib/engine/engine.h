@@ -49,7 +49,10 @@ struct StateOptions {
   bool use_last_good = false;
   bool keep_last_good = false;
   std::vector<std::string> indicator_paths;  // instead of [indicators] paths when not empty
-  bool force_spf = false;  // an SPF checker even with [spf] enabled = false (gfictl scan --spf)
+  // The SPF checker: as [spf] enabled says (the daemon), always (gfictl scan --spf, even with
+  // enabled = false), or never (gfictl scan without --spf: a file scanned by hand asks no DNS).
+  enum class Spf { kAsConfigured, kOn, kOff };
+  Spf spf = Spf::kAsConfigured;
 };
 
 // The one build of a state from a loaded configuration (the daemon's start and reload, gfictl

@@ -70,7 +70,7 @@ std::shared_ptr<EngineState> State(const TempDir& dir, const std::string& extra,
   INFO((c.ok() ? std::string() : c.error()));
   REQUIRE(c.ok());
   StateOptions o;
-  o.force_spf = force_spf;
+  o.spf = force_spf ? StateOptions::Spf::kOn : StateOptions::Spf::kOff;
   auto st = BuildEngineState(std::move(c).value(), o);
   INFO((st.ok() ? std::string() : st.error()));
   REQUIRE(st.ok());
