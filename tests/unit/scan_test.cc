@@ -338,3 +338,28 @@ TEST_CASE("forged headers: folded lines go with their header, LF line ends work"
 }
 
 }  // namespace gfi
+
+namespace gfi {
+
+TEST_CASE("BuildEngineState: the SPF checker as configured, forced on, or off") {
+  TempDir d;
+  ::mkdir((d.path() + "/feeds").c_str(), 0755);
+  d.Write("feeds/t.csv", kCsv);
+  auto build = [&](const std::string& spf_section, StateOptions::Spf spf) {
+    Result<Config> c =
+        ParseConfig("[indicators]\npaths = [\"" + d.path() + "/feeds\"]\n" + spf_section, "t.toml");
+    REQUIRE(c.ok());
+    StateOptions o;
+    o.spf = spf;
+    auto st = BuildEngineState(std::move(c).value(), o);
+    REQUIRE(st.ok());
+    CHECK(st.value()->quarantine == nullptr);  // no store unless asked
+    return st.value()->spf != nullptr;
+  };
+  CHECK(build("", StateOptions::Spf::kAsConfigured));  // [spf] enabled by default
+  CHECK_FALSE(build("[spf]\nenabled = false\n", StateOptions::Spf::kAsConfigured));
+  CHECK(build("[spf]\nenabled = false\n", StateOptions::Spf::kOn));
+  CHECK_FALSE(build("", StateOptions::Spf::kOff));
+}
+
+}  // namespace gfi
