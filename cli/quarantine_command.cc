@@ -30,6 +30,7 @@
 
 #include "commands.h"
 #include "config/config.h"
+#include "engine/forged.h"
 #include "engine_setup.h"
 #include "extract/analyzer.h"
 #include "quarantine/store.h"
@@ -383,50 +384,61 @@ class Smtp {
   std::string buf_, last_;
 };
 
-// The stored message as it is re-injected: headers that only gfi-milter may write, arriving with
-// the message (X-GFI-*, Authentication-Results claiming our authserv-id), are dropped — the
-// message goes out through a port that bypasses the milter, which would otherwise remove them.
-std::string StripForged(std::string_view raw, const std::string& authserv) {
-  std::string out;
-  out.reserve(raw.size());
-  size_t pos = 0;
-  bool dropping = false;
-  while (pos < raw.size()) {
-    size_t nl = raw.find('\n', pos);
-    size_t end = nl == std::string_view::npos ? raw.size() : nl + 1;
-    std::string_view line = raw.substr(pos, end - pos);
-    std::string_view bare = line;
-    while (!bare.empty() && (bare.back() == '\n' || bare.back() == '\r')) bare.remove_suffix(1);
-    if (bare.empty()) {  // end of the header block: the rest is copied as it is
-      out.append(raw.substr(pos));
-      return out;
-    }
-    bool continuation = line[0] == ' ' || line[0] == '\t';
-    if (!continuation) {
-      size_t colon = bare.find(':');
-      std::string_view name = colon == std::string_view::npos ? bare : bare.substr(0, colon);
-      std::string_view value = colon == std::string_view::npos ? "" : bare.substr(colon + 1);
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-        value.remove_prefix(1);
-      dropping = EqualsIgnoreCase(name, "X-GFI-Verdict") || EqualsIgnoreCase(name, "X-GFI-Match");
-      if (!dropping && EqualsIgnoreCase(name, "Authentication-Results") && !authserv.empty() &&
-          value.size() >= authserv.size() &&
-          EqualsIgnoreCase(value.substr(0, authserv.size()), authserv) &&
-          (value.size() == authserv.size() || value[authserv.size()] == ';' ||
-           value[authserv.size()] == ' '))
-        dropping = true;
-    }
-    if (!dropping) out.append(line);
-    pos = end;
+// Postfix's myhostname (postconf -h, -c [quarantine] postfix_config when set; postconf beside
+// [quarantine] postsuper), "" when it cannot be asked. The daemon's authserv-id falls back to the
+// MTA's {j}, which is this name.
+std::string PostfixMyhostname(const Config& config) {
+  std::string postconf = config.quarantine.postsuper;
+  size_t slash = postconf.rfind('/');
+  postconf = (slash == std::string::npos ? std::string("/usr/sbin") : postconf.substr(0, slash)) +
+             "/postconf";
+  if (::access(postconf.c_str(), X_OK) != 0) return "";
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) return "";
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(pipefd[0]);
+    ::close(pipefd[1]);
+    return "";
   }
-  return out;
+  if (pid == 0) {
+    ::dup2(pipefd[1], 1);
+    int devnull = ::open("/dev/null", O_WRONLY);
+    if (devnull >= 0) ::dup2(devnull, 2);
+    std::vector<std::string> argv = {postconf};
+    if (!config.quarantine.postfix_config.empty()) {
+      argv.push_back("-c");
+      argv.push_back(config.quarantine.postfix_config);
+    }
+    argv.push_back("-h");
+    argv.push_back("myhostname");
+    std::vector<char*> args;
+    for (std::string& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    _exit(127);
+  }
+  ::close(pipefd[1]);
+  std::string out;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::read(pipefd[0], buf, sizeof(buf))) > 0 && out.size() < 4096)
+    out.append(buf, static_cast<size_t>(n));
+  ::close(pipefd[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "";
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' '))
+    out.pop_back();
+  return out.find_first_of(" \t\n") == std::string::npos ? out : "";
 }
 
-std::string AuthservOf(const Config& config) {
-  if (!config.milter.authserv_id.empty()) return config.milter.authserv_id;
-  char name[256] = {0};
-  if (::gethostname(name, sizeof(name) - 1) == 0 && name[0] != '\0') return name;
-  return "localhost";
+// The stored message as it is re-injected (engine/forged.h): headers only gfi-milter may write
+// are dropped — the message goes out through a port that bypasses the milter, which would
+// otherwise remove them. The MTA's name at scan time is not known here, so an
+// Authentication-Results claiming any authserv-id this host's filter could have used goes.
+std::string ReleasedMessage(const Config& config, std::string_view raw) {
+  return StripForgedHeaders(raw, PossibleAuthservIds(config.milter, PostfixMyhostname(config)));
 }
 
 // smtp:HOST:PORT -> HOST ([IPv6] unbracketed), PORT.
@@ -602,7 +614,7 @@ int RunRelease(const ReleaseOptions& o) {
       } else if (config.quarantine.release_via.rfind("smtp:", 0) == 0) {
         how = config.quarantine.release_via;
         auto reply = ReleaseSmtp(config.quarantine.release_via, entry, rcpts,
-                                 StripForged(raw.value(), AuthservOf(config)));
+                                 ReleasedMessage(config, raw.value()));
         delivered = reply.status();
         if (reply.ok()) {
           proof = "; MTA replied: " + reply.value();
@@ -613,7 +625,7 @@ int RunRelease(const ReleaseOptions& o) {
         std::vector<std::string> argv = {config.quarantine.release_via.substr(9), "-i", "-f",
                                          entry.mail_from.empty() ? "<>" : entry.mail_from, "--"};
         argv.insert(argv.end(), rcpts.begin(), rcpts.end());
-        delivered = RunProgram(argv, StripForged(raw.value(), AuthservOf(config)));
+        delivered = RunProgram(argv, ReleasedMessage(config, raw.value()));
         if (delivered.ok()) proof = "; sendmail exited 0";
       }
     }

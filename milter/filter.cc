@@ -1,8 +1,9 @@
 // libmilter callbacks; see filter.h.
 //
 // Per connection a Connection (client, HELO) and per message a Message: the EngineState pinned at
-// MAIL FROM, the envelope, the recipients' tenant, and the Spool holding the header block (rebuilt
-// from the header callbacks, CRLF-terminated) followed by the body as the MTA sent it.
+// MAIL FROM, the envelope, the first recipient's policy (split mode), and the Spool holding the
+// header block (rebuilt from the header callbacks, CRLF-terminated) followed by the body as the
+// MTA sent it. The scan itself is the library's (engine/scan.h); here it is mapped to libmilter.
 #include "milter/filter.h"
 
 #include <arpa/inet.h>
@@ -15,14 +16,15 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
-#include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "engine/scan.h"
 #include "extract/analyzer.h"
-#include "quarantine/store.h"
 #include "milter/spool.h"
+#include "quarantine/store.h"
 #include "util/strings.h"
 
 namespace gfi {
@@ -30,23 +32,12 @@ namespace {
 
 Engine* g_engine = nullptr;
 
-// Headers this filter writes; copies arriving with a message are forged and removed.
-constexpr const char* kVerdictHeader = "X-GFI-Verdict";
-constexpr const char* kMatchHeader = "X-GFI-Match";
-constexpr size_t kMaxMatchHeaders = 20;
-
 struct Message {
   std::shared_ptr<const EngineState> state;
   Envelope env;
   std::string ref;
-  bool have_rcpt = false;
-  int tenant = -1;              // of the first recipient (split mode: of all)
-  bool rcpt_allowed = false;    // the first recipient is on the allow list (split mode: all)
-  std::vector<int> tenants;     // distinct tenants (strictest mode)
-  bool all_rcpts_allowed = true;
+  std::optional<RecipientPolicy> first_rcpt;  // split mode: every recipient's
   std::unique_ptr<Spool> spool;
-  std::map<std::string, int> header_counts;         // lower-case name -> occurrences
-  std::vector<std::pair<std::string, int>> forged;  // (name, index) to delete
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   std::string deferred_error;  // met where no reply could be sent; answered at end of message
 };
@@ -63,15 +54,6 @@ struct Connection {
   std::string deferred_error;  // met at connect/HELO without a reply; answered at end of message
   std::unique_ptr<Message> msg;
 };
-
-// [milter] authserv_id, else the MTA's host name ({j}), else this host's name.
-std::string AuthservId(const MilterConfig& mc, const Connection* c) {
-  if (!mc.authserv_id.empty()) return mc.authserv_id;
-  if (!c->mta_host.empty()) return c->mta_host;
-  char name[256] = {0};
-  if (gethostname(name, sizeof(name) - 1) == 0 && name[0] != '\0') return name;
-  return "localhost";
-}
 
 std::string NewRef() {
   static std::atomic<uint32_t> counter{0};
@@ -90,12 +72,6 @@ std::string StripAngles(std::string_view a) {
   while (!a.empty() && (a.front() == '<' || a.front() == ' ')) a.remove_prefix(1);
   while (!a.empty() && (a.back() == '>' || a.back() == ' ')) a.remove_suffix(1);
   return std::string(a);
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // Header values come with bare LF (or CRLF) between folded lines; the engine gets CRLF.
@@ -328,14 +304,10 @@ sfsistat OnEnvRcpt(SMFICTX* ctx, char** argv) {
     Message* m = EnsureMessage(ctx, c);
     std::string rcpt = argv != nullptr && argv[0] != nullptr ? StripAngles(argv[0]) : "";
     const PolicySettings& p = m->state->policy;
-    int tenant = TenantFor(p, rcpt);
-    bool allowed = RecipientAllowed(p, rcpt);
-    if (!m->have_rcpt) {
-      m->have_rcpt = true;
-      m->tenant = tenant;
-      m->rcpt_allowed = allowed;
-    } else if (p.split_mixed_tenants && c->smtp && !c->helo.empty() &&
-               (tenant != m->tenant || allowed != m->rcpt_allowed)) {
+    RecipientPolicy rp = RecipientPolicyOf(p, rcpt);
+    if (!m->first_rcpt) {
+      m->first_rcpt = rp;
+    } else if (p.split_mixed_tenants && c->smtp && !c->helo.empty() && rp != *m->first_rcpt) {
       // (Local submission — Postfix's non_smtpd_milters, no HELO — cannot retry a recipient, so
       // it always gets the strictest verdict of all tenants instead.)
       // One policy per transaction: the client sends this recipient again, separately.
@@ -345,9 +317,6 @@ sfsistat OnEnvRcpt(SMFICTX* ctx, char** argv) {
                                       "sent in a separate transaction; try again"));
       return SMFIS_TEMPFAIL;
     }
-    if (std::find(m->tenants.begin(), m->tenants.end(), tenant) == m->tenants.end())
-      m->tenants.push_back(tenant);
-    m->all_rcpts_allowed = m->all_rcpts_allowed && allowed;
     m->env.rcpt_to.push_back(std::move(rcpt));
     return SMFIS_CONTINUE;
   });
@@ -388,21 +357,10 @@ sfsistat Content(SMFICTX* ctx, const char* where, F&& body) noexcept {
 
 sfsistat OnHeader(SMFICTX* ctx, char* name, char* value) {
   return Content(ctx, "header", [&](Message* m) -> Status {
-    Connection* c = Conn(ctx);
+    // (Forged copies of our headers are found by ScanMessage in the spooled header block, which
+    // keeps the headers in the MTA's order: the indices it gives are smfi_chgheader's.)
     std::string_view n = name != nullptr ? name : "";
     std::string_view v = value != nullptr ? value : "";
-    std::string lname = Lower(n);
-    int index = ++m->header_counts[lname];
-    bool forged = EqualsIgnoreCase(n, kVerdictHeader) || EqualsIgnoreCase(n, kMatchHeader);
-    if (!forged && lname == "authentication-results") {
-      // RFC 8601 section 5: results claiming our authserv-id did not come from us.
-      std::string id = AuthservId(m->state->config.milter, c);
-      std::string_view t = v;
-      while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
-      forged = !id.empty() && t.size() >= id.size() && EqualsIgnoreCase(t.substr(0, id.size()), id) &&
-               (t.size() == id.size() || t[id.size()] == ';' || t[id.size()] == ' ');
-    }
-    if (forged) m->forged.emplace_back(std::string(n), index);
     std::string line;
     AppendHeader(&line, n, v);
     return m->spool->Append(line);
@@ -418,44 +376,6 @@ sfsistat OnBody(SMFICTX* ctx, unsigned char* chunk, size_t len) {
     if (chunk == nullptr || len == 0) return Status::Ok();
     return m->spool->Append(std::string_view(reinterpret_cast<char*>(chunk), len));
   });
-}
-
-std::string MatchSummary(const MatchReport& r, bool with_value) {
-  std::string s = "indicator=" + r.indicator + "; type=" + r.type +
-                  "; where=" + std::string(ToString(r.where)) +
-                  "; action=" + std::string(ToString(r.action));
-  if (with_value && !r.redacted && !r.value.empty()) s += "; value=" + r.value;
-  return PrintableUtf8(s);
-}
-
-void LogVerdict(SMFICTX* ctx, Message* m, const Verdict& v, const MessageAnalysis& a,
-                const std::string& spf, double scan_ms, const char* note) {
-  std::string line = QueueId(ctx, m) + ": ref=" + m->ref +
-                     " action=" + std::string(ToString(v.action));
-  if (v.monitor) line += " would=" + std::string(ToString(v.would_action)) + " monitor=yes";
-  line += " tenant=" + v.tenant;
-  line += " from=<" + PrintableUtf8(m->env.mail_from) + ">";
-  line += " rcpts=" + std::to_string(m->env.rcpt_to.size());
-  line += " client=" + (m->env.client_ip.empty() ? std::string("local") : m->env.client_ip);
-  line += " spf=" + (spf.empty() ? std::string("none-checked") : spf);
-  line += " size=" + std::to_string(m->spool->size());
-  line += " defects=" + std::to_string(a.defects.size());
-  char ms[32];
-  std::snprintf(ms, sizeof(ms), "%.2f", scan_ms);
-  line += " scan_ms=" + std::string(ms);
-  if (note != nullptr) line += std::string(" ") + note;
-  line += " matches=" + std::to_string(v.matches.size());
-  for (const MatchReport& r : v.matches) {
-    line += " [" + PrintableUtf8(r.indicator) + " " + r.type + " " +
-            std::string(ToString(r.where)) + " " + std::string(ToString(r.action));
-    if (!r.redacted && !r.value.empty()) line += " value=" + PrintableUtf8(r.value);
-    line += "]";
-    if (line.size() > 3500) {  // syslog lines stay well under the common 4 KiB limit
-      line += " ...";
-      break;
-    }
-  }
-  syslog(LOG_INFO, "%s", line.c_str());
 }
 
 QuarantineEntry EntryFor(const Message& m, const Verdict& v, const MessageAnalysis& a,
@@ -482,6 +402,16 @@ QuarantineEntry EntryFor(const Message& m, const Verdict& v, const MessageAnalys
   return e;
 }
 
+// Forged copies of our headers go first (highest index first: indices stay valid), then ours at
+// the top, in the library's order.
+void EditHeaders(SMFICTX* ctx, const ScanResult& r) {
+  for (auto it = r.remove_headers.rbegin(); it != r.remove_headers.rend(); ++it)
+    smfi_chgheader(ctx, const_cast<char*>(it->name.c_str()), it->index, nullptr);
+  for (auto it = r.add_headers.rbegin(); it != r.add_headers.rend(); ++it)
+    smfi_insheader(ctx, 0, const_cast<char*>(it->first.c_str()),
+                   const_cast<char*>(it->second.c_str()));
+}
+
 sfsistat OnEom(SMFICTX* ctx) {
   return Guard(ctx, "eom", [&]() -> sfsistat {
     Connection* c = Conn(ctx);
@@ -493,139 +423,62 @@ sfsistat OnEom(SMFICTX* ctx) {
     QueueId(ctx, m);
     if (!m->deferred_error.empty()) return OnError(ctx, c, m->deferred_error);
     if (m->spool->oversize())
-      return OnError(ctx, c, "message larger than [milter] max_message_bytes (" +
-                                 std::to_string(mc.max_message_bytes) + "), not scanned");
+      return OnError(ctx, c,
+                     "message larger than [milter] max_message_bytes (" +
+                         std::to_string(mc.max_message_bytes) + "), not scanned");
     Result<std::string_view> raw = m->spool->View();
     if (!raw.ok()) return OnError(ctx, c, raw.error());
 
-    // Allow lists that need the recipients.
-    // A tenant's allowed sender skips scanning only when every recipient's tenant allows it.
-    bool sender_ok = !m->tenants.empty();
-    for (int t : m->tenants) sender_ok = sender_ok && SenderAllowed(st.policy, t, m->env.mail_from);
-    if ((m->have_rcpt && m->all_rcpts_allowed) || sender_ok) {
-      syslog(LOG_INFO, "%s: ref=%s from=<%s> rcpts=%zu allowed by [allow] lists, not scanned",
-             m->env.queue_id.c_str(), m->ref.c_str(), PrintableUtf8(m->env.mail_from).c_str(),
-             m->env.rcpt_to.size());
-      g_engine->CountMessage(Action::kAccept);
-      c->msg.reset();
-      return SMFIS_CONTINUE;
-    }
-
-    MessageAnalysis a = AnalyzeMessage(raw.value(), m->env, st.config.limits);
-    std::vector<Match> matches;
-    Status ms = st.snapshot->MatchMessage(a, static_cast<int64_t>(std::time(nullptr)), &matches);
-    if (!ms.ok()) return OnError(ctx, c, "matching: " + ms.message());
-
-    // SPF: MAIL FROM, or HELO for the null sender.
-    SpfCheck spf;
-    bool spf_checked = false;
-    if (st.spf && c->smtp) {
-      spf = st.spf->Check(c->client_ip, c->helo, m->env.mail_from);
-      spf_checked = true;
-    }
-    DecisionContext dc;
-    if (spf_checked) {
-      dc.spf = std::string(ToString(spf.result));
-      dc.spf_domain = spf.domain;
-    }
-    std::vector<int> tenants = m->tenants.empty() ? std::vector<int>{-1} : m->tenants;
-    Verdict v;
-    bool first = true;
-    for (int t : tenants) {  // strictest of the recipients' tenants (split mode: just one)
-      dc.tenant = t;
-      Verdict vt = Decide(matches, *st.snapshot, st.policy, false, dc);
-      if (first || vt.action > v.action) v = std::move(vt);
-      first = false;
-    }
-    double scan_ms = std::chrono::duration<double, std::milli>(
-                         std::chrono::steady_clock::now() - m->start).count();
-
-    const std::string authserv = AuthservId(mc, c);
-    auto add_headers = [&](bool verdict_headers) {
-      // Forged copies of our headers go first (highest index first: indices stay valid).
-      for (auto it = m->forged.rbegin(); it != m->forged.rend(); ++it)
-        smfi_chgheader(ctx, it->first.data(), it->second, nullptr);
-      std::vector<std::pair<std::string, std::string>> add;
-      if (spf_checked) {
-        std::string ar = authserv + "; spf=" + dc.spf;
-        if (spf.identity == "helo") {
-          ar += " smtp.helo=" + spf.domain;
-        } else {
-          ar += " smtp.mailfrom=" + m->env.mail_from;
-        }
-        add.emplace_back("Authentication-Results", PrintableUtf8(ar));
-        if (!spf.received_spf.empty())
-          add.emplace_back("Received-SPF", PrintableUtf8(spf.received_spf));
-      }
-      if (verdict_headers) {
-        std::string vh = std::string(ToString(v.action)) + "; ref=" + m->ref + "; tenant=" +
-                         v.tenant + "; matches=" + std::to_string(v.matches.size());
-        if (v.monitor) vh += "; monitor; would=" + std::string(ToString(v.would_action));
-        add.emplace_back(kVerdictHeader, PrintableUtf8(vh));
-        size_t n = 0;
-        for (const MatchReport& r : v.matches) {
-          if (++n > kMaxMatchHeaders) break;
-          add.emplace_back(kMatchHeader, MatchSummary(r, false));
-        }
-      }
-      // Inserted at the top, in this order.
-      for (auto it = add.rbegin(); it != add.rend(); ++it)
-        smfi_insheader(ctx, 0, it->first.data(), it->second.data());
-    };
+    ScanOptions so;
+    so.now = static_cast<int64_t>(std::time(nullptr));
+    so.spf = c->smtp;
+    so.mta_host = c->mta_host;
+    so.ref = m->ref;
+    Result<ScanResult> scanned = ScanMessage(st, m->env, raw.value(), so);
+    if (!scanned.ok()) return OnError(ctx, c, scanned.error());
+    const ScanResult& r = scanned.value();
+    LogContext lc{
+        m->env.queue_id, m->ref, m->spool->size(),
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - m->start)
+            .count(),
+        ""};
+    const Verdict& v = r.verdict;
 
     sfsistat result = SMFIS_CONTINUE;
-    const char* note = nullptr;
-    std::string qid_note;
-    switch (v.action) {
-      case Action::kAccept:
-        add_headers(false);
-        break;
-      case Action::kTag:
-        add_headers(true);
-        break;
-      case Action::kQuarantine: {
-        if (st.config.quarantine.mode == "hold") {
-          std::string reason = "gfi-milter " + m->ref;
-          if (smfi_quarantine(ctx, reason.data()) != MI_SUCCESS)
-            return OnError(ctx, c, "the MTA refused to quarantine (smfi_quarantine)");
-          add_headers(true);
-          note = "quarantine=hold";
-          if (st.quarantine) {  // recorded without the body; the MTA keeps the message
-            QuarantineEntry e = EntryFor(*m, v, a, "hold");
-            Result<std::string> id = st.quarantine->Put(std::move(e), std::nullopt);
-            if (!id.ok()) {
-              syslog(LOG_ERR, "%s: ref=%s quarantine index: %s (message is in the hold queue)",
-                     m->env.queue_id.c_str(), m->ref.c_str(), id.error().c_str());
-            }
-          }
-        } else {
-          QuarantineEntry e = EntryFor(*m, v, a, "store");
-          if (!st.quarantine) return OnError(ctx, c, "quarantine store not open");
-          Result<std::string> id = st.quarantine->Put(std::move(e), raw.value());
-          if (!id.ok()) return OnError(ctx, c, id.error());
-          qid_note = "quarantine=store id=" + id.value();
-          note = qid_note.c_str();
-          result = SMFIS_DISCARD;
-        }
-        break;
+    if (!r.allowed_by.empty()) {
+      // Unscanned: left as it is.
+    } else if (v.action == Action::kAccept || v.action == Action::kTag) {
+      EditHeaders(ctx, r);
+    } else if (v.action == Action::kQuarantine && st.config.quarantine.mode == "hold") {
+      std::string reason = "gfi-milter " + m->ref;
+      if (smfi_quarantine(ctx, reason.data()) != MI_SUCCESS)
+        return OnError(ctx, c, "the MTA refused to quarantine (smfi_quarantine)");
+      EditHeaders(ctx, r);
+      lc.note = "quarantine=hold";
+      if (st.quarantine) {  // recorded without the body; the MTA keeps the message
+        Result<std::string> id =
+            st.quarantine->Put(EntryFor(*m, v, r.analysis, "hold"), std::nullopt);
+        if (!id.ok())
+          syslog(LOG_ERR, "%s: ref=%s quarantine index: %s (message is in the hold queue)",
+                 m->env.queue_id.c_str(), m->ref.c_str(), id.error().c_str());
       }
-      case Action::kTempfail: {
-        std::string text = ReplyText(mc.tempfail_reply, m->ref);
-        smfi_setreply(ctx, const_cast<char*>("451"), const_cast<char*>("4.7.1"), text.data());
-        result = SMFIS_TEMPFAIL;
-        break;
-      }
-      case Action::kReject: {
-        std::string text = ReplyText(mc.reject_reply, m->ref);
-        smfi_setreply(ctx, const_cast<char*>("550"), const_cast<char*>("5.7.1"), text.data());
-        result = SMFIS_REJECT;
-        break;
-      }
-      case Action::kDiscard:
-        result = SMFIS_DISCARD;
-        break;
+    } else if (v.action == Action::kQuarantine) {
+      if (!st.quarantine) return OnError(ctx, c, "quarantine store not open");
+      Result<std::string> id =
+          st.quarantine->Put(EntryFor(*m, v, r.analysis, "store"), raw.value());
+      if (!id.ok()) return OnError(ctx, c, id.error());
+      lc.note = "quarantine=store id=" + id.value();
+      result = SMFIS_DISCARD;
+    } else if (v.action == Action::kTempfail || v.action == Action::kReject) {
+      bool reject = v.action == Action::kReject;
+      std::string text = ReplyText(reject ? mc.reject_reply : mc.tempfail_reply, m->ref);
+      smfi_setreply(ctx, const_cast<char*>(reject ? "550" : "451"),
+                    const_cast<char*>(reject ? "5.7.1" : "4.7.1"), text.data());
+      result = reject ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+    } else {
+      result = SMFIS_DISCARD;
     }
-    LogVerdict(ctx, m, v, a, dc.spf, scan_ms, note);
+    syslog(LOG_INFO, "%s", VerdictLogLine(r, m->env, lc).c_str());
     g_engine->CountMessage(v.action);
     c->msg.reset();
     return result;

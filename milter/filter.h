@@ -7,7 +7,7 @@
 
 #include <libmilter/mfapi.h>
 
-#include "milter/engine.h"
+#include "engine/engine.h"
 
 namespace gfi {
 

@@ -34,7 +34,7 @@
 #include <thread>
 
 #include "config/config.h"
-#include "milter/engine.h"
+#include "engine/engine.h"
 #include "milter/filter.h"
 #include "milter/startup.h"
 

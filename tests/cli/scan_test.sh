@@ -95,6 +95,15 @@ echo "$out" | grep -q 'partner-secret' && bad "a value of a feed marked TLP:RED 
 printf '[indicators]\npaths = ["%s"]\n' "$WORK/pf" > "$WORK/unmarked.toml"
 "$GFICTL" scan --json --config "$WORK/unmarked.toml" "$WORK/ps.eml" | grep -q 'partner-secret' ||
   bad "without the config marking the value is shown (the test would not tell otherwise)"
+# --spf: the daemon's SPF check on a file; it needs the client's address.
+printf 'Subject: hi\n\nhello\n' >"$WORK/plain.eml"
+scan --spf "$WORK/plain.eml" >/dev/null 2>"$WORK/e"; rc=$?
+[ $rc = 2 ] && grep -q -- '--spf needs --client-ip' "$WORK/e" || bad "--spf without --client-ip: exit $rc"
+# A loopback client gets spf=none without any DNS query; the verdict stays accept.
+out=$(scan --spf --client-ip 127.0.0.1 --mail-from a@example.org "$WORK/plain.eml"); rc=$?
+[ $rc = 0 ] && echo "$out" | grep -q '"action":"accept"' || bad "--spf loopback client: exit $rc: $out"
+# No tenants configured: no "tenant" key; no allow list: no "allowed_by".
+echo "$out" | grep -q '"tenant"\|"allowed_by"' && bad "tenant/allowed_by without tenants or allow lists: $out"
 
 [ $fail = 0 ] && echo "all scan checks passed"
 exit $fail

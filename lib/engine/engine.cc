@@ -1,5 +1,5 @@
 // Engine holder; see engine.h.
-#include "milter/engine.h"
+#include "engine/engine.h"
 
 #include <fcntl.h>
 #include <malloc.h>
@@ -75,33 +75,36 @@ Result<std::unique_ptr<Engine>> Engine::Start(const std::string& config_path, bo
   return e;
 }
 
-Result<std::shared_ptr<const EngineState>> Engine::Build() const {
+Result<std::shared_ptr<EngineState>> BuildEngineState(Config config, const StateOptions& options) {
   auto start = std::chrono::steady_clock::now();
   auto st = std::make_shared<EngineState>();
-  // The signature is taken first: a file changed during the load is loaded again next time.
-  Result<Config> config = LoadConfig(config_path_);
-  if (!config.ok()) return config.status();
-  st->config = std::move(config).value();
-  st->signature = FilesSignature(config_path_, st->config.indicators.paths);
+  st->config = std::move(config);
   st->policy = PolicyFromConfig(st->config);
-  // Each feed's last good version: kept by the serving daemon, only read by --check.
-  const std::string lg_dir = LastGoodDir(st->config);
-  struct stat lg_st;
-  if (open_store_ && ::stat(lg_dir.c_str(), &lg_st) != 0 && ::mkdir(lg_dir.c_str(), 0750) != 0)
-    return Status::Error(lg_dir + ": cannot create the last good feed directory: " +
-                         std::strerror(errno));
   std::optional<LastGoodStore> last_good;
-  if (::stat(lg_dir.c_str(), &lg_st) == 0) last_good.emplace(lg_dir, open_store_);
-  Result<LoadedIndicators> ind = LoadIndicators(st->config.indicators.paths, SnapshotOptions{},
-                                                Now(), last_good ? &*last_good : nullptr,
-                                                &st->config.indicators.markings);
+  if (options.use_last_good || options.keep_last_good) {
+    // Each feed's last good version: kept by the serving daemon, only read by --check.
+    const std::string lg_dir = LastGoodDir(st->config);
+    struct stat lg_st;
+    if (options.keep_last_good && ::stat(lg_dir.c_str(), &lg_st) != 0 &&
+        ::mkdir(lg_dir.c_str(), 0750) != 0)
+      return Status::Error(lg_dir + ": cannot create the last good feed directory: " +
+                           std::strerror(errno));
+    if (::stat(lg_dir.c_str(), &lg_st) == 0) last_good.emplace(lg_dir, options.keep_last_good);
+  }
+  const std::vector<std::string>& paths =
+      options.indicator_paths.empty() ? st->config.indicators.paths : options.indicator_paths;
+  Result<LoadedIndicators> ind =
+      LoadIndicators(paths, SnapshotOptions{}, Now(), last_good ? &*last_good : nullptr,
+                     &st->config.indicators.markings);
   if (!ind.ok()) return ind.status();
   st->snapshot = ind.value().snapshot;
   st->invalid_feeds = ind.value().invalid_feeds;
   st->stale_feeds = ind.value().stale_feeds;
   st->skipped_files = ind.value().skipped_files;
   st->feed_errors = ind.value().feed_errors;
-  if (st->config.spf.enabled) {
+  const bool spf = options.spf == StateOptions::Spf::kOn ||
+                   (options.spf == StateOptions::Spf::kAsConfigured && st->config.spf.enabled);
+  if (spf) {
     SpfOptions o;
     o.resolvers = st->config.spf.resolvers;
     o.timeout_seconds = static_cast<int>(st->config.spf.timeout);
@@ -110,7 +113,7 @@ Result<std::shared_ptr<const EngineState>> Engine::Build() const {
     if (!checker.ok()) return Status::Error("spf: " + checker.error());
     st->spf = std::shared_ptr<const SpfChecker>(std::move(checker).value());
   }
-  if (open_store_) {
+  if (options.open_store) {
     auto q = QuarantineStore::Open(st->config.quarantine.dir, /*create=*/true);
     if (!q.ok()) return q.status();
     st->quarantine = std::shared_ptr<QuarantineStore>(std::move(q).value());
@@ -118,7 +121,25 @@ Result<std::shared_ptr<const EngineState>> Engine::Build() const {
   st->load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   st->loaded_at = Now();
-  return std::shared_ptr<const EngineState>(std::move(st));
+  return st;
+}
+
+Result<std::shared_ptr<const EngineState>> Engine::Build() const {
+  auto start = std::chrono::steady_clock::now();
+  // The signature is taken first: a file changed during the load is loaded again next time.
+  Result<Config> config = LoadConfig(config_path_);
+  if (!config.ok()) return config.status();
+  std::string signature = FilesSignature(config_path_, config.value().indicators.paths);
+  StateOptions o;
+  o.open_store = open_store_;
+  o.use_last_good = true;
+  o.keep_last_good = open_store_;
+  auto st = BuildEngineState(std::move(config).value(), o);
+  if (!st.ok()) return st.status();
+  st.value()->signature = std::move(signature);
+  st.value()->load_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return std::shared_ptr<const EngineState>(std::move(st).value());
 }
 
 bool Engine::FilesChanged() const {

@@ -1,13 +1,14 @@
-// The daemon's engine holder: the configuration, the compiled indicators and the policy that
-// messages are scanned with, swapped atomically on reload, plus the counters `gfictl status` shows.
+// The engine holder: the configuration, the compiled indicators and the policy that messages are
+// scanned with (ScanMessage, scan.h), swapped atomically on reload, plus the counters `gfictl
+// status` shows. The daemon serves from it; it never sees libmilter.
 //
 // A message pins the EngineState current when it starts (MAIL FROM) and finishes on it, whatever
 // reloads happen meanwhile. Reload builds a complete new state off the hot path; it is refused — the
 // old state stays in service — when the configuration does not load, a configured path is missing,
 // or a feed that is in service now fails to load (a bad feed never replaces a good one). Feeds that
 // were already invalid when the current state was built do not block a reload.
-#ifndef GFI_MILTER_ENGINE_H_
-#define GFI_MILTER_ENGINE_H_
+#ifndef GFI_ENGINE_ENGINE_H_
+#define GFI_ENGINE_ENGINE_H_
 
 #include <atomic>
 #include <cstdint>
@@ -39,6 +40,26 @@ struct EngineState {
   int64_t loaded_at = 0;    // unix time
   std::string signature;    // of the config and feed files (size, mtime, inode) at load
 };
+
+// How BuildEngineState builds: what the daemon needs (store, last good feeds) and what `gfictl
+// scan` changes (other feed paths, SPF on demand).
+struct StateOptions {
+  bool open_store = false;  // open (create) the quarantine store
+  // Each feed's last good version (LastGoodDir): kept and used when keep_last_good, only read
+  // (gfi-milter --check) when use_last_good alone, ignored otherwise.
+  bool use_last_good = false;
+  bool keep_last_good = false;
+  std::vector<std::string> indicator_paths;  // instead of [indicators] paths when not empty
+  // The SPF checker: as [spf] enabled says (the daemon), always (gfictl scan --spf, even with
+  // enabled = false), or never (gfictl scan without --spf: a file scanned by hand asks no DNS).
+  enum class Spf { kAsConfigured, kOn, kOff };
+  Spf spf = Spf::kAsConfigured;
+};
+
+// The one build of a state from a loaded configuration (the daemon's start and reload, gfictl
+// scan): policy, indicators, SPF checker, store. Invalid feeds are left out and listed; an SPF or
+// store error, or a missing path, is an error. `signature` and `loaded_at` are the caller's.
+Result<std::shared_ptr<EngineState>> BuildEngineState(Config config, const StateOptions& options);
 
 class Engine {
  public:
@@ -97,4 +118,4 @@ std::string FilesSignature(const std::string& config_path, const std::vector<std
 
 }  // namespace gfi
 
-#endif  // GFI_MILTER_ENGINE_H_
+#endif  // GFI_ENGINE_ENGINE_H_
