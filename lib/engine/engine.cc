@@ -144,12 +144,17 @@ Result<std::shared_ptr<const EngineState>> Engine::Build() const {
 
 bool Engine::FilesChanged() const {
   auto cur = state();
-  return FilesSignature(config_path_, cur->config.indicators.paths) != cur->signature;
+  std::string now = FilesSignature(config_path_, cur->config.indicators.paths);
+  std::lock_guard<std::mutex> lock(reload_mu_);
+  // Against the files of the last attempt, failed or not: a refused reload is not retried every
+  // interval (a large feed costs seconds of CPU each time) until a file changes again.
+  return now != (attempted_signature_.empty() ? cur->signature : attempted_signature_);
 }
 
 Status Engine::Reload() {
   std::lock_guard<std::mutex> lock(reload_mu_);
   auto old = state();
+  attempted_signature_ = FilesSignature(config_path_, old->config.indicators.paths);
   auto next = Build();
   Status result;
   if (!next.ok()) {
@@ -175,6 +180,7 @@ Status Engine::Reload() {
     last_reload_result_ = "failed: " + result.message();
     return result;
   }
+  attempted_signature_ = next.value()->signature;
   state_.store(std::move(next).value());
   old.reset();
   ::malloc_trim(0);  // the parsers' peak (and the old snapshot, once its last message is done)

@@ -106,6 +106,7 @@ class Engine {
   std::atomic<uint64_t> messages_[6] = {};  // by Action
   std::atomic<uint64_t> errors_{0}, split_rcpts_{0};
   mutable std::mutex reload_mu_;  // one reload at a time; guards the fields below
+  std::string attempted_signature_;  // files of the last reload attempt ("" = none yet)
   uint64_t reloads_ok_ = 0, reloads_failed_ = 0;
   int64_t last_reload_ = 0;
   std::string last_reload_result_ = "none yet";

@@ -168,7 +168,27 @@ kill "$pid"; wait_gone "$pid"
 printf 'email,bad@phish.example,quarantine,ind-phish\n' > "$work/ind/t.csv"
 rm -f "$work/ind/b.csv"
 
-# 8. An unwritable spool directory stops the start (and --check) with the cause.
+# 8. A refused reload is not retried every interval, only when a file changes again.
+sed 's|^reload_interval = 0|reload_interval = 1|' "$work/g.toml" > "$work/g.toml.new" && mv "$work/g.toml.new" "$work/g.toml"
+"$MILTER" --config "$work/g.toml" > "$work/start.out" 2>&1 || bad "start (reload_interval 1)" "$(cat "$work/start.out")"
+pid=$(daemon_pid)
+failed() { sed -n 's/.*"reloads_failed":\([0-9]*\).*/\1/p' "$work/run/status.json"; }
+printf '[milter]\nuser = "nobody"\nbogus_key = 1\n' >> "$work/g.toml"  # a typo: refused
+for _ in $(seq 1 50); do [ "$(failed)" = 1 ] && break; sleep 0.1; done
+sleep 4  # four more intervals
+if [ "$(failed)" = 1 ]; then
+  ok "a refused reload is not retried while the files stay as they are"
+else
+  bad "a refused reload was retried" "reloads_failed=$(failed)"
+fi
+conf "$work/g.toml" "unix:$work/milter.sock" "$work/run/pid"
+sed 's|^reload_interval = 0|reload_interval = 1|' "$work/g.toml" > "$work/g.toml.new" && mv "$work/g.toml.new" "$work/g.toml"
+for _ in $(seq 1 50); do grep -q '"last_reload_result":"ok"' "$work/run/status.json" && break; sleep 0.1; done
+grep -q '"last_reload_result":"ok"' "$work/run/status.json" || bad "the fixed config was not reloaded"
+kill "$pid"; wait_gone "$pid"
+conf "$work/g.toml" "unix:$work/milter.sock" "$work/run/pid"
+
+# 9. An unwritable spool directory stops the start (and --check) with the cause.
 mkdir -p "$work/spool"; chown root:root "$work/spool"; chmod 0700 "$work/spool"
 "$MILTER" --config "$work/g.toml" > "$work/start.out" 2>&1
 rc=$?
