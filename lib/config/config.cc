@@ -28,6 +28,21 @@ const std::vector<std::string> kTypes = {
     "ip",       "domain", "email",         "url",          "url-prefix", "md5",
     "sha1",     "sha256", "filename",      "filename-glob", "subject-regex",
     "header-regex", "body-regex", "content", "spf"};
+// "limit.parts", "mime.*", "archive.encrypted": lower-case words, dots, '_', at most one trailing
+// '*' (a prefix).
+bool ValidDefectPattern(const std::string& d) {
+  if (d.empty()) return false;
+  for (size_t i = 0; i < d.size(); ++i) {
+    char c = d[i];
+    if (c == '*') {
+      if (i + 1 != d.size()) return false;
+      continue;
+    }
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_')) return false;
+  }
+  return true;
+}
+
 const std::vector<std::string> kWheres = {
     "client_ip",     "helo",         "mail_from",        "rcpt_to",          "header.from",
     "header.sender", "header.reply_to", "header.return_path", "header.to",    "header.cc",
@@ -163,6 +178,9 @@ class Reader {
     if (!(s = Table("policy", {
             {"default_action", [&](const toml::node& n, const std::string& k) {
                return Enum(n, k, kActions, &c->policy.default_action);
+             }},
+            {"limit_action", [&](const toml::node& n, const std::string& k) {
+               return Enum(n, k, kActions, &c->policy.limit_action);
              }},
             {"feed_actions", [&](const toml::node& n, const std::string& k) {
                return ActionMap(n, k, {}, &c->policy.feed_actions);
@@ -442,12 +460,23 @@ class Reader {
           {"tenant", [&](const toml::node& x, const std::string& k) {
              return StringList(x, k, &r.tenants);
            }},
+          {"defects", [&](const toml::node& x, const std::string& k) {
+             Status st = StringList(x, k, &r.defects);
+             for (const std::string& d : r.defects)
+               if (st.ok() && !ValidDefectPattern(d))
+                 st = Error(x, k, "'" + d + "' is not a defect name or prefix (e.g. \"limit.*\", "
+                                  "\"archive.encrypted\")");
+             return st;
+           }},
           {"action", [&](const toml::node& x, const std::string& k) {
              return Enum(x, k, kActions, &r.action);
            }},
       });
       if (!s.ok()) return s;
       if (r.action.empty()) return Error(e, key, "a rule needs an action");
+      if (!r.defects.empty() && (!r.types.empty() || !r.where.empty() || !r.feeds.empty() ||
+                                 !r.markings.empty() || !r.spf.empty()))
+        return Error(e, key, "a rule with defects may add only a tenant condition");
       out->push_back(std::move(r));
     }
     return Status::Ok();

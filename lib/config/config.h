@@ -56,6 +56,10 @@ struct PolicyRuleConfig {
   std::vector<std::string> markings;  // e.g. "TLP:AMBER"
   std::vector<std::string> spf;       // SPF results ("pass", "fail", ...)
   std::vector<std::string> tenants;   // tenant names ("default" for recipients of no tenant)
+  // Defect names or prefixes ("limit.*", "archive.encrypted"): the rule applies to the message's
+  // defects instead of to indicator matches (each defect it names becomes a match of type
+  // "defect"). A rule with defects may add only a tenant condition.
+  std::vector<std::string> defects;
   std::string action;
 };
 
@@ -66,6 +70,9 @@ struct PolicyConfig {
   std::map<std::string, std::string> marking_actions;         // marking -> action
   std::vector<std::string> sensitive_markings = {"TLP:RED"};  // values never shown in output
   std::string mixed_tenants = "split";                        // split | strictest
+  // A message that was read only in part (a limit.* defect: parts, nesting, archive members or
+  // ratio, HTML size, ...): what is past the limit was never scanned. "accept" = no action.
+  std::string limit_action = "quarantine";
   std::vector<PolicyRuleConfig> rules;                        // [[policy.rule]]
 };
 

@@ -108,6 +108,7 @@ std::vector<ConfigLine> DescribeConfig(const Config& c) {
   l.M("policy.marking_actions", p.marking_actions);
   l.L("policy.sensitive_markings", p.sensitive_markings);
   l.S("policy.mixed_tenants", p.mixed_tenants);
+  l.S("policy.limit_action", p.limit_action);
   for (size_t i = 0; i < p.rules.size(); ++i) {
     const PolicyRuleConfig& r = p.rules[i];
     l.Indexed("policy.rule", i);

@@ -111,6 +111,7 @@ Result<ScanResult> ScanMessage(const EngineState& state, const Envelope& envelop
   // SPF (MAIL FROM, or HELO for the null sender) for network clients only.
   r.authserv_id = AuthservId(state.config.milter, options.mta_host);
   DecisionContext dc;
+  dc.defects = r.analysis.defects;  // limit.* and rules with defects reach the verdict
   if (options.spf && state.spf && !envelope.client_ip.empty()) {
     r.spf = state.spf->Check(envelope.client_ip, envelope.helo, envelope.mail_from);
     dc.spf = std::string(ToString(r.spf->result));

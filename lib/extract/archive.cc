@@ -209,9 +209,15 @@ class Reader {
 
   DataResult ReadData(archive* a, uint64_t ratio_cap, int depth, DigestBuilder* digest);
   bool Drain(archive* a);
+  // Limits are named like the [limits] options they reach ("limit.archive_ratio"), so that one
+  // policy rule ("limit.*") covers every way a message was read only in part.
   void Defect(std::string_view code, std::string_view detail) {
-    std::string d("archive.");
-    d += code;
+    std::string d;
+    if (code == "member_limit") d = "limit.archive_members";
+    else if (code == "size_limit") d = "limit.archive_bytes";
+    else if (code == "ratio_limit") d = "limit.archive_ratio";
+    else if (code == "depth_limit") d = "limit.archive_depth";
+    else d = "archive." + std::string(code);
     d += ": ";
     d += detail;
     out_->defects.push_back(std::move(d));
@@ -516,7 +522,7 @@ ArchiveListing ReadArchive(std::string_view data, std::string_view name,
     out.is_archive = reader.ReadLevel(data, name, label, std::string(), 1);
   } catch (const std::bad_alloc&) {
     // Keep what was listed; the caller still sees that this archive was not fully read.
-    out.defects.push_back("archive.size_limit: out of memory reading " + label);
+    out.defects.push_back("limit.archive_bytes: out of memory reading " + label);
   }
   return out;
 }

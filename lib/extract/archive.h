@@ -33,7 +33,7 @@ struct ArchiveBudget {
 struct ArchiveListing {
   bool is_archive = false;  // libarchive recognised a format, or a compression filter (bare .gz)
   std::vector<ArchiveMember> members;
-  std::vector<std::string> defects;  // e.g. "archive.ratio_limit: member a.txt exceeds 100:1"
+  std::vector<std::string> defects;  // e.g. "limit.archive_ratio: member a.txt exceeds 100:1"
 };
 
 // True when `data` starts like an archive format we expand (zip, 7z, rar, tar, gzip, bzip2, xz,

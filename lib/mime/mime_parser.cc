@@ -505,7 +505,7 @@ class Converter {
     }
 
     const std::string& where = part->path;
-    if (header_cut) Defect("mime.header_limit", where);
+    if (header_cut) Defect("limit.header_bytes", where);
     if (note.header_malformed) Defect("mime.malformed_header", where);
     if (part->disposition.malformed)
       Defect("mime.malformed_parameters", where, "Content-Disposition");
@@ -516,8 +516,8 @@ class Converter {
     if (part->content_type.malformed) Defect("mime.malformed_parameters", where, "Content-Type");
     if (note.missing_close) Defect("mime.missing_final_boundary", where);
     if (note.no_boundary) Defect("mime.missing_boundary", where);
-    if (note.depth_cut) Defect("mime.nesting_limit", where);
-    if (note.part_cut) Defect("mime.part_limit", where);
+    if (note.depth_cut) Defect("limit.nesting", where);
+    if (note.part_cut) Defect("limit.parts", where);
   }
 
   const AnalysisLimits& limits_;

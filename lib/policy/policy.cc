@@ -128,6 +128,15 @@ bool AddressMatches(std::string_view pattern, std::string_view address) {
   return InDomain(DomainOf(address), domain);
 }
 
+// "limit.*" matches "limit.parts"; "archive.encrypted" only itself.
+static bool DefectMatches(std::string_view pattern, std::string_view name) {
+  if (!pattern.empty() && pattern.back() == '*') {
+    pattern.remove_suffix(1);
+    return name.substr(0, pattern.size()) == pattern;
+  }
+  return pattern == name;
+}
+
 PolicySettings PolicyFromConfig(const Config& config) {
   PolicySettings p;
   const PolicyConfig& c = config.policy;
@@ -145,6 +154,7 @@ PolicySettings PolicyFromConfig(const Config& config) {
     rule.markings = r.markings;
     rule.spf = r.spf;
     rule.tenants = r.tenants;
+    rule.defects = r.defects;
     rule.action = ActionOf(r.action);
     p.rules.push_back(std::move(rule));
   }
@@ -168,6 +178,11 @@ PolicySettings PolicyFromConfig(const Config& config) {
   p.spf_protected_domains = config.spf.protected_domains;
   p.spf_fail_action = ActionOf(config.spf.fail_action);
   p.spf_softfail_action = ActionOf(config.spf.softfail_action);
+  if (c.limit_action == "accept") {
+    p.limit_action.reset();
+  } else {
+    p.limit_action = ActionOf(c.limit_action);
+  }
   return p;
 }
 
@@ -229,6 +244,7 @@ Verdict Decide(const std::vector<Match>& matches, const IndicatorSnapshot& snaps
   auto rule_action = [&](const std::string& type, Where where, const std::string& feed,
                          std::string_view marking) -> std::optional<Action> {
     for (const PolicyRule& r : policy.rules) {
+      if (!r.defects.empty()) continue;  // rules for defects, below
       if (!r.types.empty() && !Contains(r.types, type)) continue;
       if (!r.where.empty() && !Contains(r.where, ToString(where))) continue;
       if (!r.feeds.empty() && !Contains(r.feeds, feed)) continue;
@@ -283,6 +299,36 @@ Verdict Decide(const std::vector<Match>& matches, const IndicatorSnapshot& snaps
     std::optional<Action> a = rule_action("spf", Where::kMailFrom, "spf", "");
     rep.action = a.value_or(context.spf == "fail" ? policy.spf_fail_action
                                                    : policy.spf_softfail_action);
+    if (rep.action > v.would_action) v.would_action = rep.action;
+    v.matches.push_back(std::move(rep));
+  }
+
+  // Defects: by name (the text before " at " or ": "), each at most once.
+  std::vector<std::string> seen;
+  for (const std::string& d : context.defects) {
+    std::string name = d.substr(0, d.find_first_of(" :"));  // "limit.parts at 1", "x.y: ..."
+    if (name.empty() || Contains(seen, name)) continue;
+    seen.push_back(name);
+    std::optional<Action> a;
+    for (const PolicyRule& r : policy.rules) {
+      if (r.defects.empty()) continue;
+      if (!r.tenants.empty() && !Contains(r.tenants, v.tenant)) continue;
+      if (std::any_of(r.defects.begin(), r.defects.end(),
+                      [&](const std::string& pat) { return DefectMatches(pat, name); })) {
+        a = r.action;
+        break;
+      }
+    }
+    if (!a && name.rfind("limit.", 0) == 0) a = policy.limit_action;
+    if (!a) continue;
+    MatchReport rep;
+    rep.indicator = "defect:" + name;
+    rep.feed = "defect";
+    rep.type = "defect";
+    rep.value = name;     // the defect's name only: its details can quote message content
+    rep.observed = name;
+    rep.where = Where::kBodyText;
+    rep.action = *a;
     if (rep.action > v.would_action) v.would_action = rep.action;
     v.matches.push_back(std::move(rep));
   }

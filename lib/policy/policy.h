@@ -7,7 +7,10 @@
 //   4. [policy] marking_actions, type_actions, feed_actions;
 //   5. the tenant's default_action, else [policy] default_action.
 // A monitor-only tenant's verdict is computed in full (would_action) but enforced as at most `tag`.
-// SPF fail/softfail of a protected sender domain is a match of its own (type "spf").
+// SPF fail/softfail of a protected sender domain is a match of its own (type "spf"). So is a
+// defect that a [[policy.rule]] with `defects` names, and every limit.* defect (a message read
+// only in part) unless [policy] limit_action = "accept": type "defect", indicator
+// "defect:NAME", action the rule's or limit_action.
 // Values of indicators whose marking is sensitive are redacted here, once, so no output path
 // (reply, log, report) can forget it.
 //
@@ -52,6 +55,7 @@ struct TenantSettings {
 
 struct PolicyRule {
   std::vector<std::string> types, where, feeds, markings, spf, tenants;
+  std::vector<std::string> defects;  // names or prefixes ("limit.*"): a rule for defects
   Action action = Action::kQuarantine;
 };
 
@@ -69,6 +73,8 @@ struct PolicySettings {
   std::vector<std::string> spf_protected_domains;
   Action spf_fail_action = Action::kReject;
   Action spf_softfail_action = Action::kTag;
+  // limit.* defects (the message was read only in part) not named by a rule; nullopt = accept.
+  std::optional<Action> limit_action = Action::kQuarantine;
 };
 
 // The settings of a loaded (hence valid) configuration.
@@ -91,6 +97,7 @@ struct DecisionContext {
   int tenant = -1;            // index into PolicySettings::tenants; -1 = no tenant ("default")
   std::string spf;            // SPF result name; "" when not checked
   std::string spf_domain;     // the domain SPF checked
+  std::vector<std::string> defects;  // the analysis's defects ("limit.parts at 1: ...")
 };
 
 struct Verdict {

@@ -34,6 +34,6 @@ check "a bad config exits 2" 2 "$GFICTL" inspect --config /tmp/gfictl-bad.toml "
   grep -q 'gfictl-bad.toml:2: milter.sokcet' || { echo "FAIL: config error text"; fail=1; }
 printf '[limits]\nmax_parts = 1\n' >/tmp/gfictl-lim.toml
 "$GFICTL" inspect --json --config /tmp/gfictl-lim.toml "$TESTS/corpus/03-zip-attachment.eml" |
-  grep -q 'mime.part_limit' || { echo "FAIL: [limits] from --config not applied"; fail=1; }
+  grep -q 'limit.parts' || { echo "FAIL: [limits] from --config not applied"; fail=1; }
 rm -f /tmp/gfictl-usage.out /tmp/gfictl-bad.toml /tmp/gfictl-lim.toml
 exit $fail

@@ -256,7 +256,7 @@ TEST_CASE("skipped entries still spend the byte budget") {
   ArchiveListing l = ReadArchive(tgz, "dirs.tgz", limits, &budget);
   CHECK(l.members.empty());
   CHECK(budget.bytes_left == 0);
-  CHECK(HasDefect(l, "archive.size_limit: dirs.tgz"));
+  CHECK(HasDefect(l, "limit.archive_bytes: dirs.tgz"));
 
   budget = BudgetFor(limits);
   ArchiveListing all = ReadArchive(tgz, "dirs.tgz", limits, &budget);
@@ -315,14 +315,14 @@ TEST_CASE("archives nested deeper than max_archive_depth are reported, not opene
   CHECK(Find(l, "z2.zip!/z3.zip!/z4.zip!/deep.txt") == nullptr);
   CHECK(l.members.size() == 3);
   REQUIRE(l.defects.size() == 1);
-  CHECK(l.defects[0].rfind("archive.depth_limit: z2.zip!/z3.zip!/z4.zip", 0) == 0);
+  CHECK(l.defects[0].rfind("limit.archive_depth: z2.zip!/z3.zip!/z4.zip", 0) == 0);
 
   limits.max_archive_depth = 1;
   budget = BudgetFor(limits);
   ArchiveListing flat = ReadArchive(z1, "z1.zip", limits, &budget);
   REQUIRE(flat.members.size() == 1);
   CHECK(flat.members[0].name == "z2.zip");
-  CHECK(HasDefect(flat, "archive.depth_limit: z2.zip"));
+  CHECK(HasDefect(flat, "limit.archive_depth: z2.zip"));
 }
 
 TEST_CASE("a zip quine-like nesting stays within depth and budget") {
@@ -335,7 +335,7 @@ TEST_CASE("a zip quine-like nesting stays within depth and budget") {
   ArchiveListing l = ReadArchive(level, "q.zip", limits, &budget);
   CHECK(l.members.size() == 10);
   CHECK(budget.members_left == 0);
-  CHECK(HasDefect(l, "archive.member_limit"));
+  CHECK(HasDefect(l, "limit.archive_members"));
   for (const ArchiveMember& m : l.members) CHECK(m.depth <= limits.max_archive_depth);
 }
 
@@ -349,11 +349,11 @@ TEST_CASE("the member budget is shared across calls and stops reading") {
   CHECK(l.members.size() == 3);
   CHECK(budget.members_left == 0);
   REQUIRE(l.defects.size() == 1);
-  CHECK(l.defects[0] == "archive.member_limit: more than 1000 archive members; stopped at f3.txt");
+  CHECK(l.defects[0] == "limit.archive_members: more than 1000 archive members; stopped at f3.txt");
 
   ArchiveListing again = ReadArchive(zip, "many.zip", limits, &budget);
   CHECK(again.members.empty());
-  CHECK(HasDefect(again, "archive.member_limit"));
+  CHECK(HasDefect(again, "limit.archive_members"));
 }
 
 TEST_CASE("a member expanding beyond the ratio limit is cut, and reading goes on in a zip") {
@@ -372,7 +372,7 @@ TEST_CASE("a member expanding beyond the ratio limit is cut, and reading goes on
   CHECK(bomb->digests.sha256.empty());  // a prefix's hash is not the member's
   CHECK(budget.bytes_left == limits.max_archive_bytes - bomb->size - 6);
   REQUIRE(l.defects.size() == 1);
-  CHECK(l.defects[0] == "archive.ratio_limit: member zeros.bin exceeds 100:1");
+  CHECK(l.defects[0] == "limit.archive_ratio: member zeros.bin exceeds 100:1");
   const ArchiveMember* after = Find(l, "after.txt");
   REQUIRE(after != nullptr);
   CHECK(after->digests.sha256 == ComputeDigests("after\n").sha256);
@@ -389,7 +389,7 @@ TEST_CASE("a ratio cut in a compressed stream ends that archive") {
   ArchiveListing l = ReadArchive(tgz, "bomb.tgz", limits, &budget);
   REQUIRE(l.members.size() == 1);
   CHECK(l.members[0].size < zeros.size());
-  CHECK(HasDefect(l, "archive.ratio_limit: member zeros.bin exceeds 100:1"));
+  CHECK(HasDefect(l, "limit.archive_ratio: member zeros.bin exceeds 100:1"));
 
   std::string gz = MakeArchive({{"x", zeros}}, {ARCHIVE_FORMAT_RAW, ARCHIVE_FILTER_GZIP});
   budget = BudgetFor(limits);
@@ -398,7 +398,7 @@ TEST_CASE("a ratio cut in a compressed stream ends that archive") {
   REQUIRE(g.members.size() == 1);
   CHECK(g.members[0].name == "zeros.img");
   CHECK(g.members[0].size < zeros.size());
-  CHECK(HasDefect(g, "archive.ratio_limit: member zeros.img exceeds 100:1"));
+  CHECK(HasDefect(g, "limit.archive_ratio: member zeros.img exceeds 100:1"));
 }
 
 TEST_CASE("the byte budget cuts a member and is shared across calls") {
@@ -416,12 +416,12 @@ TEST_CASE("the byte budget cuts a member and is shared across calls") {
   CHECK(l.members[1].digests.sha256.empty());
   CHECK(budget.bytes_left == 0);
   REQUIRE(l.defects.size() == 1);
-  CHECK(l.defects[0].rfind("archive.size_limit: b.bin cut after 50000 bytes", 0) == 0);
+  CHECK(l.defects[0].rfind("limit.archive_bytes: b.bin cut after 50000 bytes", 0) == 0);
 
   ArchiveListing again = ReadArchive(zip, "big.zip", limits, &budget);
   REQUIRE(again.members.size() == 1);
   CHECK(again.members[0].size == 0);
-  CHECK(HasDefect(again, "archive.size_limit"));
+  CHECK(HasDefect(again, "limit.archive_bytes"));
 }
 
 TEST_CASE("a member ending exactly at the byte budget is complete") {

@@ -212,7 +212,7 @@ TEST_CASE("nesting beyond the limit stops descending, keeps the content, records
   AnalysisLimits lim;
   lim.max_nesting = 5;
   ParsedMessage m = ParseMime(raw, lim);
-  CHECK(HasDefect(m, "mime.nesting_limit"));
+  CHECK(HasDefect(m, "limit.nesting"));
   auto leaves = Leaves(m.root);
   REQUIRE_FALSE(leaves.empty());
   bool found = false;
@@ -226,7 +226,7 @@ TEST_CASE("very deep nesting does not exhaust the stack") {
   for (int i = 0; i < 100000; ++i) raw += "Content-Type: message/rfc822\n\n";
   raw += "end\n";
   ParsedMessage m = ParseMime(raw, AnalysisLimits{});
-  CHECK(HasDefect(m, "mime.nesting_limit"));
+  CHECK(HasDefect(m, "limit.nesting"));
 }
 
 TEST_CASE("parts beyond the limit are counted as a defect") {
@@ -237,7 +237,7 @@ TEST_CASE("parts beyond the limit are counted as a defect") {
   lim.max_parts = 10;
   ParsedMessage m = ParseMime(raw, lim);
   CHECK(Leaves(m.root).size() == 10);
-  CHECK(HasDefect(m, "mime.part_limit"));
+  CHECK(HasDefect(m, "limit.parts"));
 }
 
 TEST_CASE("multipart without a boundary parameter is read as one leaf") {
@@ -261,7 +261,7 @@ TEST_CASE("header bytes beyond the limit are dropped with a defect") {
   lim.max_header_bytes = 1000;
   ParsedMessage m = ParseMime(raw, lim);
   CHECK(m.root.headers.size() < 100);
-  CHECK(HasDefect(m, "mime.header_limit"));
+  CHECK(HasDefect(m, "limit.header_bytes"));
   CHECK(m.root.body == "body");
 }
 

@@ -363,3 +363,114 @@ TEST_CASE("BuildEngineState: the SPF checker as configured, forced on, or off") 
 }
 
 }  // namespace gfi
+
+namespace gfi {
+namespace {
+
+// A multipart message: `n` text parts, the `payload_at`-th (1-based) carrying the indicator URL.
+std::string Parts(int n, int payload_at) {
+  std::string m = "Subject: parts\r\nMIME-Version: 1.0\r\n"
+                  "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n";
+  for (int i = 1; i <= n; ++i)
+    m += "--b\r\nContent-Type: text/plain\r\n\r\n" +
+         std::string(i == payload_at ? "see http://evil.example/x" : "nothing") + "\r\n";
+  return m + "--b--\r\n";
+}
+
+// The indicator URL inside `depth` nested multiparts.
+std::string Nested(int depth) {
+  std::string m = "Subject: nested\r\nMIME-Version: 1.0\r\n";
+  for (int i = 0; i < depth; ++i)
+    m += "Content-Type: multipart/mixed; boundary=\"n" + std::to_string(i) + "\"\r\n\r\n--n" +
+         std::to_string(i) + "\r\n";
+  m += "Content-Type: text/plain\r\n\r\nsee http://evil.example/x\r\n";
+  for (int i = depth - 1; i >= 0; --i) m += "--n" + std::to_string(i) + "--\r\n";
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("ScanMessage: a payload just past a limit does not pass as clean") {
+  TempDir d;
+  // Parts: the indicator in part 4 of 5 with max_parts = 3 is never read.
+  auto st = State(d, "[limits]\nmax_parts = 3\n");
+  auto past = ScanMessage(*st, Env("a@ok.example", {"u@x.example"}), Parts(5, 5), Opts());
+  REQUIRE(past.ok());
+  CHECK(past.value().verdict.action == Action::kQuarantine);  // [policy] limit_action default
+  CHECK(Ids(past.value().verdict) == std::vector<std::string>{"defect:limit.parts"});
+  // Before the limit the indicator itself decides (reject beats the limit's quarantine).
+  auto before = ScanMessage(*st, Env("a@ok.example", {"u@x.example"}), Parts(5, 1), Opts());
+  REQUIRE(before.ok());
+  CHECK(before.value().verdict.action == Action::kReject);
+  // Nesting.
+  TempDir d2;
+  auto nest = State(d2, "[limits]\nmax_nesting = 2\n");
+  auto deep = ScanMessage(*nest, Env("a@ok.example", {"u@x.example"}), Nested(4), Opts());
+  REQUIRE(deep.ok());
+  CHECK(deep.value().verdict.action >= Action::kQuarantine);
+  bool nesting = false;
+  for (const MatchReport& m : deep.value().verdict.matches)
+    nesting = nesting || m.indicator == "defect:limit.nesting";
+  CHECK(nesting);
+  // HTML past max_html_bytes.
+  TempDir d3;
+  auto html = State(d3, "[limits]\nmax_html_bytes = 1024\n");
+  std::string big = "Subject: h\r\nContent-Type: text/html\r\n\r\n<p>" + std::string(2000, 'x') +
+                    "</p><a href=\"http://evil.example/x\">y</a>\r\n";
+  auto h = ScanMessage(*html, Env("a@ok.example", {"u@x.example"}), big, Opts());
+  REQUIRE(h.ok());
+  CHECK(h.value().verdict.action >= Action::kQuarantine);
+  // The documented opt-out: limit_action = "accept" lets a partly read message through.
+  TempDir d4;
+  auto lax = State(d4, "[policy]\nlimit_action = \"accept\"\n[limits]\nmax_parts = 3\n");
+  auto through = ScanMessage(*lax, Env("a@ok.example", {"u@x.example"}), Parts(5, 5), Opts());
+  REQUIRE(through.ok());
+  CHECK(through.value().verdict.action == Action::kAccept);
+  CHECK_FALSE(through.value().analysis.defects.empty());  // still recorded
+}
+
+TEST_CASE("ScanMessage: [[policy.rule]] defects by name or prefix, with a tenant condition") {
+  TempDir d;
+  auto st = State(d, R"(
+[[policy.rule]]
+defects = ["mime.*"]
+tenant = ["acme"]
+action = "reject"
+[[policy.rule]]
+defects = ["mime.missing_final_boundary"]
+action = "tag"
+[[tenant]]
+name = "acme"
+domains = ["acme.example"]
+)");
+  const std::string unclosed =
+      "Subject: u\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+      "--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n";
+  auto acme = ScanMessage(*st, Env("a@ok.example", {"u@acme.example"}), unclosed, Opts());
+  REQUIRE(acme.ok());
+  CHECK(acme.value().verdict.action == Action::kReject);
+  CHECK(Ids(acme.value().verdict) == std::vector<std::string>{"defect:mime.missing_final_boundary"});
+  auto other = ScanMessage(*st, Env("a@ok.example", {"u@x.example"}), unclosed, Opts());
+  REQUIRE(other.ok());
+  CHECK(other.value().verdict.action == Action::kTag);
+  // A defect no rule names and that is not a limit changes nothing.
+  auto clean = ScanMessage(*st, Env("a@ok.example", {"u@x.example"}), "Subject: c\r\n\r\nhi\r\n",
+                           Opts());
+  REQUIRE(clean.ok());
+  CHECK(clean.value().verdict.action == Action::kAccept);
+}
+
+TEST_CASE("config: defect rules are checked") {
+  auto bad = ParseConfig("[[policy.rule]]\ndefects = [\"Limit parts\"]\naction = \"tag\"\n", "t.toml");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().find("is not a defect name or prefix") != std::string::npos);
+  auto mixed = ParseConfig(
+      "[[policy.rule]]\ndefects = [\"limit.*\"]\ntype = [\"domain\"]\naction = \"tag\"\n", "t.toml");
+  REQUIRE_FALSE(mixed.ok());
+  CHECK(mixed.error().find("a rule with defects may add only a tenant condition") !=
+        std::string::npos);
+  auto act = ParseConfig("[policy]\nlimit_action = \"ignore\"\n", "t.toml");
+  CHECK_FALSE(act.ok());
+}
+
+}  // namespace gfi
