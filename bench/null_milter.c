@@ -6,7 +6,8 @@
  *
  * -p  negotiation profile; by default the socket's kind decides, as in gfi-milter:
  *     unix: no reply to connect, HELO, headers, end of headers and body chunks, no DATA step;
- *     tcp:  a reply to every command, DATA kept (see filter.cc for why).
+ *     tcp:  no reply to headers; connect, HELO, DATA, the end of headers and body chunks are
+ *           answered (see filter.cc for why).
  *     Both: actions ADDHDRS|CHGHDRS|QUARANTINE|SETSYMLIST; macros j at connect, i at MAIL, RCPT
  *     and end of message; SMFIP_NOUNKNOWN.
  * -H  insert two headers at end of message (two smfi_insheader calls, as gfi-milter's SPF
@@ -54,12 +55,12 @@ static sfsistat OnNegotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, un
     smfi_setpriv(ctx, c);
   }
   *pf0 = f0 & want;
-  *pf1 = f1 & SMFIP_NOUNKNOWN;
-  if (g_unix_profile) {
-    /* gfi-milter asks for the three content flags together or not at all. */
-    if ((f1 & quiet) == quiet) *pf1 |= quiet;
-    *pf1 |= f1 & (SMFIP_NR_HELO | SMFIP_NR_CONN | SMFIP_NODATA);
-  }
+  *pf1 = f1 & (SMFIP_NOUNKNOWN | SMFIP_MDS_1M);
+  /* As gfi-milter: no replies to headers on both transports; to the end of headers and body
+   * chunks over a unix socket only (with the header flag, all three or none). */
+  *pf1 |= f1 & SMFIP_NR_HDR;
+  if (g_unix_profile && (f1 & quiet) == quiet) *pf1 |= quiet;
+  if (g_unix_profile) *pf1 |= f1 & (SMFIP_NR_HELO | SMFIP_NR_CONN | SMFIP_NODATA);
   *pf2 = 0;
   *pf3 = 0;
   c->pflags = *pf1;
