@@ -80,8 +80,9 @@ std::string AuthservId(const MilterConfig& milter, std::string_view mta_host) {
 std::vector<std::string> PossibleAuthservIds(const MilterConfig& milter,
                                              std::string_view postfix_myhostname) {
   std::vector<std::string> ids;
+  const std::string host = LocalHostName();  // must outlive the loop: the list holds views
   for (std::string_view id : {std::string_view(milter.authserv_id), postfix_myhostname,
-                              std::string_view(LocalHostName())}) {
+                              std::string_view(host)}) {
     if (id.empty()) continue;
     if (std::none_of(ids.begin(), ids.end(),
                      [&](const std::string& have) { return EqualsIgnoreCase(have, id); }))
