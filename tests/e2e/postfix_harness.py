@@ -391,8 +391,8 @@ class PostfixError(RuntimeError):
     pass
 
 
-# The complete master.cf of every private instance. The host's /etc/postfix/master.cf is never
-# copied: it may carry listeners of its own (a release port on 127.0.0.1:10026, say) that the
+# The complete master.cf of every private instance, written here in full. The host's own
+# master.cf is never read or copied: it may carry listeners of its own (a release port on 127.0.0.1:10026, say) that the
 # private instance would then take over.
 _MASTER_CF = """\
 smtp      inet  n       -       n       -       -       smtpd
