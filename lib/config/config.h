@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "extract/limits.h"
+#include "global/quarantine_names.h"
 #include "util/status.h"
 
 namespace gfi {
@@ -104,7 +105,7 @@ struct SpfConfig {
 };
 
 struct QuarantineConfig {
-  std::string mode = "store";  // store | hold
+  QuarantineMode mode = QuarantineMode::kStore;
   std::string dir = "/var/lib/gfi-milter/quarantine";
   std::string release_via = "smtp:127.0.0.1:10026";  // smtp:HOST:PORT | sendmail:PATH
   std::string postsuper = "/usr/sbin/postsuper";     // releases from the hold queue (mode hold)
@@ -114,11 +115,17 @@ struct QuarantineConfig {
   uint64_t retention_days = 0;                       // the daemon purges older entries; 0 = never
 };
 
+// [store]: where the quarantine's entries live (sqlite: files and index under [quarantine] dir).
+struct StoreConfig {
+  StoreBackend backend = StoreBackend::kSqlite;
+};
+
 struct Config {
   MilterConfig milter;
   IndicatorsConfig indicators;
   PolicyConfig policy;
   QuarantineConfig quarantine;
+  StoreConfig store;
   std::vector<TenantConfig> tenants;  // [[tenant]]
   AllowConfig allow;
   SpfConfig spf;
