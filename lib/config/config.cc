@@ -15,19 +15,21 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "global/vocabulary.h"
 #include "util/net.h"
 #include "util/strings.h"
 
 namespace gfi {
 namespace {
 
-const std::vector<std::string> kActions = {"accept",   "tag",    "quarantine",
-                                           "tempfail", "reject", "discard"};
-// Indicator types as policy keys: the term kinds' names (indicators/indicator.h).
-const std::vector<std::string> kTypes = {
-    "ip",       "domain", "email",         "url",          "url-prefix", "md5",
-    "sha1",     "sha256", "filename",      "filename-glob", "subject-regex",
-    "header-regex", "body-regex", "content", "spf"};
+// Names from the one vocabulary (global/vocabulary.h).
+// Indicator types as policy keys: the term kinds' names, and "spf" (the SPF verdict of a
+// protected domain).
+const std::vector<std::string> kTypes = [] {
+  std::vector<std::string> t = kTermKindNames.Names();
+  t.emplace_back(kSpfMatchType);
+  return t;
+}();
 // "limit.parts", "mime.*", "archive.encrypted": lower-case words, dots, '_', at most one trailing
 // '*' (a prefix).
 bool ValidDefectPattern(const std::string& d) {
@@ -43,13 +45,8 @@ bool ValidDefectPattern(const std::string& d) {
   return true;
 }
 
-const std::vector<std::string> kWheres = {
-    "client_ip",     "helo",         "mail_from",        "rcpt_to",          "header.from",
-    "header.sender", "header.reply_to", "header.return_path", "header.to",    "header.cc",
-    "header.message_id", "header.received", "header.x_originating_ip", "body.text", "body.html",
-    "attachment",    "archive_member", "header.subject",  "header"};
-const std::vector<std::string> kSpfResults = {"none",     "neutral",   "pass",     "fail",
-                                              "softfail", "temperror", "permerror"};
+const std::vector<std::string> kWheres = kWhereNames.Names();
+const std::vector<std::string> kSpfResults = kSpfResultNames.Names();
 
 class Reader {
  public:
@@ -84,7 +81,7 @@ class Reader {
                return Socket(n, k, &c->milter.socket);
              }},
             {"on_error", [&](const toml::node& n, const std::string& k) {
-               return Enum(n, k, {"tempfail", "accept", "reject"}, &c->milter.on_error);
+               return Enum(n, k, kOnErrorNames, &c->milter.on_error);
              }},
             {"user", [&](const toml::node& n, const std::string& k) {
                return String(n, k, &c->milter.user);
@@ -135,10 +132,10 @@ class Reader {
       return s;
     if (!(s = Table("policy", {
             {"default_action", [&](const toml::node& n, const std::string& k) {
-               return Enum(n, k, kActions, &c->policy.default_action);
+               return Enum(n, k, kActionNames, &c->policy.default_action);
              }},
             {"limit_action", [&](const toml::node& n, const std::string& k) {
-               return Enum(n, k, kActions, &c->policy.limit_action);
+               return Enum(n, k, kActionNames, &c->policy.limit_action);
              }},
             {"feed_actions", [&](const toml::node& n, const std::string& k) {
                return ActionMap(n, k, {}, &c->policy.feed_actions);
@@ -153,7 +150,7 @@ class Reader {
                return StringList(n, k, &c->policy.sensitive_markings);
              }},
             {"mixed_tenants", [&](const toml::node& n, const std::string& k) {
-               return Enum(n, k, {"split", "strictest"}, &c->policy.mixed_tenants);
+               return Enum(n, k, kMixedTenantsNames, &c->policy.mixed_tenants);
              }},
             {"rule", [&](const toml::node& n, const std::string& k) {
                return Rules(n, k, &c->policy.rules);
@@ -192,10 +189,10 @@ class Reader {
                return StringList(n, k, &c->spf.protected_domains);
              }},
             {"fail_action", [&](const toml::node& n, const std::string& k) {
-               return Enum(n, k, kActions, &c->spf.fail_action);
+               return Enum(n, k, kActionNames, &c->spf.fail_action);
              }},
             {"softfail_action", [&](const toml::node& n, const std::string& k) {
-               return Enum(n, k, kActions, &c->spf.softfail_action);
+               return Enum(n, k, kActionNames, &c->spf.softfail_action);
              }},
         })).ok())
       return s;
@@ -346,16 +343,16 @@ class Reader {
   // A table of NAME = "action"; names are checked against `names` unless it is empty.
   Status ActionMap(const toml::node& n, const std::string& key,
                    const std::vector<std::string>& names,
-                   std::map<std::string, std::string>* out) const {
+                   std::map<std::string, Action>* out) const {
     const toml::table* t = n.as_table();
     if (t == nullptr) return Error(n, key, "expected a table of name = \"action\"");
-    std::map<std::string, std::string> m;
+    std::map<std::string, Action> m;
     for (const auto& [name, action] : *t) {
       std::string sub = key + "." + std::string(name.str());
       if (!names.empty() && std::find(names.begin(), names.end(), name.str()) == names.end())
         return Error(action, sub, "unknown indicator type");
-      std::string v;
-      if (Status st = Enum(action, sub, kActions, &v); !st.ok()) return st;
+      Action v = Action::kAccept;
+      if (Status st = Enum(action, sub, kActionNames, &v); !st.ok()) return st;
       m[std::string(name.str())] = v;
     }
     *out = std::move(m);
@@ -405,6 +402,7 @@ class Reader {
       return Error(n, key, "expected [[policy.rule]] tables");
     for (const toml::node& e : *a) {
       PolicyRuleConfig r;
+      bool has_action = false;
       Status s = Keys(*e.as_table(), key, {
           {"type", [&](const toml::node& x, const std::string& k) {
              return Names(x, k, kTypes, &r.types);
@@ -433,11 +431,12 @@ class Reader {
              return st;
            }},
           {"action", [&](const toml::node& x, const std::string& k) {
-             return Enum(x, k, kActions, &r.action);
+             has_action = true;
+             return Enum(x, k, kActionNames, &r.action);
            }},
       });
       if (!s.ok()) return s;
-      if (r.action.empty()) return Error(e, key, "a rule needs an action");
+      if (!has_action) return Error(e, key, "a rule needs an action");
       if (!r.defects.empty() && (!r.types.empty() || !r.where.empty() || !r.feeds.empty() ||
                                  !r.markings.empty() || !r.spf.empty()))
         return Error(e, key, "a rule with defects may add only a tenant condition");
@@ -458,7 +457,10 @@ class Reader {
            return Bool(x, k, &t.monitor);
          }},
         {"default_action", [&](const toml::node& x, const std::string& k) {
-           return Enum(x, k, kActions, &t.default_action);
+           Action a = Action::kAccept;
+           Status st = Enum(x, k, kActionNames, &a);
+           if (st.ok()) t.default_action = a;
+           return st;
          }},
         {"feed_actions", [&](const toml::node& x, const std::string& k) {
            return ActionMap(x, k, {}, &t.feed_actions);

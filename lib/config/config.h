@@ -9,12 +9,13 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "extract/limits.h"
-#include "global/quarantine_names.h"
+#include "global/vocabulary.h"
 #include "util/status.h"
 
 namespace gfi {
@@ -23,7 +24,7 @@ inline constexpr const char* kDefaultConfigPath = "/etc/gfi-milter/gfi-milter.to
 
 struct MilterConfig {
   std::string socket = "unix:/run/gfi-milter/milter.sock";
-  std::string on_error = "tempfail";  // tempfail | accept | reject
+  OnError on_error = OnError::kTempfail;
   std::string user = "gfi-milter";
   std::string pid_file = "/run/gfi-milter/gfi-milter.pid";
   std::string status_file = "/run/gfi-milter/status.json";
@@ -61,19 +62,19 @@ struct PolicyRuleConfig {
   // defects instead of to indicator matches (each defect it names becomes a match of type
   // "defect"). A rule with defects may add only a tenant condition.
   std::vector<std::string> defects;
-  std::string action;
+  Action action = Action::kQuarantine;  // required in the file
 };
 
 struct PolicyConfig {
-  std::string default_action = "quarantine";  // accept | tag | quarantine | discard | tempfail | reject
-  std::map<std::string, std::string> feed_actions;            // feed file name -> action
-  std::map<std::string, std::string> type_actions;            // indicator type -> action
-  std::map<std::string, std::string> marking_actions;         // marking -> action
+  Action default_action = Action::kQuarantine;
+  std::map<std::string, Action> feed_actions;                 // feed file name -> action
+  std::map<std::string, Action> type_actions;                 // indicator type -> action
+  std::map<std::string, Action> marking_actions;              // marking -> action
   std::vector<std::string> sensitive_markings = {"TLP:RED"};  // values never shown in output
-  std::string mixed_tenants = "split";                        // split | strictest
+  MixedTenants mixed_tenants = MixedTenants::kSplit;
   // A message that was read only in part (a limit.* defect: parts, nesting, archive members or
   // ratio, HTML size, ...): what is past the limit was never scanned. "accept" = no action.
-  std::string limit_action = "quarantine";
+  Action limit_action = Action::kQuarantine;
   std::vector<PolicyRuleConfig> rules;                        // [[policy.rule]]
 };
 
@@ -82,10 +83,10 @@ struct TenantConfig {
   std::string name;
   std::vector<std::string> domains;  // recipient domains (and their subdomains)
   bool monitor = false;              // log and tag, never block
-  std::string default_action;        // "" = [policy] default_action
-  std::map<std::string, std::string> feed_actions;
-  std::map<std::string, std::string> type_actions;
-  std::map<std::string, std::string> marking_actions;
+  std::optional<Action> default_action;  // unset = [policy] default_action
+  std::map<std::string, Action> feed_actions;
+  std::map<std::string, Action> type_actions;
+  std::map<std::string, Action> marking_actions;
   std::vector<std::string> allow_senders;
 };
 
@@ -100,8 +101,8 @@ struct SpfConfig {
   std::vector<std::string> resolvers;  // "IP[:PORT]"; empty = /etc/resolv.conf
   uint64_t timeout = 5;                // seconds per DNS query
   std::vector<std::string> protected_domains;  // sender domains whose SPF failures are acted on
-  std::string fail_action = "reject";          // SPF fail for a protected domain
-  std::string softfail_action = "tag";         // SPF softfail for a protected domain
+  Action fail_action = Action::kReject;     // SPF fail for a protected domain
+  Action softfail_action = Action::kTag;    // SPF softfail for a protected domain
 };
 
 struct QuarantineConfig {

@@ -11,17 +11,6 @@
 namespace gfi {
 namespace {
 
-Action ActionOf(const std::string& name) {
-  // The configuration was validated on load, so every action name parses.
-  return ParseAction(name).value_or(Action::kQuarantine);
-}
-
-std::map<std::string, Action> ActionsOf(const std::map<std::string, std::string>& m) {
-  std::map<std::string, Action> out;
-  for (const auto& [k, v] : m) out[k] = ActionOf(v);
-  return out;
-}
-
 bool Contains(const std::vector<std::string>& list, std::string_view v) {
   return std::any_of(list.begin(), list.end(),
                      [v](const std::string& x) { return EqualsIgnoreCase(x, v); });
@@ -85,12 +74,12 @@ static bool DefectMatches(std::string_view pattern, std::string_view name) {
 PolicySettings PolicyFromConfig(const Config& config) {
   PolicySettings p;
   const PolicyConfig& c = config.policy;
-  p.default_action = ActionOf(c.default_action);
-  p.feed_actions = ActionsOf(c.feed_actions);
-  p.type_actions = ActionsOf(c.type_actions);
-  p.marking_actions = ActionsOf(c.marking_actions);
+  p.default_action = c.default_action;
+  p.feed_actions = c.feed_actions;
+  p.type_actions = c.type_actions;
+  p.marking_actions = c.marking_actions;
   p.sensitive_markings = c.sensitive_markings;
-  p.split_mixed_tenants = c.mixed_tenants == "split";
+  p.split_mixed_tenants = c.mixed_tenants == MixedTenants::kSplit;
   for (const PolicyRuleConfig& r : c.rules) {
     PolicyRule rule;
     rule.types = r.types;
@@ -100,7 +89,7 @@ PolicySettings PolicyFromConfig(const Config& config) {
     rule.spf = r.spf;
     rule.tenants = r.tenants;
     rule.defects = r.defects;
-    rule.action = ActionOf(r.action);
+    rule.action = r.action;
     p.rules.push_back(std::move(rule));
   }
   for (const TenantConfig& t : config.tenants) {
@@ -108,10 +97,10 @@ PolicySettings PolicyFromConfig(const Config& config) {
     s.name = t.name;
     s.domains = t.domains;
     s.monitor = t.monitor;
-    if (!t.default_action.empty()) s.default_action = ActionOf(t.default_action);
-    s.feed_actions = ActionsOf(t.feed_actions);
-    s.type_actions = ActionsOf(t.type_actions);
-    s.marking_actions = ActionsOf(t.marking_actions);
+    s.default_action = t.default_action;
+    s.feed_actions = t.feed_actions;
+    s.type_actions = t.type_actions;
+    s.marking_actions = t.marking_actions;
     s.allow_senders = t.allow_senders;
     p.tenants.push_back(std::move(s));
   }
@@ -121,12 +110,12 @@ PolicySettings PolicyFromConfig(const Config& config) {
   p.allow_senders = config.allow.senders;
   p.allow_recipients = config.allow.recipients;
   p.spf_protected_domains = config.spf.protected_domains;
-  p.spf_fail_action = ActionOf(config.spf.fail_action);
-  p.spf_softfail_action = ActionOf(config.spf.softfail_action);
-  if (c.limit_action == "accept") {
+  p.spf_fail_action = config.spf.fail_action;
+  p.spf_softfail_action = config.spf.softfail_action;
+  if (c.limit_action == Action::kAccept) {  // accept = no action
     p.limit_action.reset();
   } else {
-    p.limit_action = ActionOf(c.limit_action);
+    p.limit_action = c.limit_action;
   }
   return p;
 }
@@ -233,7 +222,8 @@ Verdict Decide(const std::vector<Match>& matches, const IndicatorSnapshot& snaps
   }
 
   // SPF of a protected sender domain.
-  if ((context.spf == "fail" || context.spf == "softfail") && !context.spf_domain.empty() &&
+  const bool spf_fail = context.spf == ToString(SpfResult::kFail);
+  if ((spf_fail || context.spf == ToString(SpfResult::kSoftfail)) && !context.spf_domain.empty() &&
       std::any_of(policy.spf_protected_domains.begin(), policy.spf_protected_domains.end(),
                   [&](const std::string& d) { return InDomain(context.spf_domain, d); })) {
     MatchReport rep;
@@ -244,7 +234,7 @@ Verdict Decide(const std::vector<Match>& matches, const IndicatorSnapshot& snaps
     rep.observed = context.spf_domain;
     rep.where = Where::kMailFrom;
     std::optional<Action> a = rule_action("spf", Where::kMailFrom, "spf", "");
-    rep.action = a.value_or(context.spf == "fail" ? policy.spf_fail_action
+    rep.action = a.value_or(spf_fail ? policy.spf_fail_action
                                                    : policy.spf_softfail_action);
     if (rep.action > v.would_action) v.would_action = rep.action;
     v.matches.push_back(std::move(rep));

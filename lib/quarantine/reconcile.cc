@@ -68,7 +68,7 @@ Result<ReconcileReport> Reconcile(SqliteQuarantineStore& store, const ReconcileO
       if (EqualsIgnoreCase(h.name, "from") && e.header_from.empty()) e.header_from = h.value;
     }
     e.subject = a.subject;
-    e.action = "quarantine";
+    e.action = std::string(ToString(Action::kQuarantine));
     if (Status s = store.Adopt(e, o.by, "recovered from an orphan file"); !s.ok()) {
       rep.errors.push_back(f.id + ": " + s.message());
       continue;

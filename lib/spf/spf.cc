@@ -482,30 +482,9 @@ struct ResponseDeleter {
 
 }  // namespace
 
-std::string_view ToString(SpfResult r) {
-  switch (r) {
-    case SpfResult::kNone:
-      return "none";
-    case SpfResult::kNeutral:
-      return "neutral";
-    case SpfResult::kPass:
-      return "pass";
-    case SpfResult::kFail:
-      return "fail";
-    case SpfResult::kSoftfail:
-      return "softfail";
-    case SpfResult::kTemperror:
-      return "temperror";
-    case SpfResult::kPermerror:
-      return "permerror";
-  }
-  return "none";
-}
-
 std::optional<SpfResult> ParseSpfResult(std::string_view s) {
-  for (SpfResult r : {SpfResult::kNone, SpfResult::kNeutral, SpfResult::kPass, SpfResult::kFail,
-                      SpfResult::kSoftfail, SpfResult::kTemperror, SpfResult::kPermerror})
-    if (EqualsIgnoreCase(s, ToString(r))) return r;
+  for (const auto& [r, name] : kSpfResultNames.entries)
+    if (EqualsIgnoreCase(s, name)) return r;
   return std::nullopt;
 }
 

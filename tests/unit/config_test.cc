@@ -25,10 +25,10 @@ TEST_CASE("an empty file gives the documented defaults") {
   REQUIRE(r.ok());
   const Config& c = r.value();
   CHECK(c.milter.socket == "unix:/run/gfi-milter/milter.sock");
-  CHECK(c.milter.on_error == "tempfail");
+  CHECK(c.milter.on_error == OnError::kTempfail);
   CHECK(c.milter.user == "gfi-milter");
   CHECK(c.indicators.paths == std::vector<std::string>{"/etc/gfi-milter/indicators"});
-  CHECK(c.policy.default_action == "quarantine");
+  CHECK(c.policy.default_action == Action::kQuarantine);
   CHECK(c.quarantine.mode == QuarantineMode::kStore);
   CHECK(c.limits.max_nesting == AnalysisLimits{}.max_nesting);
 }
@@ -59,9 +59,9 @@ max_parts = 50
 )", "t.toml");
   REQUIRE(r.ok());
   CHECK(r.value().milter.socket == "inet:8891@127.0.0.1");
-  CHECK(r.value().milter.on_error == "accept");
+  CHECK(r.value().milter.on_error == OnError::kAccept);
   CHECK(r.value().indicators.paths == std::vector<std::string>{"/a", "/b"});
-  CHECK(r.value().policy.default_action == "reject");
+  CHECK(r.value().policy.default_action == Action::kReject);
   CHECK(r.value().quarantine.mode == QuarantineMode::kHold);
   CHECK(r.value().limits.max_nesting == 7);
   CHECK(r.value().limits.max_parts == 50);
