@@ -10,6 +10,7 @@
 #include "extract/filename.h"
 #include "extract/html.h"
 #include "extract/url.h"
+#include "global/vocabulary.h"
 #include "mime/header_decode.h"
 #include "mime/transfer_decode.h"
 #include "mime/uuencode.h"
@@ -142,7 +143,7 @@ class Analyzer {
   void AddUrl(std::string_view raw, Where where) {
     if (urls_ >= limits_.max_urls) {
       if (!url_limit_reported_) {
-        Defect("limit.urls at top: more than " + std::to_string(limits_.max_urls) + " URLs");
+        Defect(std::string(ToString(Limit::kUrls)) + " at top: more than " + std::to_string(limits_.max_urls) + " URLs");
         url_limit_reported_ = true;
       }
       return;
@@ -207,7 +208,7 @@ class Analyzer {
       result = std::string_view(part.body).substr(0, n);
       st.truncated = n < part.body.size();
     }
-    if (st.truncated) Defect("limit.decoded_size at " + part.path);
+    if (st.truncated) Defect(std::string(ToString(Limit::kDecodedSize)) + " at " + part.path);
     if (result.data() == nullptr) result = out;
     decoded_ += result.size();
     return result;
@@ -241,7 +242,7 @@ class Analyzer {
       if (t.unknown_charset) Defect("mime.unknown_charset at " + part.path + ": " + rep.charset);
       if (rep.content_type == "text/html") {
         HtmlContent html = ExtractHtml(t.text, limits_.max_html_bytes);
-        if (html.truncated) Defect("limit.html_size at " + part.path);
+        if (html.truncated) Defect(std::string(ToString(Limit::kHtmlSize)) + " at " + part.path);
         for (const std::string& u : html.urls) AddUrl(u, Where::kBodyHtml);
         // Zero-width characters and soft hyphens inside a word do not show: content rules and
         // URLs in the text see the word as the reader does.

@@ -14,6 +14,8 @@
 #include <new>
 #include <utility>
 
+#include "global/vocabulary.h"
+
 namespace gfi {
 namespace {
 
@@ -213,10 +215,10 @@ class Reader {
   // policy rule ("limit.*") covers every way a message was read only in part.
   void Defect(std::string_view code, std::string_view detail) {
     std::string d;
-    if (code == "member_limit") d = "limit.archive_members";
-    else if (code == "size_limit") d = "limit.archive_bytes";
-    else if (code == "ratio_limit") d = "limit.archive_ratio";
-    else if (code == "depth_limit") d = "limit.archive_depth";
+    if (code == "member_limit") d = ToString(Limit::kArchiveMembers);
+    else if (code == "size_limit") d = ToString(Limit::kArchiveBytes);
+    else if (code == "ratio_limit") d = ToString(Limit::kArchiveRatio);
+    else if (code == "depth_limit") d = ToString(Limit::kArchiveDepth);
     else d = "archive." + std::string(code);
     d += ": ";
     d += detail;
@@ -522,7 +524,8 @@ ArchiveListing ReadArchive(std::string_view data, std::string_view name,
     out.is_archive = reader.ReadLevel(data, name, label, std::string(), 1);
   } catch (const std::bad_alloc&) {
     // Keep what was listed; the caller still sees that this archive was not fully read.
-    out.defects.push_back("limit.archive_bytes: out of memory reading " + label);
+    out.defects.push_back(std::string(ToString(Limit::kArchiveBytes)) + ": out of memory reading " +
+                          label);
   }
   return out;
 }

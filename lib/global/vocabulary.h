@@ -155,6 +155,37 @@ inline constexpr NameTable<MixedTenants, 2> kMixedTenantsNames{{{
 }}};
 static_assert(NameTableIsDense(kMixedTenantsNames));
 
+// The [limits] a message can reach; a message cut short by one carries the defect "limit.NAME"
+// (NAME the option without "max_", so one policy rule "limit.*" covers every way a message was
+// read only in part).
+enum class Limit {
+  kHeaderBytes,
+  kParts,
+  kNesting,
+  kDecodedSize,
+  kArchiveDepth,
+  kArchiveMembers,
+  kArchiveBytes,
+  kArchiveRatio,
+  kUrls,
+  kHtmlSize,
+};
+inline constexpr NameTable<Limit, 10> kLimitDefectNames{{{
+    {Limit::kHeaderBytes, "limit.header_bytes"},
+    {Limit::kParts, "limit.parts"},
+    {Limit::kNesting, "limit.nesting"},
+    {Limit::kDecodedSize, "limit.decoded_size"},
+    {Limit::kArchiveDepth, "limit.archive_depth"},
+    {Limit::kArchiveMembers, "limit.archive_members"},
+    {Limit::kArchiveBytes, "limit.archive_bytes"},
+    {Limit::kArchiveRatio, "limit.archive_ratio"},
+    {Limit::kUrls, "limit.urls"},
+    {Limit::kHtmlSize, "limit.html_size"},
+}}};
+static_assert(NameTableIsDense(kLimitDefectNames));
+inline constexpr std::string_view kLimitDefectPrefix = "limit.";
+
+inline std::string_view ToString(Limit l) { return kLimitDefectNames.Name(l); }
 inline std::string_view ToString(ObservableType t) { return kObservableTypeNames.Name(t); }
 inline std::string_view ToString(Where w) { return kWhereNames.Name(w); }
 inline std::string_view ToString(Action a) { return kActionNames.Name(a); }

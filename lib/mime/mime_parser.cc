@@ -13,6 +13,7 @@
 #include <mimetic/mimetic.h>
 #include <mimetic/parser/itparser.h>
 
+#include "global/vocabulary.h"
 #include "mime/transfer_decode.h"
 #include "util/strings.h"
 
@@ -505,7 +506,7 @@ class Converter {
     }
 
     const std::string& where = part->path;
-    if (header_cut) Defect("limit.header_bytes", where);
+    if (header_cut) Defect(ToString(Limit::kHeaderBytes), where);
     if (note.header_malformed) Defect("mime.malformed_header", where);
     if (part->disposition.malformed)
       Defect("mime.malformed_parameters", where, "Content-Disposition");
@@ -516,8 +517,8 @@ class Converter {
     if (part->content_type.malformed) Defect("mime.malformed_parameters", where, "Content-Type");
     if (note.missing_close) Defect("mime.missing_final_boundary", where);
     if (note.no_boundary) Defect("mime.missing_boundary", where);
-    if (note.depth_cut) Defect("limit.nesting", where);
-    if (note.part_cut) Defect("limit.parts", where);
+    if (note.depth_cut) Defect(ToString(Limit::kNesting), where);
+    if (note.part_cut) Defect(ToString(Limit::kParts), where);
   }
 
   const AnalysisLimits& limits_;

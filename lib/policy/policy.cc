@@ -256,7 +256,7 @@ Verdict Decide(const std::vector<Match>& matches, const IndicatorSnapshot& snaps
         break;
       }
     }
-    if (!a && name.rfind("limit.", 0) == 0) a = policy.limit_action;
+    if (!a && name.rfind(kLimitDefectPrefix, 0) == 0) a = policy.limit_action;
     if (!a) continue;
     MatchReport rep;
     rep.indicator = "defect:" + name;
