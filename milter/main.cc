@@ -35,6 +35,7 @@
 
 #include "config/config.h"
 #include "engine/engine.h"
+#include "milter/feeds_puller.h"
 #include "milter/filter.h"
 #include "milter/startup.h"
 
@@ -251,7 +252,13 @@ int Run(const std::string& config_path, bool foreground) {
   const MilterConfig& boot = config.value().milter;
   Result<Identity> id = LookupUser(boot.user);
   if (!id.ok()) return fail(kExitConfig, id.error());
-  for (const std::string& dir : {DirOf(boot.pid_file), DirOf(boot.status_file), boot.spool_dir}) {
+  std::vector<std::string> dirs = {DirOf(boot.pid_file), DirOf(boot.status_file), boot.spool_dir};
+  // The TAXII puller runs as the daemon user: the feeds directory (and its .state) are its own.
+  if (!config.value().feeds.taxii.empty()) {
+    dirs.push_back(config.value().feeds.dir);
+    dirs.push_back(config.value().feeds.dir + "/.state");
+  }
+  for (const std::string& dir : dirs) {
     if (!EnsureDir(dir, id.value().uid, id.value().gid, 0750))
       return fail(kExitConfig, dir + ": cannot create or use directory: " + std::strerror(errno));
   }
@@ -304,8 +311,11 @@ int Run(const std::string& config_path, bool foreground) {
   syslog(LOG_INFO, "listening on %s as user %s", mc.socket.c_str(), mc.user.c_str());
   channel.Ready();
   std::thread reloader(ReloadLoop, engine.get(), usr1);
+  FeedPuller puller(engine.get());
+  puller.Start();
   int rc = smfi_main();
   g_stop = true;
+  puller.Stop();
   reloader.join();
   engine->WriteStatus(engine->state()->config.milter.status_file);
   pid_file.Remove();

@@ -288,8 +288,17 @@ std::string Engine::StatusJson() const {
   w.Key("errors").Uint(errors_.load(std::memory_order_relaxed));
   w.Key("split_recipients").Uint(split_rcpts_.load(std::memory_order_relaxed));
   w.EndObject();
+  {
+    std::lock_guard<std::mutex> lock(sections_mu_);
+    for (const auto& [key, json] : sections_) w.Key(key).RawValue(json);
+  }
   w.EndObject();
   return w.Take();
+}
+
+void Engine::SetStatusSection(const std::string& key, std::string json) {
+  std::lock_guard<std::mutex> lock(sections_mu_);
+  sections_[key] = std::move(json);
 }
 
 Status Engine::WriteStatus(const std::string& path) const {
