@@ -1,9 +1,8 @@
 // gfictl feeds sync|status: pulls the [[feeds.taxii]] sources now (the same SyncSource the
 // daemon runs every interval, under the same per-source lock), and shows what each source's
 // state file says.
-#include <unistd.h>
-
 #include <simdjson.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -59,9 +58,9 @@ int RunSync(const FeedsOptions& o) {
   std::vector<const TaxiiSourceConfig*> sources;
   if (!Select(config.value(), o.names, "gfictl feeds sync", &sources)) return 2;
   if (sources.empty()) {
-    std::fprintf(stderr, "gfictl feeds sync: no [[feeds.taxii]] source is configured in %s\n",
-                 config.value().source.empty() ? "the built-in defaults"
-                                               : config.value().source.c_str());
+    std::fprintf(
+        stderr, "gfictl feeds sync: no [[feeds.taxii]] source is configured in %s\n",
+        config.value().source.empty() ? "the built-in defaults" : config.value().source.c_str());
     return 1;
   }
   const bool tty = ::isatty(STDERR_FILENO) == 1;
@@ -95,7 +94,8 @@ int RunSync(const FeedsOptions& o) {
                 src->name.c_str(), static_cast<unsigned long long>(r.objects),
                 static_cast<unsigned long long>(r.received),
                 static_cast<unsigned long long>(r.pages), r.seconds,
-                r.full_pull ? ", full pull" : "", r.note.empty() ? "" : (" (" + r.note + ")").c_str(),
+                r.full_pull ? ", full pull" : "",
+                r.note.empty() ? "" : (" (" + r.note + ")").c_str(),
                 FeedPath(config.value().feeds.dir, src->name).c_str(),
                 r.replaced ? "replaced" : "unchanged");
   }
@@ -136,8 +136,8 @@ int RunFeedsStatus(const FeedsOptions& o) {
     std::printf("%s\n", text.c_str());
     return rc;
   }
-  if (sources.empty()) std::printf("no [[feeds.taxii]] source configured (feeds dir %s)\n",
-                                   config.feeds.dir.c_str());
+  if (sources.empty())
+    std::printf("no [[feeds.taxii]] source configured (feeds dir %s)\n", config.feeds.dir.c_str());
   for (simdjson::dom::element s : list) {
     auto str = [&](const char* k) {
       std::string_view v;
@@ -151,11 +151,12 @@ int RunFeedsStatus(const FeedsOptions& o) {
     int64_t next = 0;
     const bool scheduled = s["next_pull"].get(next) == simdjson::SUCCESS;
     std::printf("%s: %s\n", str("name").c_str(), str("collection").c_str());
-    std::printf("  last attempt: %s; last success: %s; objects held: %lld; server's last "
-                "date_added: %s\n",
-                When(num("last_attempt")).c_str(), When(num("last_success")).c_str(),
-                static_cast<long long>(num("objects")),
-                str("date_added_last").empty() ? "-" : str("date_added_last").c_str());
+    std::printf(
+        "  last attempt: %s; last success: %s; objects held: %lld; server's last "
+        "date_added: %s\n",
+        When(num("last_attempt")).c_str(), When(num("last_success")).c_str(),
+        static_cast<long long>(num("objects")),
+        str("date_added_last").empty() ? "-" : str("date_added_last").c_str());
     std::printf("  next pull: %s; consecutive failures: %lld; feed %s\n",
                 scheduled ? When(next).c_str() : "only when asked (interval 0)",
                 static_cast<long long>(num("consecutive_failures")), str("feed").c_str());

@@ -2,10 +2,9 @@
 #include "feeds/feed_state.h"
 
 #include <fcntl.h>
+#include <simdjson.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <simdjson.h>
 
 #include <algorithm>
 #include <cerrno>

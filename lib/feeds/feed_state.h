@@ -22,12 +22,12 @@ namespace gfi {
 
 struct SourceState {
   std::string name;
-  std::string url;                // the collection the state belongs to (a new URL starts afresh)
-  int64_t last_attempt = 0;       // unix seconds; 0 = never
+  std::string url;           // the collection the state belongs to (a new URL starts afresh)
+  int64_t last_attempt = 0;  // unix seconds; 0 = never
   int64_t last_success = 0;
-  uint64_t objects = 0;           // objects held (in the feed file)
-  std::string date_added_last;    // the server's X-TAXII-Date-Added-Last of the last success
-  std::string last_error;         // of the last attempt; "" when it succeeded
+  uint64_t objects = 0;         // objects held (in the feed file)
+  std::string date_added_last;  // the server's X-TAXII-Date-Added-Last of the last success
+  std::string last_error;       // of the last attempt; "" when it succeeded
   uint64_t consecutive_failures = 0;
   uint64_t last_new_objects = 0;  // objects received by the last successful pull
   uint64_t last_pages = 0;        // requests it took
@@ -38,7 +38,7 @@ struct SourceState {
   uint64_t feed_inode = 0;
 };
 
-std::string StateDir(const std::string& feeds_dir);                          // DIR/.state
+std::string StateDir(const std::string& feeds_dir);                            // DIR/.state
 std::string StatePath(const std::string& feeds_dir, const std::string& name);  // .state/NAME.json
 std::string FeedPath(const std::string& feeds_dir, const std::string& name);   // DIR/NAME.json
 

@@ -4,14 +4,13 @@
 #include "feeds/sync.h"
 
 #include <fcntl.h>
+#include <simdjson.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <simdjson.h>
-
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -86,8 +85,7 @@ std::optional<std::pair<int64_t, int64_t>> ParseTime(std::string_view s) {
   }
   if (i != s.size() || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
     return std::nullopt;
-  return std::make_pair(DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset,
-                        nanos);
+  return std::make_pair(DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset, nanos);
 }
 
 // a later than b (unparseable counts as earliest).
@@ -103,6 +101,21 @@ struct StoredObject {
   std::string json;     // minified
 };
 using Store = std::map<std::string, StoredObject>;  // by id; a sorted, stable bundle
+
+// Puts one object version into `store` unless the version held is later. An older version than
+// the one held is ignored; the same version again replaces it only when it differs (the later
+// received wins). True when the store changed.
+bool MergeOne(std::string id, StoredObject o, Store* store) {
+  auto it = store->find(id);
+  if (it == store->end()) {
+    store->emplace(std::move(id), std::move(o));
+    return true;
+  }
+  if (!o.version.empty() && Later(it->second.version, o.version)) return false;
+  if (it->second.json == o.json) return false;
+  it->second = std::move(o);
+  return true;
+}
 
 // Reads the objects of a TAXII envelope or a STIX bundle into `store` (latest version wins).
 // `what` names the text in errors ("page 2"), which never quote object content.
@@ -148,18 +161,9 @@ Status Merge(const std::string& text, const std::string& what, Store* store, Mer
         o.at_key("created").get(version) != simdjson::SUCCESS)
       version = {};
     ++out->received;
-    auto it = store->find(std::string(id));
-    // An older version than the one held is ignored; the same version again replaces it only
-    // when it differs (the later received wins).
-    if (it != store->end() && !version.empty() && Later(it->second.version, version)) continue;
-    std::string json = simdjson::minify(item);
-    if (it == store->end()) {
-      store->emplace(std::string(id), StoredObject{std::string(version), std::move(json)});
+    if (MergeOne(std::string(id), StoredObject{std::string(version), simdjson::minify(item)},
+                 store))
       out->changed = true;
-    } else if (it->second.json != json) {
-      it->second = StoredObject{std::string(version), std::move(json)};
-      out->changed = true;
-    }
   }
   return Status::Ok();
 }
@@ -167,18 +171,42 @@ Status Merge(const std::string& text, const std::string& what, Store* store, Mer
 std::string HttpError(const HttpResponse& r) {
   std::string what;
   switch (r.status) {
-    case 400: what = "bad request"; break;
-    case 401: what = "authentication failed"; break;
-    case 403: what = "forbidden: no access to this collection"; break;
-    case 404: what = "not found: check the collection URL"; break;
-    case 406: what = "not acceptable: the server does not offer TAXII 2.1"; break;
-    case 408: what = "request timeout"; break;
-    case 413: what = "request too large"; break;
-    case 415: what = "unsupported media type"; break;
-    case 416: what = "range not satisfiable"; break;
-    case 422: what = "unprocessable"; break;
-    case 429: what = "too many requests"; break;
-    default: what = r.status >= 500 ? "server error" : "unexpected status"; break;
+    case 400:
+      what = "bad request";
+      break;
+    case 401:
+      what = "authentication failed";
+      break;
+    case 403:
+      what = "forbidden: no access to this collection";
+      break;
+    case 404:
+      what = "not found: check the collection URL";
+      break;
+    case 406:
+      what = "not acceptable: the server does not offer TAXII 2.1";
+      break;
+    case 408:
+      what = "request timeout";
+      break;
+    case 413:
+      what = "request too large";
+      break;
+    case 415:
+      what = "unsupported media type";
+      break;
+    case 416:
+      what = "range not satisfiable";
+      break;
+    case 422:
+      what = "unprocessable";
+      break;
+    case 429:
+      what = "too many requests";
+      break;
+    default:
+      what = r.status >= 500 ? "server error" : "unexpected status";
+      break;
   }
   std::string msg = "HTTP " + std::to_string(r.status) + " (" + what + ")";
   // The TAXII error object's title (and error_code), when the body is one.
@@ -291,7 +319,8 @@ bool FileMatches(const std::string& path, const SourceState& st, struct stat* ou
   struct stat sb;
   if (::stat(path.c_str(), &sb) != 0) return false;
   if (out != nullptr) *out = sb;
-  const int64_t mtime_ns = static_cast<int64_t>(sb.st_mtim.tv_sec) * 1000000000 + sb.st_mtim.tv_nsec;
+  const int64_t mtime_ns =
+      static_cast<int64_t>(sb.st_mtim.tv_sec) * 1000000000 + sb.st_mtim.tv_nsec;
   return static_cast<uint64_t>(sb.st_size) == st.feed_size && mtime_ns == st.feed_mtime_ns &&
          static_cast<uint64_t>(sb.st_ino) == st.feed_inode;
 }
@@ -333,10 +362,9 @@ SyncOutcome SyncSource(const FeedsConfig& feeds, const TaxiiSourceConfig& source
     return out;
   };
 
-  // The store: the feed file the last success wrote, when it is still that file.
+  // The store is the feed file the last success wrote, when it is still that file; it is read
+  // only once something new has come (an incremental pull with nothing new reads nothing).
   const std::string feed_path = FeedPath(feeds.dir, source.name);
-  Store store;
-  size_t store_bytes = 0;
   out.full_pull = true;
   if (state.last_success == 0) {
     // first pull
@@ -345,18 +373,7 @@ SyncOutcome SyncSource(const FeedsConfig& feeds, const TaxiiSourceConfig& source
   } else if (!FileMatches(feed_path, state, nullptr)) {
     out.note = "the feed file is not the one the last pull wrote (removed or changed): full pull";
   } else {
-    std::ifstream in(feed_path, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    MergeResult ignored;
-    Store held;
-    if (!in || !Merge(ss.str(), feed_path, &held, &ignored).ok()) {
-      out.note = "the feed file cannot be read back: full pull";
-    } else {
-      store = std::move(held);
-      store_bytes = ss.str().size();
-      out.full_pull = false;
-    }
+    out.full_pull = false;
   }
   // A full pull starts from the beginning, whatever date was stored.
   const std::string since = out.full_pull ? "" : state.date_added_last;
@@ -368,7 +385,8 @@ SyncOutcome SyncSource(const FeedsConfig& feeds, const TaxiiSourceConfig& source
 
   SyncProgress progress;
   std::string added_after = since, next, date_last = since;
-  bool changed = out.full_pull;  // a full pull rewrites the file even when nothing came
+  Store incoming;  // what this pull received, latest version per id
+  size_t store_bytes = 0;
   constexpr uint64_t kMaxPages = 1000000;
   for (uint64_t page = 1;; ++page) {
     if (page > kMaxPages) return fail("more than " + std::to_string(kMaxPages) + " pages; stopped");
@@ -384,14 +402,14 @@ SyncOutcome SyncSource(const FeedsConfig& feeds, const TaxiiSourceConfig& source
       return fail(where + "not a TAXII 2.1 response (Content-Type: " +
                   PrintableUtf8(resp.content_type.substr(0, 100)) + ")");
     MergeResult m;
-    if (Status s = Merge(resp.body, "page " + std::to_string(page), &store, &m); !s.ok())
+    if (Status s = Merge(resp.body, "page " + std::to_string(page), &incoming, &m); !s.ok())
       return fail("invalid TAXII envelope: " + s.message());
-    changed = changed || m.changed;
     progress.pages = page;
     progress.objects_received += m.received;
     progress.bytes_received += resp.body.size();
     store_bytes += resp.body.size();
-    if (!resp.date_added_last.empty() && (date_last.empty() || Later(resp.date_added_last, date_last)))
+    if (!resp.date_added_last.empty() &&
+        (date_last.empty() || Later(resp.date_added_last, date_last)))
       date_last = resp.date_added_last;
     if (options.progress) options.progress(progress);
     if (!m.more) break;
@@ -402,7 +420,8 @@ SyncOutcome SyncSource(const FeedsConfig& feeds, const TaxiiSourceConfig& source
       // Paging by date (TAXII 2.1 §3.4): the next page is what was added after this one.
       if (resp.date_added_last.empty() ||
           (!added_after.empty() && !Later(resp.date_added_last, added_after)))
-        return fail(where + "\"more\" is true without \"next\" or an advancing "
+        return fail(where +
+                    "\"more\" is true without \"next\" or an advancing "
                     "X-TAXII-Date-Added-Last; stopped");
       added_after = resp.date_added_last;
       next.clear();
@@ -411,8 +430,33 @@ SyncOutcome SyncSource(const FeedsConfig& feeds, const TaxiiSourceConfig& source
   out.pages = progress.pages;
   out.received = progress.objects_received;
 
+  // A full pull is the store (and rewrites the file even when nothing came); otherwise what came
+  // is merged into what the feed file holds.
+  Store store;
+  bool changed = out.full_pull;
+  uint64_t held = state.objects;
+  if (out.full_pull) {
+    store = std::move(incoming);
+  } else if (!incoming.empty()) {
+    std::ifstream in(feed_path, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    const std::string text = std::move(ss).str();
+    MergeResult ignored;
+    if (!in || !FileMatches(feed_path, state, nullptr) ||
+        !Merge(text, feed_path, &store, &ignored).ok()) {
+      state.feed_size = 0;  // no longer trusted: the next pull is a full one
+      return fail("the feed file " + feed_path +
+                  " cannot be read back; the next pull is a full one");
+    }
+    store_bytes += text.size();
+    for (auto& [id, o] : incoming) changed = MergeOne(id, std::move(o), &store) || changed;
+    Store().swap(incoming);
+  }
   if (changed) {
+    held = store.size();
     std::string text = BundleText(store, store_bytes);
+    Store().swap(store);  // the text is all that is needed now: a lower peak for the check below
     // The loader's own reader: a bundle it would refuse never replaces the feed in service.
     Feed check;
     check.path = feed_path;
@@ -431,7 +475,7 @@ SyncOutcome SyncSource(const FeedsConfig& feeds, const TaxiiSourceConfig& source
   }
   state.url = source.url;
   state.last_success = state.last_attempt;
-  state.objects = store.size();
+  state.objects = held;
   state.date_added_last = date_last;
   state.last_error.clear();
   state.consecutive_failures = 0;
@@ -439,7 +483,7 @@ SyncOutcome SyncSource(const FeedsConfig& feeds, const TaxiiSourceConfig& source
   state.last_pages = out.pages;
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   state.last_seconds = out.seconds;
-  out.objects = store.size();
+  out.objects = held;
   if (Status s = SaveSourceState(feeds.dir, state); !s.ok()) {
     // The feed is in place; only the bookkeeping failed (the next pull is then a full one).
     out.error = s.message();

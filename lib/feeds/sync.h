@@ -4,14 +4,15 @@
 // A pull of source NAME:
 //   1. takes {dir}/.state/NAME.lock (flock, not waiting: a source being pulled by another process
 //      is reported busy, never pulled twice at once);
-//   2. reads the state and, when the feed file is still the one the last success wrote, its
-//      objects (the merged store; feed_state.h); otherwise starts from nothing (a full pull);
+//   2. reads the state; when the feed file is still the one the last success wrote (the merged
+//      store; feed_state.h) the pull is incremental, else it is a full one from nothing;
 //   3. GETs {url}objects/?limit=page_size[&added_after=T] with Accept: application/taxii+json;
 //      version=2.1, T being the X-TAXII-Date-Added-Last of the last success (none on a first or
 //      full pull), and follows `next` while `more` is true (a server that pages without `next`
 //      gets added_after = the page's X-TAXII-Date-Added-Last, which must advance);
 //   4. merges the objects by id, the latest `modified` (else `created`) winning, so a revoked or
-//      expired latest version replaces the version in service and the loader withdraws it;
+//      expired latest version replaces the version in service and the loader withdraws it (the
+//      feed file is read back only when something came: a pull with nothing new reads nothing);
 //   5. checks the merged bundle with the feed loader's own STIX reader, and only then replaces
 //      {dir}/NAME.json atomically (temp dot-file, fsync, rename). When nothing changed the file
 //      is left alone (no reload). Any failure — HTTP error, TLS, timeout, oversized or invalid
@@ -51,13 +52,13 @@ struct SyncOptions {
 
 struct SyncOutcome {
   bool ok = false;
-  bool busy = false;         // another process holds the source's lock; nothing was done
-  bool replaced = false;     // the feed file was replaced (the daemon reloads)
-  bool full_pull = false;    // pulled from the start (first pull, or the store was not trusted)
-  std::string error;         // the cause, when !ok
-  std::string note;          // why a full pull, when it was not the first
-  uint64_t objects = 0;      // held after the pull
-  uint64_t received = 0;     // objects received
+  bool busy = false;       // another process holds the source's lock; nothing was done
+  bool replaced = false;   // the feed file was replaced (the daemon reloads)
+  bool full_pull = false;  // pulled from the start (first pull, or the store was not trusted)
+  std::string error;       // the cause, when !ok
+  std::string note;        // why a full pull, when it was not the first
+  uint64_t objects = 0;    // held after the pull
+  uint64_t received = 0;   // objects received
   uint64_t pages = 0;
   double seconds = 0;
 };

@@ -80,8 +80,8 @@ Status CheckSecretFileMode(const std::string& path, const std::string& key) {
     return Status::Error(key + " " + path + ": " + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) return Status::Error(key + " " + path + ": not a regular file");
   if ((st.st_mode & S_IROTH) != 0)
-    return Status::Error(key + " " + path + " is readable by others (mode " +
-                         ModeText(st.st_mode) + "); refused: chmod o-rwx " + path);
+    return Status::Error(key + " " + path + " is readable by others (mode " + ModeText(st.st_mode) +
+                         "); refused: chmod o-rwx " + path);
   return Status::Ok();
 }
 
@@ -95,8 +95,8 @@ Status ReadSecretFile(const std::string& path, const std::string& key, std::stri
   }
   if ((st.st_mode & S_IROTH) != 0) {
     ::close(fd);
-    return Status::Error(key + " " + path + " is readable by others (mode " +
-                         ModeText(st.st_mode) + "); refused: chmod o-rwx " + path);
+    return Status::Error(key + " " + path + " is readable by others (mode " + ModeText(st.st_mode) +
+                         "); refused: chmod o-rwx " + path);
   }
   std::string text;
   char buf[4096];
@@ -105,7 +105,8 @@ Status ReadSecretFile(const std::string& path, const std::string& key, std::stri
   ::close(fd);
   size_t eol = text.find_first_of("\r\n");
   if (eol != std::string::npos) text.resize(eol);
-  if (text.empty()) return Status::Error(key + " " + path + ": empty (the secret is its first line)");
+  if (text.empty())
+    return Status::Error(key + " " + path + ": empty (the secret is its first line)");
   *out = std::move(text);
   return Status::Ok();
 }

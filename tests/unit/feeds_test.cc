@@ -27,9 +27,11 @@ constexpr const char* kSource =
 }  // namespace
 
 TEST_CASE("a TAXII source: defaults, the URL's final slash, and config show") {
-  Result<Config> r = ParseConfig(std::string(kSource) + "username = \"u\"\n"
-                                 "password_file = \"/etc/gfi-milter/secrets/p\"\ninterval = 60\n",
-                                 "t.toml");
+  Result<Config> r =
+      ParseConfig(std::string(kSource) +
+                      "username = \"u\"\n"
+                      "password_file = \"/etc/gfi-milter/secrets/p\"\ninterval = 60\n",
+                  "t.toml");
   REQUIRE(r.ok());
   REQUIRE(r.value().feeds.taxii.size() == 1);
   const TaxiiSourceConfig& t = r.value().feeds.taxii[0];
@@ -56,8 +58,7 @@ TEST_CASE("TAXII sources are checked strictly, naming line and key") {
             .find("username and password_file go together") != std::string::npos);
   CHECK(ErrorOf(std::string(kSource) +
                 "username = \"u\"\npassword_file = \"/p\"\ntoken_file = \"/t\"\n")
-            .find("either username and password_file (Basic) or token_file") !=
-        std::string::npos);
+            .find("either username and password_file (Basic) or token_file") != std::string::npos);
   CHECK(ErrorOf(std::string(kSource) + "client_cert = \"/c\"\n")
             .find("client_cert and client_key go together") != std::string::npos);
   CHECK(ErrorOf(std::string(kSource) + "passwd_file = \"/p\"\n")
@@ -66,12 +67,12 @@ TEST_CASE("TAXII sources are checked strictly, naming line and key") {
         std::string::npos);
   CHECK(ErrorOf("[[feeds.taxii]]\nurl = \"https://x/c/\"\n").find("needs a name") !=
         std::string::npos);
-  CHECK(ErrorOf("[feeds]\ndir = \"relative\"\n").find("not an absolute path") !=
-        std::string::npos);
+  CHECK(ErrorOf("[feeds]\ndir = \"relative\"\n").find("not an absolute path") != std::string::npos);
 }
 
 TEST_CASE("the feeds directory is an indicator path once it exists") {
-  std::string dir = std::filesystem::temp_directory_path() / ("gfi-feeds-" + std::to_string(getpid()));
+  std::string dir =
+      std::filesystem::temp_directory_path() / ("gfi-feeds-" + std::to_string(getpid()));
   Config c;
   c.indicators.paths = {"/etc/x"};
   c.feeds.dir = dir;
@@ -99,7 +100,8 @@ TEST_CASE("backoff: interval, then doubling per failure, capped at an hour") {
 }
 
 TEST_CASE("state files round-trip and live in the skipped .state directory") {
-  std::string dir = std::filesystem::temp_directory_path() / ("gfi-state-" + std::to_string(getpid()));
+  std::string dir =
+      std::filesystem::temp_directory_path() / ("gfi-state-" + std::to_string(getpid()));
   REQUIRE(::mkdir(dir.c_str(), 0750) == 0);
   REQUIRE(::mkdir(StateDir(dir).c_str(), 0750) == 0);
   auto missing = LoadSourceState(dir, "ecs");
