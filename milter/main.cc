@@ -285,6 +285,16 @@ int Run(const std::string& config_path, bool foreground) {
     owned.push_back(lg);
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(lg, ec)) owned.push_back(e.path());
+    // The TAXII puller writes the feeds directory, its files and its .state as the daemon user
+    // (a root `gfictl feeds sync` before the first start may have made them).
+    if (!st->config.feeds.taxii.empty()) {
+      const std::string fd = st->config.feeds.dir;
+      for (const std::string& d : {fd, fd + "/.state"}) {
+        owned.push_back(d);
+        for (const auto& e : std::filesystem::directory_iterator(d, ec))
+          if (e.is_regular_file(ec)) owned.push_back(e.path());
+      }
+    }
     for (const std::string& p : owned)
       if (::chown(p.c_str(), id.value().uid, id.value().gid) != 0 && errno != ENOENT)
         return fail(kExitConfig, p + ": chown: " + std::strerror(errno));

@@ -299,8 +299,15 @@ class SourceLock {
   // Ok and held, or busy (another process pulls), or an error.
   Status Take(const std::string& path, bool* busy) {
     *busy = false;
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    // Read-only is enough for flock, so a lock file another user made (a root gfictl) still
+    // serves; a new one gets the owner of the directory, as every file here does.
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0640);
     if (fd_ < 0) return Status::Error(path + ": cannot open lock file: " + std::strerror(errno));
+    const std::string dir = path.substr(0, path.rfind('/'));
+    struct stat dst, fst;
+    if (::geteuid() == 0 && ::stat(dir.c_str(), &dst) == 0 && dst.st_uid != 0 &&
+        ::fstat(fd_, &fst) == 0 && fst.st_uid == 0 && ::fchown(fd_, dst.st_uid, dst.st_gid) != 0)
+      return Status::Error(path + ": chown: " + std::strerror(errno));
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
       if (errno == EWOULDBLOCK) {
         *busy = true;

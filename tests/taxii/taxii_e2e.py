@@ -92,6 +92,8 @@ class Env:
     def gfictl(self, *args, check=None):
         p = subprocess.run([ARGS.gfictl, *args], capture_output=True, text=True, timeout=60)
         OUTPUTS.append(p.stdout + p.stderr)
+        if "Sanitizer" in p.stderr:  # the ASan build of the suite: a report is a failure
+            raise AssertionError("gfictl %s: sanitizer report:\n%s" % (" ".join(args), p.stderr))
         if check is not None and p.returncode != check:
             raise AssertionError("gfictl %s: exit %d, want %d\nstdout: %s\nstderr: %s" %
                                  (" ".join(args), p.returncode, check, p.stdout, p.stderr))
@@ -432,6 +434,22 @@ def test_lock_prevents_concurrent_pull(env):
         p = env.sync(check=1)
     expect("busy: another process is pulling this source" in p.stderr, "busy", p)
     env.sync(check=0)
+
+
+def test_root_sync_gives_files_the_feeds_dir_owner(env):
+    if os.geteuid() != 0:
+        print("  (skipped: not root)")
+        return
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    os.makedirs(env.feeds)
+    os.chown(env.feeds, nobody.pw_uid, nobody.pw_gid)
+    env.server.add([indicator(0)])
+    env.sync(check=0)
+    for rel in ("ecs.json", ".state", ".state/ecs.json", ".state/ecs.lock"):
+        st = os.stat(os.path.join(env.feeds, rel))
+        expect(st.st_uid == nobody.pw_uid, "%s belongs to the daemon user, not root" % rel)
+    expect(oct(os.stat(env.feed_path()).st_mode & 0o777) == "0o640", "feed mode 0640")
 
 
 def test_daemon_pulls_every_interval(env):
