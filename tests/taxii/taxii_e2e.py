@@ -60,7 +60,7 @@ class Env:
             'status_file = "%s/status.json"' % self.base,
             'pid_file = "%s/gfi-milter.pid"' % self.base,
             'spool_dir = "%s/spool"' % self.base,
-            'socket = "inet:%d@127.0.0.1"' % (20000 + os.getpid() % 20000),
+            'socket = "unix:%s/milter.sock"' % self.base,
             "[indicators]",
             "paths = []",
             "reload_interval = 1",
