@@ -387,7 +387,7 @@ sfsistat OnBody(SMFICTX* ctx, unsigned char* chunk, size_t len) {
 }
 
 QuarantineEntry EntryFor(const Message& m, const Verdict& v, const MessageAnalysis& a,
-                         const char* mode) {
+                         QuarantineMode mode) {
   QuarantineEntry e;
   e.ref = m.ref;
   e.queue_id = m.env.queue_id;
@@ -457,7 +457,7 @@ sfsistat OnEom(SMFICTX* ctx) {
       // Unscanned: left as it is.
     } else if (v.action == Action::kAccept || v.action == Action::kTag) {
       EditHeaders(ctx, r);
-    } else if (v.action == Action::kQuarantine && st.config.quarantine.mode == "hold") {
+    } else if (v.action == Action::kQuarantine && st.config.quarantine.mode == QuarantineMode::kHold) {
       std::string reason = "gfi-milter " + m->ref;
       if (smfi_quarantine(ctx, reason.data()) != MI_SUCCESS)
         return OnError(ctx, c, "the MTA refused to quarantine (smfi_quarantine)");
@@ -465,7 +465,7 @@ sfsistat OnEom(SMFICTX* ctx) {
       lc.note = "quarantine=hold";
       if (st.quarantine) {  // recorded without the body; the MTA keeps the message
         Result<std::string> id =
-            st.quarantine->Put(EntryFor(*m, v, r.analysis, "hold"), std::nullopt);
+            st.quarantine->Put(EntryFor(*m, v, r.analysis, QuarantineMode::kHold), std::nullopt);
         if (!id.ok())
           syslog(LOG_ERR, "%s: ref=%s quarantine index: %s (message is in the hold queue)",
                  m->env.queue_id.c_str(), m->ref.c_str(), id.error().c_str());
@@ -473,7 +473,7 @@ sfsistat OnEom(SMFICTX* ctx) {
     } else if (v.action == Action::kQuarantine) {
       if (!st.quarantine) return OnError(ctx, c, "quarantine store not open");
       Result<std::string> id =
-          st.quarantine->Put(EntryFor(*m, v, r.analysis, "store"), raw.value());
+          st.quarantine->Put(EntryFor(*m, v, r.analysis, QuarantineMode::kStore), raw.value());
       if (!id.ok()) return OnError(ctx, c, id.error());
       lc.note = "quarantine=store id=" + id.value();
       result = SMFIS_DISCARD;

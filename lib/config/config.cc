@@ -2,7 +2,6 @@
 // ones are reported rather than ignored; toml++'s exceptions stop at this file's boundary.
 #include "config/config.h"
 
-#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -16,6 +15,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "util/net.h"
 #include "util/strings.h"
 
 namespace gfi {
@@ -51,48 +51,6 @@ const std::vector<std::string> kWheres = {
 const std::vector<std::string> kSpfResults = {"none",     "neutral",   "pass",     "fail",
                                               "softfail", "temperror", "permerror"};
 
-bool ValidNetwork(const std::string& s) {
-  std::string addr = s;
-  int max_bits = 128;
-  size_t slash = s.find('/');
-  if (slash != std::string::npos) addr = s.substr(0, slash);
-  unsigned char buf[16];
-  if (inet_pton(AF_INET, addr.c_str(), buf) == 1) {
-    max_bits = 32;
-  } else if (inet_pton(AF_INET6, addr.c_str(), buf) != 1) {
-    return false;
-  }
-  if (slash == std::string::npos) return true;
-  std::string bits = s.substr(slash + 1);
-  if (bits.empty() || bits.size() > 3 ||
-      !std::all_of(bits.begin(), bits.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return false;
-  return std::stoi(bits) <= max_bits;
-}
-
-bool ValidPort(const std::string& p) {
-  return !p.empty() && p.size() <= 5 &&
-         std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
-         std::stoi(p) > 0 && std::stoi(p) < 65536;
-}
-
-bool ValidResolver(const std::string& s) {
-  unsigned char buf[16];
-  if (!s.empty() && s[0] == '[') {
-    size_t close = s.find(']');
-    if (close == std::string::npos) return false;
-    std::string addr = s.substr(1, close - 1);
-    if (inet_pton(AF_INET6, addr.c_str(), buf) != 1) return false;
-    if (close + 1 == s.size()) return true;
-    return s[close + 1] == ':' && ValidPort(s.substr(close + 2));
-  }
-  if (inet_pton(AF_INET6, s.c_str(), buf) == 1) return true;
-  size_t colon = s.find(':');
-  std::string addr = s.substr(0, colon);
-  if (inet_pton(AF_INET, addr.c_str(), buf) != 1) return false;
-  return colon == std::string::npos || ValidPort(s.substr(colon + 1));
-}
-
 class Reader {
  public:
   // errors == nullptr: strict (the first error is returned). Otherwise lenient: each error is
@@ -104,7 +62,7 @@ class Reader {
 
   Status Run(Config* c) {
     static const std::vector<std::string> kTables = {"milter", "indicators", "policy", "quarantine",
-                                                     "limits", "allow", "spf", "feeds"};
+                                                     "store", "limits", "allow", "spf", "feeds"};
     for (const auto& [k, v] : root_) {
       std::string key(k.str());
       if (key == "tenant") {
@@ -241,9 +199,15 @@ class Reader {
              }},
         })).ok())
       return s;
+    if (!(s = Table("store", {
+            {"backend", [&](const toml::node& n, const std::string& k) {
+               return Enum(n, k, kStoreBackendNames, &c->store.backend);
+             }},
+        })).ok())
+      return s;
     if (!(s = Table("quarantine", {
             {"mode", [&](const toml::node& n, const std::string& k) {
-               return Enum(n, k, {"store", "hold"}, &c->quarantine.mode);
+               return Enum(n, k, kQuarantineModeNames, &c->quarantine.mode);
              }},
             {"dir", [&](const toml::node& n, const std::string& k) {
                return Path(n, k, &c->quarantine.dir);
@@ -426,7 +390,7 @@ class Reader {
     std::vector<std::string> v;
     if (Status s = StringList(n, key, &v); !s.ok()) return s;
     for (const std::string& net : v) {
-      if (!ValidNetwork(net)) return Error(n, key, "'" + net + "' is not an IP address or CIDR");
+      if (auto p = ParseNetwork(net); !p.ok()) return Error(n, key, p.error());
     }
     *out = std::move(v);
     return Status::Ok();
@@ -437,7 +401,7 @@ class Reader {
     std::vector<std::string> v;
     if (Status s = StringList(n, key, &v); !s.ok()) return s;
     for (const std::string& r : v) {
-      if (!ValidResolver(r)) return Error(n, key, "'" + r + "' is not IP, IP:PORT or [IPv6]:PORT");
+      if (auto p = ParseResolver(r); !p.ok()) return Error(n, key, p.error());
     }
     if (v.size() > 3) return Error(n, key, "at most 3 name servers");
     *out = std::move(v);
@@ -653,6 +617,15 @@ class Reader {
     return Status::Ok();
   }
 
+  template <typename E, size_t N>
+  Status Enum(const toml::node& n, const std::string& key, const NameTable<E, N>& names,
+              E* out) const {
+    std::string v;
+    if (Status s = Enum(n, key, names.Names(), &v); !s.ok()) return s;
+    *out = *names.Parse(v);
+    return Status::Ok();
+  }
+
   Status Int(const toml::node& n, const std::string& key, uint64_t lo, uint64_t hi,
              uint64_t* out) const {
     if (!n.is_integer()) return Error(n, key, "expected an integer");
@@ -680,19 +653,7 @@ class Reader {
   Status Socket(const toml::node& n, const std::string& key, std::string* out) const {
     std::string v;
     if (Status s = String(n, key, &v); !s.ok()) return s;
-    bool ok = false;
-    if (v.rfind("unix:", 0) == 0 || v.rfind("local:", 0) == 0) {
-      ok = v.find(':') + 1 < v.size() && v[v.find(':') + 1] == '/';
-    } else if (v.rfind("inet:", 0) == 0 || v.rfind("inet6:", 0) == 0) {
-      std::string rest = v.substr(v.find(':') + 1);
-      size_t at = rest.find('@');
-      std::string port = rest.substr(0, at);
-      ok = !port.empty() && port.size() <= 5 &&
-           std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
-           std::stoi(port) > 0 && std::stoi(port) < 65536;
-    }
-    if (!ok)
-      return Error(n, key, "'" + v + "' is not unix:/PATH, inet:PORT[@HOST] or inet6:PORT[@HOST]");
+    if (auto m = ParseMilterSocket(v); !m.ok()) return Error(n, key, m.error());
     *out = v;
     return Status::Ok();
   }
@@ -702,10 +663,9 @@ class Reader {
     if (Status s = String(n, key, &v); !s.ok()) return s;
     bool ok = false;
     if (v.rfind("smtp:", 0) == 0) {
-      size_t colon = v.rfind(':');
-      std::string port = v.substr(colon + 1);
-      ok = colon > 5 && !port.empty() && port.size() <= 5 &&
-           std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+      auto hp = ParseHostPort(std::string_view(v).substr(5));
+      if (!hp.ok()) return Error(n, key, "smtp: " + hp.error());
+      ok = true;
     } else if (v.rfind("sendmail:", 0) == 0) {
       ok = v.size() > 9 && v[9] == '/';
     }

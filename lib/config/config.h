@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "extract/limits.h"
+#include "global/quarantine_names.h"
 #include "util/status.h"
 
 namespace gfi {
@@ -104,7 +105,7 @@ struct SpfConfig {
 };
 
 struct QuarantineConfig {
-  std::string mode = "store";  // store | hold
+  QuarantineMode mode = QuarantineMode::kStore;
   std::string dir = "/var/lib/gfi-milter/quarantine";
   std::string release_via = "smtp:127.0.0.1:10026";  // smtp:HOST:PORT | sendmail:PATH
   std::string postsuper = "/usr/sbin/postsuper";     // releases from the hold queue (mode hold)
@@ -112,6 +113,11 @@ struct QuarantineConfig {
   std::string postfix_config;  // passed as postsuper/postqueue -c DIR when set; its master.cf is
                                // read to refuse release targets that run this milter
   uint64_t retention_days = 0;                       // the daemon purges older entries; 0 = never
+};
+
+// [store]: where the quarantine's entries live (sqlite: files and index under [quarantine] dir).
+struct StoreConfig {
+  StoreBackend backend = StoreBackend::kSqlite;
 };
 
 // One [[feeds.taxii]] source: a TAXII 2.1 collection pulled into [feeds] dir as NAME.json
@@ -144,6 +150,7 @@ struct Config {
   IndicatorsConfig indicators;
   PolicyConfig policy;
   QuarantineConfig quarantine;
+  StoreConfig store;
   std::vector<TenantConfig> tenants;  // [[tenant]]
   AllowConfig allow;
   SpfConfig spf;

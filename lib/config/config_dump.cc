@@ -145,13 +145,14 @@ std::vector<ConfigLine> DescribeConfig(const Config& c) {
   l.S("spf.fail_action", s.fail_action);
   l.S("spf.softfail_action", s.softfail_action);
   const QuarantineConfig& q = c.quarantine;
-  l.S("quarantine.mode", q.mode);
+  l.S("quarantine.mode", std::string(ToString(q.mode)));
   l.S("quarantine.dir", q.dir);
   l.S("quarantine.release_via", q.release_via);
   l.S("quarantine.postsuper", q.postsuper);
   l.S("quarantine.postqueue", q.postqueue);
   l.S("quarantine.postfix_config", q.postfix_config);
   l.N("quarantine.retention_days", q.retention_days);
+  l.S("store.backend", std::string(ToString(c.store.backend)));
   l.S("feeds.dir", c.feeds.dir);
   for (size_t i = 0; i < c.feeds.taxii.size(); ++i) {
     const TaxiiSourceConfig& t = c.feeds.taxii[i];

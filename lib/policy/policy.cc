@@ -2,7 +2,6 @@
 // log, report) can forget it.
 #include "policy/policy.h"
 
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <cstring>
@@ -63,61 +62,7 @@ std::string_view DomainOf(std::string_view address) {
   return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
 }
 
-bool ParseAddress(std::string_view text, std::array<unsigned char, 16>* out, bool* v4) {
-  char buf[64];
-  if (text.size() >= sizeof(buf)) return false;
-  std::memcpy(buf, text.data(), text.size());
-  buf[text.size()] = '\0';
-  unsigned char b[16];
-  if (inet_pton(AF_INET, buf, b) == 1) {
-    out->fill(0);
-    (*out)[10] = 0xff;
-    (*out)[11] = 0xff;
-    std::memcpy(out->data() + 12, b, 4);
-    *v4 = true;
-    return true;
-  }
-  if (inet_pton(AF_INET6, buf, b) == 1) {
-    std::memcpy(out->data(), b, 16);
-    *v4 = false;
-    return true;
-  }
-  return false;
-}
-
 }  // namespace
-
-std::optional<IpNetwork> IpNetwork::Parse(std::string_view text) {
-  IpNetwork n;
-  size_t slash = text.find('/');
-  bool v4 = false;
-  if (!ParseAddress(text.substr(0, slash), &n.addr, &v4)) return std::nullopt;
-  n.bits = 128;
-  if (slash != std::string_view::npos) {
-    std::string_view b = text.substr(slash + 1);
-    if (b.empty() || b.size() > 3) return std::nullopt;
-    int bits = 0;
-    for (char c : b) {
-      if (c < '0' || c > '9') return std::nullopt;
-      bits = bits * 10 + (c - '0');
-    }
-    if (bits > (v4 ? 32 : 128)) return std::nullopt;
-    n.bits = v4 ? bits + 96 : bits;
-  }
-  return n;
-}
-
-bool IpNetwork::Contains(std::string_view ip) const {
-  std::array<unsigned char, 16> a{};
-  bool v4 = false;
-  if (!ParseAddress(ip, &a, &v4)) return false;
-  int full = bits / 8;
-  if (std::memcmp(a.data(), addr.data(), static_cast<size_t>(full)) != 0) return false;
-  int rest = bits % 8;
-  if (rest == 0) return true;
-  unsigned mask = (0xffu << (8 - rest)) & 0xffu;
-  return (a[static_cast<size_t>(full)] & mask) == (addr[static_cast<size_t>(full)] & mask);
-}
 
 bool AddressMatches(std::string_view pattern, std::string_view address) {
   address = StripBrackets(address);
@@ -171,7 +116,7 @@ PolicySettings PolicyFromConfig(const Config& config) {
     p.tenants.push_back(std::move(s));
   }
   for (const std::string& n : config.allow.client_networks) {
-    if (auto net = IpNetwork::Parse(n)) p.allow_networks.push_back(*net);
+    if (auto net = ParseNetwork(n); net.ok()) p.allow_networks.push_back(net.value());
   }
   p.allow_senders = config.allow.senders;
   p.allow_recipients = config.allow.recipients;
@@ -216,8 +161,10 @@ std::string_view TenantName(const PolicySettings& p, int tenant) {
 }
 
 bool ClientAllowed(const PolicySettings& p, std::string_view client_ip) {
+  auto ip = ParseIpLiteral(client_ip);
+  if (!ip) return false;
   return std::any_of(p.allow_networks.begin(), p.allow_networks.end(),
-                     [client_ip](const IpNetwork& n) { return n.Contains(client_ip); });
+                     [&ip](const IpNetwork& n) { return n.Contains(*ip); });
 }
 
 bool SenderAllowed(const PolicySettings& p, int tenant, std::string_view mail_from) {
