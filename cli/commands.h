@@ -15,6 +15,8 @@ void RegisterQuarantine(CLI::App& app, int* exit_code);
 void RegisterStatus(CLI::App& app, int* exit_code);
 void RegisterReload(CLI::App& app, int* exit_code);
 void RegisterConfig(CLI::App& app, int* exit_code);
+// `feeds sync|status` (TAXII 2.1 pulls).
+void RegisterFeeds(CLI::App& app, int* exit_code);
 // `quarantine check`, under the `quarantine` subcommand `q`.
 void RegisterQuarantineCheck(CLI::App& q, int* exit_code);
 

@@ -65,7 +65,7 @@ Status ReadStatusFile(const std::string& path, std::string* out) {
 Result<LoadedIndicators> LoadConfiguredIndicators(const Config& config,
                                                   const std::vector<std::string>& override_paths) {
   const std::vector<std::string>& paths =
-      override_paths.empty() ? config.indicators.paths : override_paths;
+      override_paths.empty() ? IndicatorPaths(config) : override_paths;
   return LoadIndicators(paths, SnapshotOptions{}, static_cast<int64_t>(std::time(nullptr)),
                         /*last_good=*/nullptr, &config.indicators.markings);
 }

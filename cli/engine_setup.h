@@ -26,7 +26,8 @@ bool LoadReadOnlyConfig(const std::string& path, const std::string& command, Con
 // when it does not exist (errno is left ENOENT), else "cannot open PATH: Permission denied"...
 Status ReadStatusFile(const std::string& path, std::string* out);
 
-// --indicators paths when given, else the configuration's [indicators] paths.
+// --indicators paths when given, else the configuration's (IndicatorPaths: [indicators] paths and
+// [feeds] dir).
 Result<LoadedIndicators> LoadConfiguredIndicators(const Config& config,
                                                   const std::vector<std::string>& override_paths);
 

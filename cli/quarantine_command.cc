@@ -535,6 +535,19 @@ void PrintStatus(const std::string& text, bool alive, const std::string& path) {
                   "service\n",
                   PrintableUtf8(str(f, "path")).c_str(), TimeText(num(f, "version")).c_str());
   }
+  // TAXII sources the daemon pulls (its "taxii" section; gfictl feeds status has the details).
+  simdjson::dom::array taxii;
+  if (doc["taxii"]["sources"].get(taxii) == simdjson::SUCCESS) {
+    for (simdjson::dom::element t : taxii) {
+      const int64_t ok_at = num(t, "last_success");
+      const std::string err = str(t, "last_error");
+      std::printf("  taxii %s: last success %s, %lld objects%s%s\n",
+                  PrintableUtf8(str(t, "name")).c_str(),
+                  ok_at == 0 ? "never" : TimeText(ok_at).c_str(),
+                  static_cast<long long>(num(t, "objects")), err.empty() ? "" : "; last error: ",
+                  PrintableUtf8(err).c_str());
+    }
+  }
   simdjson::dom::array restart;
   if (doc["restart_needed"].get(restart) == simdjson::SUCCESS && restart.size() > 0) {
     std::string keys;

@@ -9,6 +9,8 @@ pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 find_package(fmt REQUIRED)
 pkg_check_modules(SIMDJSON REQUIRED IMPORTED_TARGET simdjson)
+# libcurl (OpenSSL flavour): TAXII 2.1 pulls, lib/feeds only.
+pkg_check_modules(LIBCURL REQUIRED IMPORTED_TARGET libcurl)
 
 find_path(MIMETIC_INCLUDE_DIR mimetic/mimetic.h REQUIRED)
 find_library(MIMETIC_LIBRARY mimetic REQUIRED)

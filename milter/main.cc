@@ -35,6 +35,7 @@
 
 #include "config/config.h"
 #include "engine/engine.h"
+#include "milter/feeds_puller.h"
 #include "milter/filter.h"
 #include "milter/startup.h"
 #include "milter/state_dirs.h"
@@ -266,6 +267,16 @@ int Run(const std::string& config_path, bool foreground) {
     std::vector<std::string> owned = {lg};
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(lg, ec)) owned.push_back(e.path());
+    // The TAXII puller writes the feeds directory, its files and its .state as the daemon user
+    // (a root `gfictl feeds sync` before the first start may have made them).
+    if (!st->config.feeds.taxii.empty()) {
+      const std::string fd = st->config.feeds.dir;
+      for (const std::string& d : {fd, fd + "/.state"}) {
+        owned.push_back(d);
+        for (const auto& e : std::filesystem::directory_iterator(d, ec))
+          if (e.is_regular_file(ec)) owned.push_back(e.path());
+      }
+    }
     for (const std::string& p : owned)
       if (::chown(p.c_str(), id.value().uid, id.value().gid) != 0 && errno != ENOENT)
         return fail(kExitConfig, p + ": chown: " + std::strerror(errno));
@@ -292,8 +303,11 @@ int Run(const std::string& config_path, bool foreground) {
   syslog(LOG_INFO, "listening on %s as user %s", mc.socket.c_str(), mc.user.c_str());
   channel.Ready();
   std::thread reloader(ReloadLoop, engine.get(), usr1);
+  FeedPuller puller(engine.get());
+  puller.Start();
   int rc = smfi_main();
   g_stop = true;
+  puller.Stop();
   reloader.join();
   engine->WriteStatus(engine->state()->config.milter.status_file);
   pid_file.Remove();

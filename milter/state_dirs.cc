@@ -26,6 +26,11 @@ std::vector<std::string> StateDirs(const Config& config) {
   std::vector<std::string> dirs = {DirOf(config.milter.pid_file), DirOf(config.milter.status_file),
                                    config.milter.spool_dir, config.quarantine.dir,
                                    LastGoodDir(config)};
+  // The TAXII puller runs as the daemon user: the feeds directory (and its .state) are its own.
+  if (!config.feeds.taxii.empty()) {
+    dirs.push_back(config.feeds.dir);
+    dirs.push_back(config.feeds.dir + "/.state");
+  }
   std::vector<std::string> out;
   for (const std::string& d : dirs) {
     bool seen = false;

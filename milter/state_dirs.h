@@ -1,11 +1,11 @@
-// The daemon's state directories (the pid file's and the status file's, the spool, the quarantine
-// and the last good feeds), made at start the way `postfix post-install` makes Postfix's: started
-// as root, a missing directory is created with its missing parents (parents root-owned, 0755),
-// the directory itself owned by the daemon's user and group, mode 0750. Started as another user,
-// a missing directory that user cannot make (its parent is missing or not the user's) is an error
-// that names it and what to run. An existing directory is left as
-// it is (an admin's choice of owner and mode stands; CheckWritableAs then tells whether the
-// daemon can use it).
+// The daemon's state directories (the pid file's and the status file's, the spool, the quarantine,
+// the last good feeds, and [feeds] dir with its .state when TAXII sources are configured), made at
+// start the way `postfix post-install` makes Postfix's: started as root, a missing directory is
+// created with its missing parents (parents root-owned, 0755), the directory itself owned by the
+// daemon's user and group, mode 0750. Started as another user, a missing directory that user
+// cannot make (its parent is missing or not the user's) is an error that names it and what to
+// run. An existing directory is left as it is (an admin's choice of owner and mode stands;
+// CheckWritableAs then tells whether the daemon can use it).
 #ifndef GFI_MILTER_STATE_DIRS_H_
 #define GFI_MILTER_STATE_DIRS_H_
 

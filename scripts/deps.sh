@@ -13,6 +13,8 @@ RUN_PACKAGES=(
   libcli11-dev libfmt-dev libidn2-dev libpsl-dev publicsuffix libgumbo-dev libarchive-dev libmagic-dev
   # daemon
   libmilter-dev libspf2-dev
+  # TAXII 2.1 pull (lib/feeds)
+  libcurl4-openssl-dev
 )
 # What the tests and benchmarks add (scripts/test: `deps.sh` or `deps.sh test`): clang for the
 # fuzzers and sanitizers, a private Postfix (with smtp-source/smtp-sink), miltertest, a DNS server
@@ -21,6 +23,8 @@ RUN_PACKAGES=(
 TEST_PACKAGES=(
   clang python3 libclang-rt-14-dev
   catch2 libvectorscan-dev libbenchmark-dev zip postfix miltertest dnsmasq-base sqlite3 tzdata
+  # the TAXII test server's throwaway CA (tests/taxii)
+  openssl
 )
 case "${1:-test}" in
   run) PACKAGES=("${RUN_PACKAGES[@]}") ;;

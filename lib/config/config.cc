@@ -59,7 +59,7 @@ class Reader {
 
   Status Run(Config* c) {
     static const std::vector<std::string> kTables = {"milter", "indicators", "policy", "quarantine",
-                                                     "store", "limits", "allow", "spf"};
+                                                     "store", "limits", "allow", "spf", "feeds"};
     for (const auto& [k, v] : root_) {
       std::string key(k.str());
       if (key == "tenant") {
@@ -223,6 +223,15 @@ class Reader {
              }},
             {"retention_days", [&](const toml::node& n, const std::string& k) {
                return Int(n, k, 0, 36500, &c->quarantine.retention_days);
+             }},
+        })).ok())
+      return s;
+    if (!(s = Table("feeds", {
+            {"dir", [&](const toml::node& n, const std::string& k) {
+               return Path(n, k, &c->feeds.dir);
+             }},
+            {"taxii", [&](const toml::node& n, const std::string& k) {
+               return TaxiiSources(n, k, &c->feeds.taxii);
              }},
         })).ok())
       return s;
@@ -445,6 +454,83 @@ class Reader {
     return Status::Ok();
   }
 
+  // [[feeds.taxii]]: each source's keys, then what holds across them (names unique, one way to
+  // authenticate, a client key with its certificate).
+  Status TaxiiSources(const toml::node& n, const std::string& key,
+                      std::vector<TaxiiSourceConfig>* out) {
+    const toml::array* a = n.as_array();
+    if (a == nullptr || !a->is_array_of_tables())
+      return Error(n, key, "expected [[feeds.taxii]] tables");
+    std::vector<TaxiiSourceConfig> v;
+    for (const toml::node& e : *a) {
+      TaxiiSourceConfig t;
+      auto path = [&](std::string* dst) {
+        return [this, dst](const toml::node& x, const std::string& k) { return Path(x, k, dst); };
+      };
+      auto num = [&](uint64_t* dst, uint64_t lo, uint64_t hi) {
+        return [this, dst, lo, hi](const toml::node& x, const std::string& k) {
+          return Int(x, k, lo, hi, dst);
+        };
+      };
+      Status s = Keys(*e.as_table(), key, {
+          {"name", [&](const toml::node& x, const std::string& k) {
+             Status st = String(x, k, &t.name);
+             if (st.ok() && (t.name.size() > 64 ||
+                             !std::all_of(t.name.begin(), t.name.end(), [](char ch) {
+                               return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                                      ch == '_' || ch == '-';
+                             })))
+               st = Error(x, k, "'" + t.name + "' is not a feed name ([a-z0-9_-]+, at most 64)");
+             return st;
+           }},
+          {"url", [&](const toml::node& x, const std::string& k) {
+             Status st = String(x, k, &t.url);
+             if (!st.ok()) return st;
+             if (t.url.rfind("https://", 0) != 0 || t.url.size() <= 8)
+               return Error(x, k, "'" + t.url + "' is not an https:// collection URL");
+             const std::string authority = t.url.substr(8, t.url.find('/', 8) - 8);
+             if (authority.find('@') != std::string::npos)
+               return Error(x, k, "the URL must not carry credentials (use username and "
+                                  "password_file, or token_file)");
+             if (t.url.find_first_of("?# \t\r\n") != std::string::npos)
+               return Error(x, k, "'" + t.url + "' must not have a query, a fragment or blanks");
+             if (t.url.back() != '/') t.url.push_back('/');
+             return Status::Ok();
+           }},
+          {"username", [&](const toml::node& x, const std::string& k) {
+             Status st = String(x, k, &t.username);
+             if (st.ok() && t.username.find(':') != std::string::npos)
+               st = Error(x, k, "a Basic user name cannot contain ':'");
+             return st;
+           }},
+          {"password_file", path(&t.password_file)},
+          {"token_file", path(&t.token_file)},
+          {"client_cert", path(&t.client_cert)},
+          {"client_key", path(&t.client_key)},
+          {"ca_file", path(&t.ca_file)},
+          {"interval", num(&t.interval, 0, 7 * 86400)},
+          {"connect_timeout", num(&t.connect_timeout, 1, 600)},
+          {"timeout", num(&t.timeout, 1, 86400)},
+          {"max_response_bytes", num(&t.max_response_bytes, 1024, 16ull << 30)},
+          {"page_size", num(&t.page_size, 1, 100000)},
+      });
+      if (!s.ok()) return s;
+      if (t.name.empty()) return Error(e, key, "a TAXII source needs a name");
+      if (t.url.empty()) return Error(e, key + ".url", "a TAXII source needs a collection url");
+      for (const TaxiiSourceConfig& o : v)
+        if (o.name == t.name) return Error(e, key + ".name", "duplicate source '" + t.name + "'");
+      if (!t.username.empty() != !t.password_file.empty())
+        return Error(e, key, "username and password_file go together (HTTP Basic)");
+      if (!t.token_file.empty() && !t.username.empty())
+        return Error(e, key, "either username and password_file (Basic) or token_file (Bearer)");
+      if (!t.client_cert.empty() != !t.client_key.empty())
+        return Error(e, key, "client_cert and client_key go together");
+      v.push_back(std::move(t));
+    }
+    *out = std::move(v);
+    return Status::Ok();
+  }
+
   Status Tenant(const toml::node& n, std::vector<TenantConfig>* out) {
     TenantConfig t;
     const std::string key = "tenant";
@@ -641,6 +727,21 @@ std::string LastGoodDir(const Config& c) {
   size_t slash = q.rfind('/');
   std::string parent = slash == std::string::npos ? "." : (slash == 0 ? "/" : q.substr(0, slash));
   return parent + (parent == "/" ? "" : "/") + "last-good";
+}
+
+std::vector<std::string> IndicatorPaths(const Config& c) {
+  std::vector<std::string> paths = c.indicators.paths;
+  auto same = [](std::string a, std::string b) {
+    while (a.size() > 1 && a.back() == '/') a.pop_back();
+    while (b.size() > 1 && b.back() == '/') b.pop_back();
+    return a == b;
+  };
+  struct stat st;
+  if (!c.feeds.dir.empty() && ::stat(c.feeds.dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) &&
+      std::none_of(paths.begin(), paths.end(),
+                   [&](const std::string& p) { return same(p, c.feeds.dir); }))
+    paths.push_back(c.feeds.dir);
+  return paths;
 }
 
 LenientConfig LoadConfigLenient(const std::string& given) {

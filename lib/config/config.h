@@ -121,6 +121,31 @@ struct StoreConfig {
   StoreBackend backend = StoreBackend::kSqlite;
 };
 
+// One [[feeds.taxii]] source: a TAXII 2.1 collection pulled into [feeds] dir as NAME.json
+// (lib/feeds/sync.h). Secrets are named by file, never written in the configuration.
+struct TaxiiSourceConfig {
+  std::string name;           // [a-z0-9_-]+, unique: the feed file is NAME.json
+  std::string url;            // the collection's URL (https://.../collections/ID/), ends in '/'
+  std::string username;       // HTTP Basic, with password_file
+  std::string password_file;  // the password (first line); file not readable by others
+  std::string token_file;     // HTTP Bearer token (first line) instead of Basic
+  std::string client_cert;    // TLS client certificate (PEM), with client_key
+  std::string client_key;     // its private key (PEM); file not readable by others
+  std::string ca_file;        // trust anchors (PEM); "" = the system's
+  uint64_t interval = 300;    // seconds between pulls by the daemon; 0 = only when asked
+  uint64_t connect_timeout = 30;         // seconds to connect (TCP and TLS)
+  uint64_t timeout = 300;                // seconds for one request (one page), start to end
+  uint64_t max_response_bytes = 256ull << 20;  // of one response body (decoded); larger: refused
+  uint64_t page_size = 1000;             // objects asked for per request (TAXII limit)
+};
+
+struct FeedsConfig {
+  // Pulled feeds live here, always read as an indicator path (a missing directory is an empty
+  // one); per-source state and locks live in its .state/ subdirectory, which the loader skips.
+  std::string dir = "/var/lib/gfi-milter/feeds";
+  std::vector<TaxiiSourceConfig> taxii;  // [[feeds.taxii]]
+};
+
 struct Config {
   MilterConfig milter;
   IndicatorsConfig indicators;
@@ -131,11 +156,17 @@ struct Config {
   AllowConfig allow;
   SpfConfig spf;
   AnalysisLimits limits;  // [limits]
+  FeedsConfig feeds;      // [feeds], [[feeds.taxii]]
   std::string source;     // file the values came from; "" for built-in defaults
 };
 
 // [indicators] last_good_dir as configured, or its default beside the quarantine directory.
 std::string LastGoodDir(const Config& c);
+
+// The paths indicators are loaded from: [indicators] paths, then [feeds] dir when it exists (and
+// is not listed already). A feeds directory that does not exist yet holds no feed; it is not an
+// error, unlike a missing [indicators] path.
+std::vector<std::string> IndicatorPaths(const Config& c);
 
 // Reads and validates `path`.
 Result<Config> LoadConfig(const std::string& path);

@@ -163,6 +163,26 @@ std::vector<ConfigLine> DescribeConfig(const Config& c) {
   l.S("quarantine.postfix_config", q.postfix_config);
   l.N("quarantine.retention_days", q.retention_days);
   l.E_("store.backend", c.store.backend);
+  l.S("feeds.dir", c.feeds.dir);
+  for (size_t i = 0; i < c.feeds.taxii.size(); ++i) {
+    const TaxiiSourceConfig& t = c.feeds.taxii[i];
+    l.Indexed("feeds.taxii", i);
+    l.S("name", t.name);
+    l.S("url", t.url);
+    if (!t.username.empty()) l.S("username", t.username);
+    // Secret files by name only; their content is never read here.
+    if (!t.password_file.empty()) l.S("password_file", t.password_file);
+    if (!t.token_file.empty()) l.S("token_file", t.token_file);
+    if (!t.client_cert.empty()) l.S("client_cert", t.client_cert);
+    if (!t.client_key.empty()) l.S("client_key", t.client_key);
+    if (!t.ca_file.empty()) l.S("ca_file", t.ca_file);
+    l.N("interval", t.interval);
+    l.N("connect_timeout", t.connect_timeout);
+    l.N("timeout", t.timeout);
+    l.N("max_response_bytes", t.max_response_bytes);
+    l.N("page_size", t.page_size);
+    l.EndIndexed();
+  }
   const AnalysisLimits& lim = c.limits;
   l.N("limits.max_header_bytes", lim.max_header_bytes);
   l.N("limits.max_parts", lim.max_parts);

@@ -94,7 +94,7 @@ Result<std::shared_ptr<EngineState>> BuildEngineState(Config config, const State
     if (::stat(lg_dir.c_str(), &lg_st) == 0) last_good.emplace(lg_dir, options.keep_last_good);
   }
   const std::vector<std::string>& paths =
-      options.indicator_paths.empty() ? st->config.indicators.paths : options.indicator_paths;
+      options.indicator_paths.empty() ? IndicatorPaths(st->config) : options.indicator_paths;
   Result<LoadedIndicators> ind =
       LoadIndicators(paths, SnapshotOptions{}, Now(), last_good ? &*last_good : nullptr,
                      &st->config.indicators.markings);
@@ -134,7 +134,7 @@ Result<std::shared_ptr<const EngineState>> Engine::Build() const {
   // The signature is taken first: a file changed during the load is loaded again next time.
   Result<Config> config = LoadConfig(config_path_);
   if (!config.ok()) return config.status();
-  std::string signature = FilesSignature(config_path_, config.value().indicators.paths);
+  std::string signature = FilesSignature(config_path_, IndicatorPaths(config.value()));
   StateOptions o;
   o.open_store = open_store_;
   o.use_last_good = true;
@@ -150,7 +150,7 @@ Result<std::shared_ptr<const EngineState>> Engine::Build() const {
 
 bool Engine::FilesChanged() const {
   auto cur = state();
-  std::string now = FilesSignature(config_path_, cur->config.indicators.paths);
+  std::string now = FilesSignature(config_path_, IndicatorPaths(cur->config));
   std::lock_guard<std::mutex> lock(reload_mu_);
   // Against the files of the last attempt, failed or not: a refused reload is not retried every
   // interval (a large feed costs seconds of CPU each time) until a file changes again.
@@ -160,7 +160,7 @@ bool Engine::FilesChanged() const {
 Status Engine::Reload() {
   std::lock_guard<std::mutex> lock(reload_mu_);
   auto old = state();
-  attempted_signature_ = FilesSignature(config_path_, old->config.indicators.paths);
+  attempted_signature_ = FilesSignature(config_path_, IndicatorPaths(old->config));
   auto next = Build();
   Status result;
   if (!next.ok()) {
@@ -294,8 +294,17 @@ std::string Engine::StatusJson() const {
   w.Key("errors").Uint(errors_.load(std::memory_order_relaxed));
   w.Key("split_recipients").Uint(split_rcpts_.load(std::memory_order_relaxed));
   w.EndObject();
+  {
+    std::lock_guard<std::mutex> lock(sections_mu_);
+    for (const auto& [key, json] : sections_) w.Key(key).RawValue(json);
+  }
   w.EndObject();
   return w.Take();
+}
+
+void Engine::SetStatusSection(const std::string& key, std::string json) {
+  std::lock_guard<std::mutex> lock(sections_mu_);
+  sections_[key] = std::move(json);
 }
 
 Status Engine::WriteStatus(const std::string& path) const {

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -95,6 +96,10 @@ class Engine {
   void CountError() { errors_.fetch_add(1, std::memory_order_relaxed); }
   void CountSplit() { split_rcpts_.fetch_add(1, std::memory_order_relaxed); }
 
+  // A section of the status file owned by another part of the daemon (the TAXII puller's "taxii"):
+  // `json` is one JSON value, written as is under `key`. Thread-safe.
+  void SetStatusSection(const std::string& key, std::string json);
+
   // Status as one JSON object (what the status file holds).
   std::string StatusJson() const;
   // Writes StatusJson() to `path` atomically (temp file + rename).
@@ -120,6 +125,8 @@ class Engine {
   std::string last_reload_result_ = "none yet";
   std::string running_socket_, running_user_, running_pid_file_;
   uint64_t running_timeout_ = 0;
+  mutable std::mutex sections_mu_;
+  std::map<std::string, std::string> sections_;  // key -> JSON value (SetStatusSection)
 };
 
 // Signature of the files a state was built from: changes when one is replaced or edited.

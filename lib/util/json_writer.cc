@@ -50,6 +50,12 @@ void JsonWriter::Separate() {
   }
 }
 
+JsonWriter& JsonWriter::RawValue(std::string_view json) {
+  Separate();
+  out_.append(json);
+  return *this;
+}
+
 JsonWriter& JsonWriter::BeginObject() {
   Separate();
   out_.push_back('{');

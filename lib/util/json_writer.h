@@ -27,6 +27,11 @@ class JsonWriter {
   JsonWriter& Double(double value);
   JsonWriter& Bool(bool value);
   JsonWriter& Null();
+  // A value that is already JSON (e.g. a STIX object kept minified as it was received). The
+  // caller vouches for its validity; nothing is checked or escaped.
+  JsonWriter& RawValue(std::string_view json);
+  // Pre-allocates room for `bytes` of output.
+  void Reserve(size_t bytes) { out_.reserve(bytes); }
 
   const std::string& str() const { return out_; }
   std::string Take() { return std::move(out_); }

@@ -18,12 +18,14 @@ expect() {  # expect DESCRIPTION WANTED_WORD WORD...
 expect "top-level subcommands" reload ""
 expect "quarantine subcommands" check quarantine ""
 expect "config subcommands" show config ""
+expect "feeds subcommands" sync feeds ""
+expect "feeds status flags" --json feeds status -
 expect "quarantine purge flags" --dry-run quarantine purge --
 expect "reload flags" --wait reload ""
 expect "--status values" missing quarantine list --status ""
 for path in "inspect" "scan" "indicators check" "indicators lookup" "quarantine list" \
             "quarantine show" "quarantine release" "quarantine delete" "quarantine purge" \
-            "quarantine check" "status" "reload" "config check" "config show"; do
+            "quarantine check" "status" "reload" "config check" "config show" "feeds sync" "feeds status"; do
   # shellcheck disable=SC2086
   help=$("$GFICTL" $path --help 2>&1)
   # shellcheck disable=SC2086
