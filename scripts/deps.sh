@@ -13,6 +13,8 @@ RUN_PACKAGES=(
   libcli11-dev libfmt-dev libidn2-dev libpsl-dev publicsuffix libgumbo-dev libarchive-dev libmagic-dev
   # daemon
   libmilter-dev libspf2-dev
+  # signed feeds (minisign signatures: Ed25519, BLAKE2b)
+  libsodium-dev
 )
 # What the tests and benchmarks add (scripts/test: `deps.sh` or `deps.sh test`): clang for the
 # fuzzers and sanitizers, a private Postfix (with smtp-source/smtp-sink), miltertest, a DNS server
@@ -21,6 +23,8 @@ RUN_PACKAGES=(
 TEST_PACKAGES=(
   clang python3 libclang-rt-14-dev
   catch2 libvectorscan-dev libbenchmark-dev zip postfix miltertest dnsmasq-base sqlite3 tzdata
+  # signs the feeds of the signed-feed tests
+  minisign
 )
 case "${1:-test}" in
   run) PACKAGES=("${RUN_PACKAGES[@]}") ;;
