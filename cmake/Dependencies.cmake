@@ -9,6 +9,8 @@ pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 find_package(fmt REQUIRED)
 pkg_check_modules(SIMDJSON REQUIRED IMPORTED_TARGET simdjson)
+# minisign signatures of feed files (Ed25519, BLAKE2b).
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 
 find_path(MIMETIC_INCLUDE_DIR mimetic/mimetic.h REQUIRED)
 find_library(MIMETIC_LIBRARY mimetic REQUIRED)
