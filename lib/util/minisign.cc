@@ -49,10 +49,14 @@ bool Base64(std::string_view in, size_t want, uint8_t* out) {
   return len == want && end == in.data() + in.size();
 }
 
+// minisign prints a key id as "%" PRIX64 of the 8 bytes read little-endian: no leading zeros
+// (its public key comment says "minisign public key 82C7F606810BF98" for 0x082C...).
 std::string Hex(const std::array<uint8_t, 8>& id) {
   char buf[17];
   for (int i = 0; i < 8; ++i) std::snprintf(buf + 2 * i, 3, "%02X", id[7 - i]);
-  return std::string(buf, 16);
+  std::string out(buf, 16);
+  size_t nz = out.find_first_not_of('0');
+  return nz == std::string::npos ? "0" : out.substr(nz);
 }
 
 bool Fail(MinisignFailure* f, MinisignError e, int line, std::string message) {

@@ -45,7 +45,8 @@ struct MinisignPublicKey {
   std::array<uint8_t, 32> key{};
   std::string source;  // the file it was read from (or what the caller named it)
 
-  // The key id as minisign prints it: 16 upper-case hex digits (the 8 bytes little-endian).
+  // The key id as minisign prints it: upper-case hex of the 8 bytes read little-endian, without
+  // leading zeros (as in the comment of the public key file minisign -G writes).
   std::string KeyIdHex() const;
 };
 

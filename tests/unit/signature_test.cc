@@ -132,6 +132,9 @@ TEST_CASE("signatures made by the minisign tool verify, prehashed and legacy") {
   auto key = ParseMinisignPublicKey(kToolPub, &f);
   REQUIRE(key);
   CHECK(key->KeyIdHex() == "2C85A7178FBB4AD7");
+  MinisignPublicKey low = *key;  // minisign prints no leading zeros ("%" PRIX64)
+  low.key_id = {0x98, 0xBF, 0x10, 0x68, 0x60, 0x7F, 0x2C, 0x08};
+  CHECK(low.KeyIdHex() == "82C7F606810BF98");
   MinisignSignature pre = Sig(kToolPrehashed);
   CHECK(pre.algorithm == MinisignAlgorithm::kPrehashed);
   CHECK(pre.KeyIdHex() == "2C85A7178FBB4AD7");
