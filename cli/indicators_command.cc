@@ -2,21 +2,22 @@
 // trusted_keys and require_signature say; exit 1 if any is invalid) and
 // `gfictl indicators lookup` (which indicators would match a value, and why; exit 0 when one
 // would, 1 when none, 2 on an error).
-#include <cstdio>
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <ctime>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "commands.h"
 #include "engine_setup.h"
+#include "engine/engine.h"
 #include "extract/address.h"
 #include "extract/url.h"
-#include "engine/engine.h"
 #include "indicators/feed.h"
 #include "indicators/last_good.h"
 #include "indicators/loader.h"
