@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "quarantine/store.h"
+#include "quarantine/sqlite_store.h"
 
 namespace {
 
@@ -41,14 +41,14 @@ gfi::QuarantineEntry Entry(int i) {
   e.subject = "Invoice " + std::to_string(i);
   e.tenant = "acme";
   e.action = "quarantine";
-  e.mode = "store";
+  e.mode = gfi::QuarantineMode::kStore;
   e.matches = {{"ind-" + std::to_string(i % 777), "domain", "body.html", "quarantine"}};
   return e;
 }
 
 void Writes(const std::string& dir, size_t size, int count, int threads) {
   (void)!std::system(("rm -rf '" + dir + "'").c_str());
-  auto store = gfi::QuarantineStore::Open(dir, true);
+  auto store = gfi::SqliteQuarantineStore::Open(dir, gfi::StoreOpenOptions{true, std::nullopt});
   if (!store.ok()) {
     std::fprintf(stderr, "%s\n", store.error().c_str());
     std::exit(1);
@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
 
   // A large index, in bulk.
   (void)!std::system(("rm -rf '" + dir + "'").c_str());
-  { auto s = gfi::QuarantineStore::Open(dir, true); }
+  { auto s = gfi::SqliteQuarantineStore::Open(dir, gfi::StoreOpenOptions{true, std::nullopt}); }
   sqlite3* db = nullptr;
   sqlite3_open((dir + "/index.sqlite").c_str(), &db);
   auto t0 = Clock::now();
@@ -102,9 +102,11 @@ int main(int argc, char** argv) {
     int64_t t = now - (entries - i) * 2;  // one every 2 s, the newest now
     std::snprintf(id, sizeof(id), "B%012lld-%07ld", static_cast<long long>(t), i);
     std::string vals[] = {id, "", e.ref, e.queue_id, e.client_ip, "", "helo", e.mail_from,
-                          e.rcpts[0], "", e.subject, e.tenant, e.action, e.mode, "", "",
+                          e.rcpts[0], "", e.subject, e.tenant, e.action,
+                          std::string(gfi::ToString(e.mode)), "", "",
                           e.matches[0].indicator + "\tdomain\tbody.html\tquarantine",
-                          i % 10 == 0 ? "released" : "held"};
+                          std::string(gfi::ToString(i % 10 == 0 ? gfi::QuarantineStatus::kReleased
+                                                              : gfi::QuarantineStatus::kHeld))};
     for (int c = 0; c < 18; ++c)
       sqlite3_bind_text(st, c + 1, vals[c].data(), static_cast<int>(vals[c].size()),
                         SQLITE_TRANSIENT);
@@ -118,7 +120,7 @@ int main(int argc, char** argv) {
   sqlite3_close(db);
   std::printf("index of %ld entries built in %.1f s\n", entries, Seconds(t0));
 
-  auto store = gfi::QuarantineStore::Open(dir, false);
+  auto store = gfi::SqliteQuarantineStore::Open(dir, gfi::StoreOpenOptions{});
   auto time_list = [&](const char* what, gfi::QuarantineFilter f) {
     double best = 1e9;
     size_t n = 0;
@@ -135,7 +137,7 @@ int main(int argc, char** argv) {
   f.sender = "sender7@";
   time_list("newest 50, sender contains", f);
   f = {};
-  f.status = "released";
+  f.status = gfi::QuarantineStatus::kReleased;
   time_list("newest 50, status released", f);
   f = {};
   f.since = now - 3600;

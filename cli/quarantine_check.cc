@@ -20,8 +20,14 @@ struct CheckOptions {
 int RunCheck(const CheckOptions& o) {
   Config config;
   // Repairs write to the index: only with a configuration that loads.
-  auto store = OpenConfiguredStore(o.config_path, "gfictl quarantine check", !o.repair, &config);
-  if (store == nullptr) return 2;
+  auto opened = OpenConfiguredStore(o.config_path, "gfictl quarantine check", !o.repair, &config);
+  if (opened == nullptr) return 2;
+  auto* store = dynamic_cast<SqliteQuarantineStore*>(opened.get());
+  if (store == nullptr) {  // a database keeps bytes and index in one transaction
+    std::printf("quarantine %s: nothing to reconcile (no message files beside an index)\n",
+                opened->Describe().c_str());
+    return 0;
+  }
   ReconcileOptions ro;
   ro.repair_files = o.repair;
   ro.repair_rows = o.repair;

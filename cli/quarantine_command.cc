@@ -30,13 +30,14 @@
 
 #include "commands.h"
 #include "config/config.h"
-#include "engine/forged.h"
+#include "engine/release.h"
 #include "engine_setup.h"
 #include "extract/analyzer.h"
 #include "quarantine/store.h"
 #include "quarantine_common.h"
-#include "release_guard.h"
+#include "quarantine/mta.h"
 #include "util/json_writer.h"
+#include "util/net.h"
 #include "util/strings.h"
 
 namespace gfi {
@@ -103,8 +104,8 @@ void WriteEntryJson(JsonWriter& w, const QuarantineEntry& e, bool history) {
   w.Key("sha256").String(e.sha256);
   w.Key("tenant").String(e.tenant);
   w.Key("action").String(e.action);
-  w.Key("mode").String(e.mode);
-  w.Key("status").String(e.status);
+  w.Key("mode").String(ToString(e.mode));
+  w.Key("status").String(ToString(e.status));
   w.Key("matches").BeginArray();
   for (const QuarantineMatch& m : e.matches) {
     w.BeginObject();
@@ -120,7 +121,7 @@ void WriteEntryJson(JsonWriter& w, const QuarantineEntry& e, bool history) {
     for (const QuarantineEvent& h : e.history) {
       w.BeginObject();
       w.Key("time").String(TimeText(h.time));
-      w.Key("status").String(h.status);
+      w.Key("status").String(ToString(h.status));
       w.Key("by").String(h.by);
       if (!h.detail.empty()) w.Key("detail").String(h.detail);
       w.EndObject();
@@ -128,6 +129,12 @@ void WriteEntryJson(JsonWriter& w, const QuarantineEntry& e, bool history) {
     w.EndArray();
   }
   w.EndObject();
+}
+
+// A typed name, for printf.
+template <typename E>
+const char* Name(E e) {
+  return ToString(e).data();  // the name tables hold string literals: NUL-terminated
 }
 
 std::string Cut(const std::string& s, size_t n) {
@@ -138,12 +145,13 @@ std::string Cut(const std::string& s, size_t n) {
 // --- list -------------------------------------------------------------------------------------
 
 struct ListOptions : Common {
-  std::string since, until;
+  std::string since, until, status;
   QuarantineFilter filter;
 };
 
 int RunList(const ListOptions& o) {
   QuarantineFilter f = o.filter;
+  if (!o.status.empty()) f.status = kQuarantineStatusNames.Parse(o.status);  // checked by CLI11
   for (auto [text, dst] : {std::pair{o.since, &f.since}, std::pair{o.until, &f.until}}) {
     if (text.empty()) continue;
     auto t = ParseTime(text);
@@ -178,7 +186,7 @@ int RunList(const ListOptions& o) {
     std::string ids;
     for (const QuarantineMatch& m : e.matches) ids += (ids.empty() ? "" : ",") + m.indicator;
     std::printf("%-32s %-20s %-9s %-10s %-28s %-28s %s [%s]\n", e.id.c_str(),
-                TimeText(e.time).c_str(), e.status.c_str(), e.action.c_str(),
+                TimeText(e.time).c_str(), Name(e.status), e.action.c_str(),
                 Cut(e.mail_from, 28).c_str(), Cut(to, 28).c_str(), Cut(e.subject, 40).c_str(),
                 Cut(ids, 60).c_str());
   }
@@ -232,7 +240,8 @@ int RunShow(const ShowOptions& o) {
   // The message bytes of a store-mode entry must be there and intact: exit 1 when not (the
   // metadata is printed all the same).
   std::optional<Result<std::string>> raw;
-  if (q.mode == "store" && q.status != "deleted") raw = store->ReadRaw(q.id);
+  if (q.mode == QuarantineMode::kStore && q.status != QuarantineStatus::kDeleted)
+    raw = store->ReadRaw(q.id);
   const int rc = raw && !raw->ok() ? 1 : 0;
   if (raw && !raw->ok()) std::fprintf(stderr, "gfictl quarantine show: %s\n", raw->error().c_str());
   if (o.json) {
@@ -242,8 +251,8 @@ int RunShow(const ShowOptions& o) {
     return rc;
   }
   std::printf("id:        %s\ntime:      %s\nstatus:    %s\naction:    %s (%s)\nreference: %s\n",
-              q.id.c_str(), TimeText(q.time).c_str(), q.status.c_str(), q.action.c_str(),
-              q.mode.c_str(), q.ref.c_str());
+              q.id.c_str(), TimeText(q.time).c_str(), Name(q.status), q.action.c_str(),
+              Name(q.mode), q.ref.c_str());
   std::printf("queue id:  %s\nclient:    %s [%s] helo=%s\nmail from: <%s>\n", q.queue_id.c_str(),
               PrintableUtf8(q.client_name).c_str(), q.client_ip.c_str(),
               PrintableUtf8(q.helo).c_str(), PrintableUtf8(q.mail_from).c_str());
@@ -258,7 +267,7 @@ int RunShow(const ShowOptions& o) {
   if (q.matches.empty()) std::printf("  (none recorded)\n");
   std::printf("history:\n");
   for (const QuarantineEvent& h : q.history)
-    std::printf("  %s %s by %s%s%s\n", TimeText(h.time).c_str(), h.status.c_str(),
+    std::printf("  %s %s by %s%s%s\n", TimeText(h.time).c_str(), Name(h.status),
                 PrintableUtf8(h.by).c_str(), h.detail.empty() ? "" : ": ",
                 PrintableUtf8(h.detail).c_str());
   if (raw) {
@@ -295,239 +304,6 @@ int RunShow(const ShowOptions& o) {
 
 // --- release ----------------------------------------------------------------------------------
 
-// A minimal SMTP client for re-injection; returns the final reply or an error.
-class Smtp {
- public:
-  ~Smtp() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Status Connect(const std::string& host, const std::string& port) {
-    struct addrinfo hints = {};
-    hints.ai_socktype = SOCK_STREAM;
-    struct addrinfo* res = nullptr;
-    if (int gai = getaddrinfo(host.c_str(), port.c_str(), &hints, &res); gai != 0 || res == nullptr)
-      return Status::Error("cannot resolve " + host + ": " + gai_strerror(gai));
-    fd_ = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) {
-      int err = errno;
-      freeaddrinfo(res);
-      return Status::Error(std::string("cannot create a socket: ") + std::strerror(err));
-    }
-    struct timeval tv = {60, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    int rc = ::connect(fd_, res->ai_addr, res->ai_addrlen);
-    int err = errno;
-    freeaddrinfo(res);
-    if (rc != 0)
-      return Status::Error("cannot connect to " + host + ":" + port + ": " + std::strerror(err));
-    return Expect(220);
-  }
-  Status Command(const std::string& line, int want) {
-    if (Status s = Send(line + "\r\n"); !s.ok()) return s;
-    return Expect(want);
-  }
-  Status Data(std::string_view msg) {
-    if (Status s = Command("DATA", 354); !s.ok()) return s;
-    std::string out;
-    out.reserve(msg.size() + msg.size() / 50 + 8);
-    bool bol = true;
-    for (size_t i = 0; i < msg.size(); ++i) {
-      char c = msg[i];
-      if (bol && c == '.') out.push_back('.');
-      if (c == '\n' && (i == 0 || msg[i - 1] != '\r')) out.push_back('\r');
-      out.push_back(c);
-      bol = c == '\n';
-    }
-    if (!bol) out += "\r\n";
-    out += ".\r\n";
-    if (Status s = Send(out); !s.ok()) return s;
-    return Expect(250);
-  }
-  const std::string& last() const { return last_; }
-
- private:
-  Status Send(const std::string& s) {
-    size_t off = 0;
-    while (off < s.size()) {
-      ssize_t w = ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-      if (w <= 0)
-        return Status::Error(std::string("connection lost while sending: ") +
-                             (w < 0 ? std::strerror(errno) : "closed by the MTA"));
-      off += static_cast<size_t>(w);
-    }
-    return Status::Ok();
-  }
-  Status Expect(int want) {
-    // Reads one (possibly multi-line) reply.
-    for (;;) {
-      size_t nl;
-      while ((nl = buf_.find('\n')) == std::string::npos) {
-        char tmp[4096];
-        ssize_t r = ::recv(fd_, tmp, sizeof(tmp), 0);
-        if (r <= 0)
-          return Status::Error(std::string("connection lost waiting for a reply: ") +
-                               (r < 0 ? std::strerror(errno) : "closed by the MTA"));
-        buf_.append(tmp, static_cast<size_t>(r));
-      }
-      std::string line = buf_.substr(0, nl);
-      buf_.erase(0, nl + 1);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.size() >= 4 && line[3] == '-') continue;
-      last_ = line;
-      int code = line.size() >= 3 ? std::atoi(line.substr(0, 3).c_str()) : 0;
-      if (code / 100 != want / 100) return Status::Error("MTA replied: " + line);
-      return Status::Ok();
-    }
-  }
-  int fd_ = -1;
-  std::string buf_, last_;
-};
-
-// Postfix's myhostname (postconf -h, -c [quarantine] postfix_config when set; postconf beside
-// [quarantine] postsuper), "" when it cannot be asked. The daemon's authserv-id falls back to the
-// MTA's {j}, which is this name.
-std::string PostfixMyhostname(const Config& config) {
-  std::string postconf = config.quarantine.postsuper;
-  size_t slash = postconf.rfind('/');
-  postconf = (slash == std::string::npos ? std::string("/usr/sbin") : postconf.substr(0, slash)) +
-             "/postconf";
-  if (::access(postconf.c_str(), X_OK) != 0) return "";
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) return "";
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(pipefd[0]);
-    ::close(pipefd[1]);
-    return "";
-  }
-  if (pid == 0) {
-    ::dup2(pipefd[1], 1);
-    int devnull = ::open("/dev/null", O_WRONLY);
-    if (devnull >= 0) ::dup2(devnull, 2);
-    std::vector<std::string> argv = {postconf};
-    if (!config.quarantine.postfix_config.empty()) {
-      argv.push_back("-c");
-      argv.push_back(config.quarantine.postfix_config);
-    }
-    argv.push_back("-h");
-    argv.push_back("myhostname");
-    std::vector<char*> args;
-    for (std::string& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    _exit(127);
-  }
-  ::close(pipefd[1]);
-  std::string out;
-  char buf[512];
-  ssize_t n;
-  while ((n = ::read(pipefd[0], buf, sizeof(buf))) > 0 && out.size() < 4096)
-    out.append(buf, static_cast<size_t>(n));
-  ::close(pipefd[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "";
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' '))
-    out.pop_back();
-  return out.find_first_of(" \t\n") == std::string::npos ? out : "";
-}
-
-// The stored message as it is re-injected (engine/forged.h): headers only gfi-milter may write
-// are dropped — the message goes out through a port that bypasses the milter, which would
-// otherwise remove them. The MTA's name at scan time is not known here, so an
-// Authentication-Results claiming any authserv-id this host's filter could have used goes.
-std::string ReleasedMessage(const Config& config, std::string_view raw) {
-  return StripForgedHeaders(raw, PossibleAuthservIds(config.milter, PostfixMyhostname(config)));
-}
-
-// smtp:HOST:PORT -> HOST ([IPv6] unbracketed), PORT.
-std::pair<std::string, std::string> SmtpTarget(const std::string& target) {
-  std::string rest = target.substr(5);
-  size_t colon = rest.rfind(':');
-  std::string host = rest.substr(0, colon), port = rest.substr(colon + 1);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  return {host, port};
-}
-
-// The queue id in an MTA's reply to DATA ("250 2.0.0 Ok: queued as 4Xk2Lq1zQz"), or "".
-std::string QueuedAs(const std::string& reply) {
-  static const std::string kMark = "queued as ";
-  size_t p = reply.find(kMark);
-  if (p == std::string::npos) return "";
-  p += kMark.size();
-  size_t e = p;
-  while (e < reply.size() && (std::isalnum(static_cast<unsigned char>(reply[e])) ||
-                              reply[e] == '-' || reply[e] == '.' || reply[e] == '_'))
-    ++e;
-  return reply.substr(p, e - p);
-}
-
-// Delivers over SMTP; returns the MTA's reply to the message data.
-Result<std::string> ReleaseSmtp(const std::string& target, const QuarantineEntry& e,
-                                const std::vector<std::string>& rcpts, std::string_view raw) {
-  auto [host, port] = SmtpTarget(target);
-  Smtp smtp;
-  if (Status s = smtp.Connect(host, port); !s.ok()) return s;
-  char name[256] = "localhost";
-  ::gethostname(name, sizeof(name) - 1);
-  if (Status s = smtp.Command(std::string("EHLO ") + name, 250); !s.ok()) return s;
-  if (Status s = smtp.Command("MAIL FROM:<" + e.mail_from + ">", 250); !s.ok()) return s;
-  for (const std::string& r : rcpts)
-    if (Status s = smtp.Command("RCPT TO:<" + r + ">", 250); !s.ok()) return s;
-  if (Status s = smtp.Data(raw); !s.ok()) return s;
-  std::string reply = smtp.last();
-  smtp.Command("QUIT", 221);
-  return reply;
-}
-
-// Runs argv with `input` on stdin; ok when it exits 0.
-Status RunProgram(const std::vector<std::string>& argv, std::string_view input) {
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0)
-    return Status::Error(std::string("pipe failed: ") + std::strerror(errno));
-  pid_t pid = ::fork();
-  if (pid < 0) return Status::Error(std::string("fork failed: ") + std::strerror(errno));
-  if (pid == 0) {
-    ::dup2(pipefd[0], 0);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    std::fprintf(stderr, "gfictl: cannot run %s: %s\n", args[0], std::strerror(errno));
-    _exit(127);
-  }
-  ::close(pipefd[0]);
-  ::signal(SIGPIPE, SIG_IGN);
-  size_t off = 0;
-  while (off < input.size()) {
-    ssize_t w = ::write(pipefd[1], input.data() + off, input.size() - off);
-    if (w <= 0) break;
-    off += static_cast<size_t>(w);
-  }
-  ::close(pipefd[1]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return Status::Error(argv[0] + " failed (exit status " +
-                         std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
-  return Status::Ok();
-}
-
-// Postfix's postsuper (or postqueue) for the hold queue ([quarantine] postsuper, -c postfix_config
-// when set).
-Status Postsuper(const Config& config, std::vector<std::string> args,
-                 const std::string& program = "") {
-  std::vector<std::string> argv = {program.empty() ? config.quarantine.postsuper : program};
-  if (!config.quarantine.postfix_config.empty()) {
-    argv.push_back("-c");
-    argv.push_back(config.quarantine.postfix_config);
-  }
-  argv.insert(argv.end(), args.begin(), args.end());
-  return RunProgram(argv, "");
-}
-
 struct ReleaseOptions : Common {
   std::vector<std::string> ids;
   std::vector<std::string> to;
@@ -540,19 +316,15 @@ int RunRelease(const ReleaseOptions& o) {
   if (store == nullptr) return 2;
   QuarantineStore& q = *store;
   // A target that runs this milter would quarantine the message again (release_guard.h).
-  if (config.quarantine.release_via.rfind("smtp:", 0) == 0) {
-    auto [host, port] = SmtpTarget(config.quarantine.release_via);
-    if (Status s = CheckReleaseTarget(config, host, port); !s.ok()) {
-      if (!o.force) {
-        std::fprintf(stderr,
-                     "gfictl quarantine release: refusing release_via %s: %s (--force to "
-                     "release there anyway)\n",
-                     config.quarantine.release_via.c_str(), s.message().c_str());
-        return 2;
-      }
-      std::fprintf(stderr, "gfictl quarantine release: warning: %s (--force)\n",
-                   s.message().c_str());
+  if (Status s = CheckReleaseVia(config); !s.ok()) {
+    if (!o.force) {
+      std::fprintf(stderr,
+                   "gfictl quarantine release: refusing release_via %s: %s (--force to "
+                   "release there anyway)\n",
+                   config.quarantine.release_via.c_str(), s.message().c_str());
+      return 2;
     }
+    std::fprintf(stderr, "gfictl quarantine release: warning: %s (--force)\n", s.message().c_str());
   }
   int rc = 0;
   for (const std::string& key : ExpandStdinIds(o.ids)) {
@@ -569,78 +341,29 @@ int RunRelease(const ReleaseOptions& o) {
       rc = 2;
       continue;
     }
-    const QuarantineEntry& entry = e.value();
-    std::vector<std::string> rcpts = o.to.empty() ? entry.rcpts : o.to;
-    if (rcpts.empty()) {
-      std::fprintf(stderr,
-                   "gfictl quarantine release: %s: no recipients known (a recovered "
-                   "entry?); give them with --to\n",
-                   id.c_str());
-      rc = rc == 0 ? 1 : rc;
-      continue;
-    }
-    // --force takes over an entry left "releasing" by a release that was cut short (it may have
-    // been delivered already: the admin decides).
-    Status claim = o.force && entry.status == "releasing"
-                       ? q.SetStatus(id, "releasing", "releasing", Actor(), "forced release")
-                       : q.ClaimForRelease(id, Actor());
-    if (Status s = claim; !s.ok()) {
-      std::fprintf(stderr, "gfictl quarantine release: %s\n", s.message().c_str());
-      rc = rc == 0 ? 1 : rc;
-      continue;
-    }
-    Status delivered;
-    std::string how, proof;  // proof: what the MTA said (reply line, queue id)
-    if (entry.mode == "hold") {
-      how = "postsuper -H " + entry.queue_id;
-      delivered = o.to.empty() ? Postsuper(config, {"-H", entry.queue_id})
-                               : Status::Error("--to cannot redirect a message in the MTA's hold "
-                                               "queue");
-      // Out of the hold queue it would wait for the next queue run: deliver it now.
-      if (delivered.ok()) {
-        how += ", postqueue -i " + entry.queue_id;
-        if (Status f = Postsuper(config, {"-i", entry.queue_id}, config.quarantine.postqueue);
-            !f.ok()) {
-          proof = "; released from hold, but postqueue -i failed (" + f.message() +
-                  "): it leaves with the next queue run";
+    ReleaseRequest req;
+    req.to = o.to;
+    req.force = o.force;
+    req.actor = Actor();
+    const ReleaseResult r = ReleaseEntry(q, config, e.value(), req);
+    switch (r.outcome) {
+      case ReleaseResult::Outcome::kReleased:
+        if (!r.warning.empty())
           std::fprintf(stderr, "gfictl quarantine release: %s: warning: %s\n", id.c_str(),
-                       f.message().c_str());
-        }
-      }
-    } else {
-      auto raw = q.ReadRaw(id);
-      if (!raw.ok()) {
-        delivered = raw.status();
-      } else if (config.quarantine.release_via.rfind("smtp:", 0) == 0) {
-        how = config.quarantine.release_via;
-        auto reply = ReleaseSmtp(config.quarantine.release_via, entry, rcpts,
-                                 ReleasedMessage(config, raw.value()));
-        delivered = reply.status();
-        if (reply.ok()) {
-          proof = "; MTA replied: " + reply.value();
-          if (std::string qid = QueuedAs(reply.value()); !qid.empty()) proof += "; queue id " + qid;
-        }
-      } else {
-        how = config.quarantine.release_via;
-        std::vector<std::string> argv = {config.quarantine.release_via.substr(9), "-i", "-f",
-                                         entry.mail_from.empty() ? "<>" : entry.mail_from, "--"};
-        argv.insert(argv.end(), rcpts.begin(), rcpts.end());
-        delivered = RunProgram(argv, ReleasedMessage(config, raw.value()));
-        if (delivered.ok()) proof = "; sendmail exited 0";
-      }
-    }
-    std::string to_text;
-    for (const std::string& r : rcpts) to_text += (to_text.empty() ? "" : ",") + r;
-    if (delivered.ok()) {
-      q.SetStatus(id, "releasing", "released", Actor(), "to " + to_text + " via " + how + proof);
-      Audit("released " + id + " to " + to_text + " via " + how + proof);
-      std::printf("%s: released to %s%s\n", id.c_str(), to_text.c_str(), proof.c_str());
-    } else {
-      q.SetStatus(id, "releasing", "held", Actor(), "release failed: " + delivered.message());
-      Audit("release of " + id + " failed: " + delivered.message());
-      std::fprintf(stderr, "gfictl quarantine release: %s: %s (still held)\n", id.c_str(),
-                   delivered.message().c_str());
-      rc = rc == 0 ? 1 : rc;
+                       r.warning.c_str());
+        Audit("released " + id + " to " + r.to_text + " via " + r.how + r.proof);
+        std::printf("%s: released to %s%s\n", id.c_str(), r.to_text.c_str(), r.proof.c_str());
+        break;
+      case ReleaseResult::Outcome::kRefused:
+        std::fprintf(stderr, "gfictl quarantine release: %s\n", r.error.c_str());
+        rc = rc == 0 ? 1 : rc;
+        break;
+      case ReleaseResult::Outcome::kFailed:
+        Audit("release of " + id + " failed: " + r.error);
+        std::fprintf(stderr, "gfictl quarantine release: %s: %s (still held)\n", id.c_str(),
+                     r.error.c_str());
+        rc = rc == 0 ? 1 : rc;
+        break;
     }
   }
   return rc;
@@ -667,8 +390,9 @@ int RunDelete(const DeleteOptions& o) {
     const std::string& id = resolved.value();
     // Mode hold: the message itself is in the MTA's hold queue; it goes first.
     auto e = store->Get(id);
-    if (e.ok() && e.value().mode == "hold" && e.value().status == "held") {
-      if (Status s = Postsuper(config, {"-d", e.value().queue_id, "hold"}); !s.ok()) {
+    if (e.ok() && e.value().mode == QuarantineMode::kHold &&
+        e.value().status == QuarantineStatus::kHeld) {
+      if (Status s = RunPostsuper(config, {"-d", e.value().queue_id, kPostfixHoldQueue}); !s.ok()) {
         std::fprintf(stderr, "gfictl quarantine delete: %s: %s\n", id.c_str(), s.message().c_str());
         rc = 1;
         continue;
@@ -709,7 +433,7 @@ int RunPurge(const PurgeOptions& o) {
     }
     for (const QuarantineEntry& e : would.value())
       std::printf("%s %s %-8s %s <%s> %s\n", e.id.c_str(), TimeText(e.time).c_str(),
-                  e.status.c_str(), e.mode.c_str(), PrintableUtf8(e.mail_from).c_str(),
+                  Name(e.status), Name(e.mode), PrintableUtf8(e.mail_from).c_str(),
                   PrintableUtf8(e.subject).c_str());
     std::printf("would purge %zu entries older than %s (dry run: nothing changed)\n",
                 would.value().size(), o.older_than.c_str());
@@ -728,12 +452,12 @@ int RunPurge(const PurgeOptions& o) {
   // Mode hold: the messages themselves are in Postfix's hold queue and go first.
   QuarantineFilter held;
   held.until = before;
-  held.status = "held";
+  held.status = QuarantineStatus::kHeld;
   held.limit = static_cast<size_t>(-1) / 2;
   if (auto old = store->List(held); old.ok()) {
     for (const QuarantineEntry& e : old.value()) {
-      if (e.mode != "hold") continue;
-      if (Status s = Postsuper(config, {"-d", e.queue_id, "hold"}); !s.ok())
+      if (e.mode != QuarantineMode::kHold) continue;
+      if (Status s = RunPostsuper(config, {"-d", e.queue_id, kPostfixHoldQueue}); !s.ok())
         std::fprintf(stderr, "gfictl quarantine purge: %s: %s\n", e.id.c_str(),
                      s.message().c_str());
     }
@@ -895,8 +619,8 @@ void RegisterQuarantine(CLI::App& app, int* exit_code) {
   list->add_option("--recipient", lo->filter.recipient, "A recipient contains");
   list->add_option("--tenant", lo->filter.tenant, "Tenant name");
   list->add_option("--indicator", lo->filter.indicator, "An indicator id contains");
-  list->add_option("--status", lo->filter.status, "held, releasing, released, deleted or missing")
-      ->check(CLI::IsMember({"held", "releasing", "released", "deleted", "missing"}));
+  list->add_option("--status", lo->status, "held, releasing, released, deleted or missing")
+      ->check(CLI::IsMember(kQuarantineStatusNames.Names()));
   list->add_option("--limit", lo->filter.limit, "At most this many (default 50)");
   list->callback([lo, exit_code] { *exit_code = RunList(*lo); });
 

@@ -27,7 +27,7 @@ std::unique_ptr<QuarantineStore> OpenConfiguredStore(const std::string& config_p
     }
     *config = std::move(c).value();
   }
-  auto store = QuarantineStore::Open(config->quarantine.dir, /*create=*/false);
+  auto store = OpenQuarantineStore(*config, StoreOpenOptions{});
   if (!store.ok()) {
     std::fprintf(stderr, "%s: %s\n", command.c_str(), store.error().c_str());
     return nullptr;
@@ -38,7 +38,8 @@ std::unique_ptr<QuarantineStore> OpenConfiguredStore(const std::string& config_p
 Result<std::string> ResolveEntryId(QuarantineStore& store, const std::string& key) {
   auto ids = store.Find(key);
   if (!ids.ok()) return ids.status();
-  if (ids.value().empty()) return Status::Error("no quarantine entry '" + key + "'");
+  if (ids.value().empty())
+    return Status::Error(ErrorCode::kNotFound, "no quarantine entry '" + key + "'");
   if (ids.value().size() == 1) return ids.value()[0];
   // The id itself always wins over a reference or queue id that happens to be equal.
   for (const std::string& id : ids.value())

@@ -96,7 +96,7 @@ int RunScan(const ScanFlags& o) {
     std::fprintf(stderr, "gfictl scan: %s\n", config.error().c_str());
     return 2;
   }
-  const std::string on_error = config.value().milter.on_error;
+  const OnError on_error = config.value().milter.on_error;
   StateOptions so;
   so.indicator_paths = o.indicators;
   so.spf = o.spf ? StateOptions::Spf::kOn : StateOptions::Spf::kOff;
@@ -132,7 +132,9 @@ int RunScan(const ScanFlags& o) {
       status = 2;
       // One JSON object per input file, always: the action is what on_error would do.
       Verdict none;
-      none.action = ParseAction(on_error).value_or(Action::kTempfail);
+      none.action = on_error == OnError::kAccept   ? Action::kAccept
+                    : on_error == OnError::kReject ? Action::kReject
+                                                   : Action::kTempfail;
       if (o.json)
         std::cout << ScanJson(file, none, MessageAnalysis{}, "", false, s.message()) << "\n";
       continue;

@@ -128,19 +128,19 @@ std::string QueueId(SMFICTX* ctx, Message* m) {
 }
 
 // [milter] on_error for a message that cannot be scanned: logged with the reason, counted.
-sfsistat OnError(SMFICTX* ctx, Connection* c, const std::string& why) {
+sfsistat AnswerOnError(SMFICTX* ctx, Connection* c, const std::string& why) {
   g_engine->CountError();
   auto st = CurrentState(c);
-  const std::string& mode = st->config.milter.on_error;
+  const OnError mode = st->config.milter.on_error;
   std::string qid = "NOQUEUE", ref = "-";
   if (c != nullptr && c->msg) {
     qid = QueueId(ctx, c->msg.get());
     ref = c->msg->ref;
   }
   syslog(LOG_ERR, "%s: ref=%s error=\"%s\" on_error=%s", qid.c_str(), ref.c_str(),
-         PrintableUtf8(why).c_str(), mode.c_str());
-  if (mode == "accept") return SMFIS_ACCEPT;
-  if (mode == "reject") {
+         PrintableUtf8(why).c_str(), ToString(mode).data());
+  if (mode == OnError::kAccept) return SMFIS_ACCEPT;
+  if (mode == OnError::kReject) {
     std::string text = ReplyText(st->config.milter.reject_reply, ref);
     smfi_setreply(ctx, const_cast<char*>("550"), const_cast<char*>("5.7.1"), text.data());
     return SMFIS_REJECT;
@@ -157,13 +157,13 @@ sfsistat Guard(SMFICTX* ctx, const char* where, F&& body) noexcept {
     return body();
   } catch (const std::exception& e) {
     try {
-      return OnError(ctx, Conn(ctx), std::string(where) + ": " + e.what());
+      return AnswerOnError(ctx, Conn(ctx), std::string(where) + ": " + e.what());
     } catch (...) {
       return SMFIS_TEMPFAIL;
     }
   } catch (...) {
     try {
-      return OnError(ctx, Conn(ctx), std::string(where) + ": unknown exception");
+      return AnswerOnError(ctx, Conn(ctx), std::string(where) + ": unknown exception");
     } catch (...) {
       return SMFIS_TEMPFAIL;
     }
@@ -290,7 +290,7 @@ sfsistat OnHelo(SMFICTX* ctx, char* helo) {
 sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
   return Guard(ctx, "mail", [&]() -> sfsistat {
     Connection* c = Conn(ctx);
-    if (c == nullptr) return OnError(ctx, c, "MAIL FROM before connect");
+    if (c == nullptr) return AnswerOnError(ctx, c, "MAIL FROM before connect");
     c->msg.reset();
     Message* m = EnsureMessage(ctx, c);
     m->env.mail_from = argv != nullptr && argv[0] != nullptr ? StripAngles(argv[0]) : "";
@@ -307,7 +307,7 @@ sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
 sfsistat OnEnvRcpt(SMFICTX* ctx, char** argv) {
   return Guard(ctx, "rcpt", [&]() -> sfsistat {
     Connection* c = Conn(ctx);
-    if (c == nullptr) return OnError(ctx, c, "RCPT TO before connect");
+    if (c == nullptr) return AnswerOnError(ctx, c, "RCPT TO before connect");
     Message* m = EnsureMessage(ctx, c);
     std::string rcpt = argv != nullptr && argv[0] != nullptr ? StripAngles(argv[0]) : "";
     const PolicySettings& p = m->state->policy;
@@ -342,12 +342,12 @@ sfsistat Content(SMFICTX* ctx, const char* where, bool header, F&& body) noexcep
   Connection* c = Conn(ctx);
   bool quiet = c != nullptr && (header ? c->quiet_headers : c->quiet_body);
   auto defer = [&](const std::string& why) -> sfsistat {
-    if (!quiet) return OnError(ctx, c, why);
+    if (!quiet) return AnswerOnError(ctx, c, why);
     if (c->msg && c->msg->deferred_error.empty()) c->msg->deferred_error = why;
     return SMFIS_NOREPLY;
   };
   try {
-    if (c == nullptr) return OnError(ctx, c, std::string(where) + " before connect");
+    if (c == nullptr) return AnswerOnError(ctx, c, std::string(where) + " before connect");
     Message* m = EnsureMessage(ctx, c);
     if (Status st = body(m); !st.ok()) return defer(st.message());
     return quiet ? SMFIS_NOREPLY : SMFIS_CONTINUE;
@@ -387,7 +387,7 @@ sfsistat OnBody(SMFICTX* ctx, unsigned char* chunk, size_t len) {
 }
 
 QuarantineEntry EntryFor(const Message& m, const Verdict& v, const MessageAnalysis& a,
-                         const char* mode) {
+                         QuarantineMode mode) {
   QuarantineEntry e;
   e.ref = m.ref;
   e.queue_id = m.env.queue_id;
@@ -423,19 +423,19 @@ void EditHeaders(SMFICTX* ctx, const ScanResult& r) {
 sfsistat OnEom(SMFICTX* ctx) {
   return Guard(ctx, "eom", [&]() -> sfsistat {
     Connection* c = Conn(ctx);
-    if (c == nullptr) return OnError(ctx, c, "end of message before connect");
+    if (c == nullptr) return AnswerOnError(ctx, c, "end of message before connect");
     Message* m = EnsureMessage(ctx, c);
     const EngineState& st = *m->state;
     const MilterConfig& mc = st.config.milter;
     m->start = std::chrono::steady_clock::now();  // scan_ms: our time at the end of the message
     QueueId(ctx, m);
-    if (!m->deferred_error.empty()) return OnError(ctx, c, m->deferred_error);
+    if (!m->deferred_error.empty()) return AnswerOnError(ctx, c, m->deferred_error);
     if (m->spool->oversize())
-      return OnError(ctx, c,
+      return AnswerOnError(ctx, c,
                      "message larger than [milter] max_message_bytes (" +
                          std::to_string(mc.max_message_bytes) + "), not scanned");
     Result<std::string_view> raw = m->spool->View();
-    if (!raw.ok()) return OnError(ctx, c, raw.error());
+    if (!raw.ok()) return AnswerOnError(ctx, c, raw.error());
 
     ScanOptions so;
     so.now = static_cast<int64_t>(std::time(nullptr));
@@ -443,7 +443,7 @@ sfsistat OnEom(SMFICTX* ctx) {
     so.mta_host = c->mta_host;
     so.ref = m->ref;
     Result<ScanResult> scanned = ScanMessage(st, m->env, raw.value(), so);
-    if (!scanned.ok()) return OnError(ctx, c, scanned.error());
+    if (!scanned.ok()) return AnswerOnError(ctx, c, scanned.error());
     const ScanResult& r = scanned.value();
     LogContext lc{
         m->env.queue_id, m->ref, m->spool->size(),
@@ -457,24 +457,24 @@ sfsistat OnEom(SMFICTX* ctx) {
       // Unscanned: left as it is.
     } else if (v.action == Action::kAccept || v.action == Action::kTag) {
       EditHeaders(ctx, r);
-    } else if (v.action == Action::kQuarantine && st.config.quarantine.mode == "hold") {
+    } else if (v.action == Action::kQuarantine && st.config.quarantine.mode == QuarantineMode::kHold) {
       std::string reason = "gfi-milter " + m->ref;
       if (smfi_quarantine(ctx, reason.data()) != MI_SUCCESS)
-        return OnError(ctx, c, "the MTA refused to quarantine (smfi_quarantine)");
+        return AnswerOnError(ctx, c, "the MTA refused to quarantine (smfi_quarantine)");
       EditHeaders(ctx, r);
       lc.note = "quarantine=hold";
       if (st.quarantine) {  // recorded without the body; the MTA keeps the message
         Result<std::string> id =
-            st.quarantine->Put(EntryFor(*m, v, r.analysis, "hold"), std::nullopt);
+            st.quarantine->Put(EntryFor(*m, v, r.analysis, QuarantineMode::kHold), std::nullopt);
         if (!id.ok())
           syslog(LOG_ERR, "%s: ref=%s quarantine index: %s (message is in the hold queue)",
                  m->env.queue_id.c_str(), m->ref.c_str(), id.error().c_str());
       }
     } else if (v.action == Action::kQuarantine) {
-      if (!st.quarantine) return OnError(ctx, c, "quarantine store not open");
+      if (!st.quarantine) return AnswerOnError(ctx, c, "quarantine store not open");
       Result<std::string> id =
-          st.quarantine->Put(EntryFor(*m, v, r.analysis, "store"), raw.value());
-      if (!id.ok()) return OnError(ctx, c, id.error());
+          st.quarantine->Put(EntryFor(*m, v, r.analysis, QuarantineMode::kStore), raw.value());
+      if (!id.ok()) return AnswerOnError(ctx, c, id.error());
       lc.note = "quarantine=store id=" + id.value();
       result = SMFIS_DISCARD;
     } else if (v.action == Action::kTempfail || v.action == Action::kReject) {

@@ -37,6 +37,8 @@
 #include "engine/engine.h"
 #include "milter/filter.h"
 #include "milter/startup.h"
+#include "milter/state_dirs.h"
+#include "util/net.h"
 
 namespace gfi {
 namespace {
@@ -50,20 +52,6 @@ std::atomic<bool> g_stop{false};
 void Fatal(const std::string& msg) {
   std::fprintf(stderr, "gfi-milter: %s\n", msg.c_str());
   syslog(LOG_ERR, "fatal: %s", msg.c_str());
-}
-
-std::string DirOf(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
-}
-
-// Creates `dir` (one level) owned by the daemon user when it is missing.
-bool EnsureDir(const std::string& dir, uid_t uid, gid_t gid, mode_t mode) {
-  struct stat st;
-  if (::stat(dir.c_str(), &st) == 0) return S_ISDIR(st.st_mode);
-  if (::mkdir(dir.c_str(), mode) != 0) return false;
-  if (::geteuid() == 0 && ::chown(dir.c_str(), uid, gid) != 0) return false;
-  return true;
 }
 
 struct Identity {
@@ -207,8 +195,10 @@ Status OpenSocket(Engine* engine, const Identity& id) {
   smfi_setmaxdatasize(kMaxMilterPacket);
   smfiDesc desc = MakeFilter(engine);
   if (smfi_register(desc) != MI_SUCCESS) return Status::Error("smfi_register failed");
-  const bool unix_socket = conn.rfind("unix:", 0) == 0 || conn.rfind("local:", 0) == 0;
-  const std::string path = unix_socket ? conn.substr(conn.find(':') + 1) : "";
+  Result<MilterSocket> sock = ParseMilterSocket(conn);  // checked with the config; util/net.h
+  if (!sock.ok()) return Status::Error("[milter] socket: " + sock.error());
+  const bool unix_socket = sock.value().kind == MilterSocket::Kind::kUnix;
+  const std::string path = sock.value().path;
   // libmilter removes an existing unix socket file before binding; if a daemon still answers on
   // it, this is a second instance and must not steal the socket.
   if (unix_socket && UnixSocketAnswers(path))
@@ -251,15 +241,16 @@ int Run(const std::string& config_path, bool foreground) {
   const MilterConfig& boot = config.value().milter;
   Result<Identity> id = LookupUser(boot.user);
   if (!id.ok()) return fail(kExitConfig, id.error());
-  for (const std::string& dir : {DirOf(boot.pid_file), DirOf(boot.status_file), boot.spool_dir}) {
-    if (!EnsureDir(dir, id.value().uid, id.value().gid, 0750))
-      return fail(kExitConfig, dir + ": cannot create or use directory: " + std::strerror(errno));
+  for (const std::string& dir : StateDirs(config.value())) {
+    if (Status s = EnsureStateDir(dir, id.value().uid, id.value().gid, boot.user); !s.ok())
+      return fail(kExitConfig, s.message());
   }
   PidFile pid_file;
   if (Status s = pid_file.Acquire(boot.pid_file, id.value().uid, id.value().gid); !s.ok())
     return fail(kExitConfig, s.message());
 
-  Result<std::unique_ptr<Engine>> started = Engine::Start(config_path);
+  Result<std::unique_ptr<Engine>> started =
+      Engine::Start(config_path, /*open_store=*/true, std::make_pair(id.value().uid, id.value().gid));
   if (!started.ok()) return fail(kExitConfig, started.error());
   std::unique_ptr<Engine> engine = std::move(started).value();
   auto st = engine->state();
@@ -270,12 +261,9 @@ int Run(const std::string& config_path, bool foreground) {
   syslog(LOG_INFO, "loaded %zu indicators from %zu feed(s) in %.2f s (%zu invalid feed(s) left out)",
          st->snapshot->stats().rules, st->snapshot->stats().feeds.size(), st->load_seconds,
          st->invalid_feeds.size());
-  if (::geteuid() == 0) {  // the store and the last good feeds were made by root at load
-    const std::string& q = st->config.quarantine.dir;
-    std::vector<std::string> owned = {q, q + "/messages", q + "/index.sqlite",
-                                      q + "/index.sqlite-wal", q + "/index.sqlite-shm"};
+  if (::geteuid() == 0) {  // the last good feeds were saved by root at load (the store chowns its own)
     const std::string lg = LastGoodDir(st->config);
-    owned.push_back(lg);
+    std::vector<std::string> owned = {lg};
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(lg, ec)) owned.push_back(e.path());
     for (const std::string& p : owned)

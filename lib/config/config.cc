@@ -2,7 +2,6 @@
 // ones are reported rather than ignored; toml++'s exceptions stop at this file's boundary.
 #include "config/config.h"
 
-#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -16,18 +15,21 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "global/vocabulary.h"
+#include "util/net.h"
 #include "util/strings.h"
 
 namespace gfi {
 namespace {
 
-const std::vector<std::string> kActions = {"accept",   "tag",    "quarantine",
-                                           "tempfail", "reject", "discard"};
-// Indicator types as policy keys: the term kinds' names (indicators/indicator.h).
-const std::vector<std::string> kTypes = {
-    "ip",       "domain", "email",         "url",          "url-prefix", "md5",
-    "sha1",     "sha256", "filename",      "filename-glob", "subject-regex",
-    "header-regex", "body-regex", "content", "spf"};
+// Names from the one vocabulary (global/vocabulary.h).
+// Indicator types as policy keys: the term kinds' names, and "spf" (the SPF verdict of a
+// protected domain).
+const std::vector<std::string> kTypes = [] {
+  std::vector<std::string> t = kTermKindNames.Names();
+  t.emplace_back(kSpfMatchType);
+  return t;
+}();
 // "limit.parts", "mime.*", "archive.encrypted": lower-case words, dots, '_', at most one trailing
 // '*' (a prefix).
 bool ValidDefectPattern(const std::string& d) {
@@ -43,55 +45,8 @@ bool ValidDefectPattern(const std::string& d) {
   return true;
 }
 
-const std::vector<std::string> kWheres = {
-    "client_ip",     "helo",         "mail_from",        "rcpt_to",          "header.from",
-    "header.sender", "header.reply_to", "header.return_path", "header.to",    "header.cc",
-    "header.message_id", "header.received", "header.x_originating_ip", "body.text", "body.html",
-    "attachment",    "archive_member", "header.subject",  "header"};
-const std::vector<std::string> kSpfResults = {"none",     "neutral",   "pass",     "fail",
-                                              "softfail", "temperror", "permerror"};
-
-bool ValidNetwork(const std::string& s) {
-  std::string addr = s;
-  int max_bits = 128;
-  size_t slash = s.find('/');
-  if (slash != std::string::npos) addr = s.substr(0, slash);
-  unsigned char buf[16];
-  if (inet_pton(AF_INET, addr.c_str(), buf) == 1) {
-    max_bits = 32;
-  } else if (inet_pton(AF_INET6, addr.c_str(), buf) != 1) {
-    return false;
-  }
-  if (slash == std::string::npos) return true;
-  std::string bits = s.substr(slash + 1);
-  if (bits.empty() || bits.size() > 3 ||
-      !std::all_of(bits.begin(), bits.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return false;
-  return std::stoi(bits) <= max_bits;
-}
-
-bool ValidPort(const std::string& p) {
-  return !p.empty() && p.size() <= 5 &&
-         std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
-         std::stoi(p) > 0 && std::stoi(p) < 65536;
-}
-
-bool ValidResolver(const std::string& s) {
-  unsigned char buf[16];
-  if (!s.empty() && s[0] == '[') {
-    size_t close = s.find(']');
-    if (close == std::string::npos) return false;
-    std::string addr = s.substr(1, close - 1);
-    if (inet_pton(AF_INET6, addr.c_str(), buf) != 1) return false;
-    if (close + 1 == s.size()) return true;
-    return s[close + 1] == ':' && ValidPort(s.substr(close + 2));
-  }
-  if (inet_pton(AF_INET6, s.c_str(), buf) == 1) return true;
-  size_t colon = s.find(':');
-  std::string addr = s.substr(0, colon);
-  if (inet_pton(AF_INET, addr.c_str(), buf) != 1) return false;
-  return colon == std::string::npos || ValidPort(s.substr(colon + 1));
-}
+const std::vector<std::string> kWheres = kWhereNames.Names();
+const std::vector<std::string> kSpfResults = kSpfResultNames.Names();
 
 class Reader {
  public:
@@ -104,7 +59,7 @@ class Reader {
 
   Status Run(Config* c) {
     static const std::vector<std::string> kTables = {"milter", "indicators", "policy", "quarantine",
-                                                     "limits", "allow", "spf"};
+                                                     "store", "limits", "allow", "spf"};
     for (const auto& [k, v] : root_) {
       std::string key(k.str());
       if (key == "tenant") {
@@ -126,7 +81,7 @@ class Reader {
                return Socket(n, k, &c->milter.socket);
              }},
             {"on_error", [&](const toml::node& n, const std::string& k) {
-               return Enum(n, k, {"tempfail", "accept", "reject"}, &c->milter.on_error);
+               return Enum(n, k, kOnErrorNames, &c->milter.on_error);
              }},
             {"user", [&](const toml::node& n, const std::string& k) {
                return String(n, k, &c->milter.user);
@@ -184,10 +139,10 @@ class Reader {
       return s;
     if (!(s = Table("policy", {
             {"default_action", [&](const toml::node& n, const std::string& k) {
-               return Enum(n, k, kActions, &c->policy.default_action);
+               return Enum(n, k, kActionNames, &c->policy.default_action);
              }},
             {"limit_action", [&](const toml::node& n, const std::string& k) {
-               return Enum(n, k, kActions, &c->policy.limit_action);
+               return Enum(n, k, kActionNames, &c->policy.limit_action);
              }},
             {"feed_actions", [&](const toml::node& n, const std::string& k) {
                return ActionMap(n, k, {}, &c->policy.feed_actions);
@@ -202,7 +157,7 @@ class Reader {
                return StringList(n, k, &c->policy.sensitive_markings);
              }},
             {"mixed_tenants", [&](const toml::node& n, const std::string& k) {
-               return Enum(n, k, {"split", "strictest"}, &c->policy.mixed_tenants);
+               return Enum(n, k, kMixedTenantsNames, &c->policy.mixed_tenants);
              }},
             {"rule", [&](const toml::node& n, const std::string& k) {
                return Rules(n, k, &c->policy.rules);
@@ -241,16 +196,22 @@ class Reader {
                return StringList(n, k, &c->spf.protected_domains);
              }},
             {"fail_action", [&](const toml::node& n, const std::string& k) {
-               return Enum(n, k, kActions, &c->spf.fail_action);
+               return Enum(n, k, kActionNames, &c->spf.fail_action);
              }},
             {"softfail_action", [&](const toml::node& n, const std::string& k) {
-               return Enum(n, k, kActions, &c->spf.softfail_action);
+               return Enum(n, k, kActionNames, &c->spf.softfail_action);
+             }},
+        })).ok())
+      return s;
+    if (!(s = Table("store", {
+            {"backend", [&](const toml::node& n, const std::string& k) {
+               return Enum(n, k, kStoreBackendNames, &c->store.backend);
              }},
         })).ok())
       return s;
     if (!(s = Table("quarantine", {
             {"mode", [&](const toml::node& n, const std::string& k) {
-               return Enum(n, k, {"store", "hold"}, &c->quarantine.mode);
+               return Enum(n, k, kQuarantineModeNames, &c->quarantine.mode);
              }},
             {"dir", [&](const toml::node& n, const std::string& k) {
                return Path(n, k, &c->quarantine.dir);
@@ -389,16 +350,16 @@ class Reader {
   // A table of NAME = "action"; names are checked against `names` unless it is empty.
   Status ActionMap(const toml::node& n, const std::string& key,
                    const std::vector<std::string>& names,
-                   std::map<std::string, std::string>* out) const {
+                   std::map<std::string, Action>* out) const {
     const toml::table* t = n.as_table();
     if (t == nullptr) return Error(n, key, "expected a table of name = \"action\"");
-    std::map<std::string, std::string> m;
+    std::map<std::string, Action> m;
     for (const auto& [name, action] : *t) {
       std::string sub = key + "." + std::string(name.str());
       if (!names.empty() && std::find(names.begin(), names.end(), name.str()) == names.end())
         return Error(action, sub, "unknown indicator type");
-      std::string v;
-      if (Status st = Enum(action, sub, kActions, &v); !st.ok()) return st;
+      Action v = Action::kAccept;
+      if (Status st = Enum(action, sub, kActionNames, &v); !st.ok()) return st;
       m[std::string(name.str())] = v;
     }
     *out = std::move(m);
@@ -424,7 +385,7 @@ class Reader {
     std::vector<std::string> v;
     if (Status s = StringList(n, key, &v); !s.ok()) return s;
     for (const std::string& net : v) {
-      if (!ValidNetwork(net)) return Error(n, key, "'" + net + "' is not an IP address or CIDR");
+      if (auto p = ParseNetwork(net); !p.ok()) return Error(n, key, p.error());
     }
     *out = std::move(v);
     return Status::Ok();
@@ -435,7 +396,7 @@ class Reader {
     std::vector<std::string> v;
     if (Status s = StringList(n, key, &v); !s.ok()) return s;
     for (const std::string& r : v) {
-      if (!ValidResolver(r)) return Error(n, key, "'" + r + "' is not IP, IP:PORT or [IPv6]:PORT");
+      if (auto p = ParseResolver(r); !p.ok()) return Error(n, key, p.error());
     }
     if (v.size() > 3) return Error(n, key, "at most 3 name servers");
     *out = std::move(v);
@@ -448,6 +409,7 @@ class Reader {
       return Error(n, key, "expected [[policy.rule]] tables");
     for (const toml::node& e : *a) {
       PolicyRuleConfig r;
+      bool has_action = false;
       Status s = Keys(*e.as_table(), key, {
           {"type", [&](const toml::node& x, const std::string& k) {
              return Names(x, k, kTypes, &r.types);
@@ -476,11 +438,12 @@ class Reader {
              return st;
            }},
           {"action", [&](const toml::node& x, const std::string& k) {
-             return Enum(x, k, kActions, &r.action);
+             has_action = true;
+             return Enum(x, k, kActionNames, &r.action);
            }},
       });
       if (!s.ok()) return s;
-      if (r.action.empty()) return Error(e, key, "a rule needs an action");
+      if (!has_action) return Error(e, key, "a rule needs an action");
       if (!r.defects.empty() && (!r.types.empty() || !r.where.empty() || !r.feeds.empty() ||
                                  !r.markings.empty() || !r.spf.empty()))
         return Error(e, key, "a rule with defects may add only a tenant condition");
@@ -501,7 +464,10 @@ class Reader {
            return Bool(x, k, &t.monitor);
          }},
         {"default_action", [&](const toml::node& x, const std::string& k) {
-           return Enum(x, k, kActions, &t.default_action);
+           Action a = Action::kAccept;
+           Status st = Enum(x, k, kActionNames, &a);
+           if (st.ok()) t.default_action = a;
+           return st;
          }},
         {"feed_actions", [&](const toml::node& x, const std::string& k) {
            return ActionMap(x, k, {}, &t.feed_actions);
@@ -574,6 +540,15 @@ class Reader {
     return Status::Ok();
   }
 
+  template <typename E, size_t N>
+  Status Enum(const toml::node& n, const std::string& key, const NameTable<E, N>& names,
+              E* out) const {
+    std::string v;
+    if (Status s = Enum(n, key, names.Names(), &v); !s.ok()) return s;
+    *out = *names.Parse(v);
+    return Status::Ok();
+  }
+
   Status Int(const toml::node& n, const std::string& key, uint64_t lo, uint64_t hi,
              uint64_t* out) const {
     if (!n.is_integer()) return Error(n, key, "expected an integer");
@@ -623,19 +598,7 @@ class Reader {
   Status Socket(const toml::node& n, const std::string& key, std::string* out) const {
     std::string v;
     if (Status s = String(n, key, &v); !s.ok()) return s;
-    bool ok = false;
-    if (v.rfind("unix:", 0) == 0 || v.rfind("local:", 0) == 0) {
-      ok = v.find(':') + 1 < v.size() && v[v.find(':') + 1] == '/';
-    } else if (v.rfind("inet:", 0) == 0 || v.rfind("inet6:", 0) == 0) {
-      std::string rest = v.substr(v.find(':') + 1);
-      size_t at = rest.find('@');
-      std::string port = rest.substr(0, at);
-      ok = !port.empty() && port.size() <= 5 &&
-           std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
-           std::stoi(port) > 0 && std::stoi(port) < 65536;
-    }
-    if (!ok)
-      return Error(n, key, "'" + v + "' is not unix:/PATH, inet:PORT[@HOST] or inet6:PORT[@HOST]");
+    if (auto m = ParseMilterSocket(v); !m.ok()) return Error(n, key, m.error());
     *out = v;
     return Status::Ok();
   }
@@ -645,10 +608,9 @@ class Reader {
     if (Status s = String(n, key, &v); !s.ok()) return s;
     bool ok = false;
     if (v.rfind("smtp:", 0) == 0) {
-      size_t colon = v.rfind(':');
-      std::string port = v.substr(colon + 1);
-      ok = colon > 5 && !port.empty() && port.size() <= 5 &&
-           std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+      auto hp = ParseHostPort(std::string_view(v).substr(5));
+      if (!hp.ok()) return Error(n, key, "smtp: " + hp.error());
+      ok = true;
     } else if (v.rfind("sendmail:", 0) == 0) {
       ok = v.size() > 9 && v[9] == '/';
     }

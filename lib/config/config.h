@@ -9,11 +9,13 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "extract/limits.h"
+#include "global/vocabulary.h"
 #include "util/minisign.h"
 #include "util/status.h"
 
@@ -23,7 +25,7 @@ inline constexpr const char* kDefaultConfigPath = "/etc/gfi-milter/gfi-milter.to
 
 struct MilterConfig {
   std::string socket = "unix:/run/gfi-milter/milter.sock";
-  std::string on_error = "tempfail";  // tempfail | accept | reject
+  OnError on_error = OnError::kTempfail;
   std::string user = "gfi-milter";
   std::string pid_file = "/run/gfi-milter/gfi-milter.pid";
   std::string status_file = "/run/gfi-milter/status.json";
@@ -66,19 +68,19 @@ struct PolicyRuleConfig {
   // defects instead of to indicator matches (each defect it names becomes a match of type
   // "defect"). A rule with defects may add only a tenant condition.
   std::vector<std::string> defects;
-  std::string action;
+  Action action = Action::kQuarantine;  // required in the file
 };
 
 struct PolicyConfig {
-  std::string default_action = "quarantine";  // accept | tag | quarantine | discard | tempfail | reject
-  std::map<std::string, std::string> feed_actions;            // feed file name -> action
-  std::map<std::string, std::string> type_actions;            // indicator type -> action
-  std::map<std::string, std::string> marking_actions;         // marking -> action
+  Action default_action = Action::kQuarantine;
+  std::map<std::string, Action> feed_actions;                 // feed file name -> action
+  std::map<std::string, Action> type_actions;                 // indicator type -> action
+  std::map<std::string, Action> marking_actions;              // marking -> action
   std::vector<std::string> sensitive_markings = {"TLP:RED"};  // values never shown in output
-  std::string mixed_tenants = "split";                        // split | strictest
+  MixedTenants mixed_tenants = MixedTenants::kSplit;
   // A message that was read only in part (a limit.* defect: parts, nesting, archive members or
   // ratio, HTML size, ...): what is past the limit was never scanned. "accept" = no action.
-  std::string limit_action = "quarantine";
+  Action limit_action = Action::kQuarantine;
   std::vector<PolicyRuleConfig> rules;                        // [[policy.rule]]
 };
 
@@ -87,10 +89,10 @@ struct TenantConfig {
   std::string name;
   std::vector<std::string> domains;  // recipient domains (and their subdomains)
   bool monitor = false;              // log and tag, never block
-  std::string default_action;        // "" = [policy] default_action
-  std::map<std::string, std::string> feed_actions;
-  std::map<std::string, std::string> type_actions;
-  std::map<std::string, std::string> marking_actions;
+  std::optional<Action> default_action;  // unset = [policy] default_action
+  std::map<std::string, Action> feed_actions;
+  std::map<std::string, Action> type_actions;
+  std::map<std::string, Action> marking_actions;
   std::vector<std::string> allow_senders;
 };
 
@@ -105,12 +107,12 @@ struct SpfConfig {
   std::vector<std::string> resolvers;  // "IP[:PORT]"; empty = /etc/resolv.conf
   uint64_t timeout = 5;                // seconds per DNS query
   std::vector<std::string> protected_domains;  // sender domains whose SPF failures are acted on
-  std::string fail_action = "reject";          // SPF fail for a protected domain
-  std::string softfail_action = "tag";         // SPF softfail for a protected domain
+  Action fail_action = Action::kReject;     // SPF fail for a protected domain
+  Action softfail_action = Action::kTag;    // SPF softfail for a protected domain
 };
 
 struct QuarantineConfig {
-  std::string mode = "store";  // store | hold
+  QuarantineMode mode = QuarantineMode::kStore;
   std::string dir = "/var/lib/gfi-milter/quarantine";
   std::string release_via = "smtp:127.0.0.1:10026";  // smtp:HOST:PORT | sendmail:PATH
   std::string postsuper = "/usr/sbin/postsuper";     // releases from the hold queue (mode hold)
@@ -120,11 +122,17 @@ struct QuarantineConfig {
   uint64_t retention_days = 0;                       // the daemon purges older entries; 0 = never
 };
 
+// [store]: where the quarantine's entries live (sqlite: files and index under [quarantine] dir).
+struct StoreConfig {
+  StoreBackend backend = StoreBackend::kSqlite;
+};
+
 struct Config {
   MilterConfig milter;
   IndicatorsConfig indicators;
   PolicyConfig policy;
   QuarantineConfig quarantine;
+  StoreConfig store;
   std::vector<TenantConfig> tenants;  // [[tenant]]
   AllowConfig allow;
   SpfConfig spf;

@@ -60,6 +60,16 @@ class Lines {
   void B(const std::string& k, bool v) { Add(k, v ? "true" : "false"); }
   void L(const std::string& k, const std::vector<std::string>& v) { Add(k, List(v)); }
   void M(const std::string& k, const std::map<std::string, std::string>& v) { Add(k, Map(v)); }
+  // A typed value or map, by its name (global/vocabulary.h).
+  template <typename E>
+  void E_(const std::string& k, E v) {
+    S(k, std::string(ToString(v)));
+  }
+  void M(const std::string& k, const std::map<std::string, Action>& v) {
+    std::map<std::string, std::string> named;
+    for (const auto& [name, a] : v) named[name] = std::string(ToString(a));
+    Add(k, Map(named));
+  }
   // Keys of array tables: printed as PREFIX.N.key, known to keys_set as PREFIX.key.
   void Indexed(const std::string& prefix, size_t n) {
     prefix_ = prefix;
@@ -86,7 +96,7 @@ std::vector<ConfigLine> DescribeConfig(const Config& c) {
   Lines l;
   const MilterConfig& m = c.milter;
   l.S("milter.socket", m.socket);
-  l.S("milter.on_error", m.on_error);
+  l.E_("milter.on_error", m.on_error);
   l.S("milter.user", m.user);
   l.S("milter.pid_file", m.pid_file);
   l.S("milter.status_file", m.status_file);
@@ -104,13 +114,13 @@ std::vector<ConfigLine> DescribeConfig(const Config& c) {
   l.L("indicators.trusted_keys", c.indicators.trusted_keys);
   l.B("indicators.require_signature", c.indicators.require_signature);
   const PolicyConfig& p = c.policy;
-  l.S("policy.default_action", p.default_action);
+  l.E_("policy.default_action", p.default_action);
   l.M("policy.feed_actions", p.feed_actions);
   l.M("policy.type_actions", p.type_actions);
   l.M("policy.marking_actions", p.marking_actions);
   l.L("policy.sensitive_markings", p.sensitive_markings);
-  l.S("policy.mixed_tenants", p.mixed_tenants);
-  l.S("policy.limit_action", p.limit_action);
+  l.E_("policy.mixed_tenants", p.mixed_tenants);
+  l.E_("policy.limit_action", p.limit_action);
   for (size_t i = 0; i < p.rules.size(); ++i) {
     const PolicyRuleConfig& r = p.rules[i];
     l.Indexed("policy.rule", i);
@@ -120,7 +130,7 @@ std::vector<ConfigLine> DescribeConfig(const Config& c) {
     if (!r.markings.empty()) l.L("marking", r.markings);
     if (!r.spf.empty()) l.L("spf", r.spf);
     if (!r.tenants.empty()) l.L("tenant", r.tenants);
-    l.S("action", r.action);
+    l.E_("action", r.action);
     l.EndIndexed();
   }
   for (size_t i = 0; i < c.tenants.size(); ++i) {
@@ -129,7 +139,7 @@ std::vector<ConfigLine> DescribeConfig(const Config& c) {
     l.S("name", t.name);
     l.L("domains", t.domains);
     l.B("monitor", t.monitor);
-    if (!t.default_action.empty()) l.S("default_action", t.default_action);
+    if (t.default_action) l.E_("default_action", *t.default_action);
     if (!t.feed_actions.empty()) l.M("feed_actions", t.feed_actions);
     if (!t.type_actions.empty()) l.M("type_actions", t.type_actions);
     if (!t.marking_actions.empty()) l.M("marking_actions", t.marking_actions);
@@ -144,16 +154,17 @@ std::vector<ConfigLine> DescribeConfig(const Config& c) {
   l.L("spf.resolvers", s.resolvers);
   l.N("spf.timeout", s.timeout);
   l.L("spf.protected_domains", s.protected_domains);
-  l.S("spf.fail_action", s.fail_action);
-  l.S("spf.softfail_action", s.softfail_action);
+  l.E_("spf.fail_action", s.fail_action);
+  l.E_("spf.softfail_action", s.softfail_action);
   const QuarantineConfig& q = c.quarantine;
-  l.S("quarantine.mode", q.mode);
+  l.E_("quarantine.mode", q.mode);
   l.S("quarantine.dir", q.dir);
   l.S("quarantine.release_via", q.release_via);
   l.S("quarantine.postsuper", q.postsuper);
   l.S("quarantine.postqueue", q.postqueue);
   l.S("quarantine.postfix_config", q.postfix_config);
   l.N("quarantine.retention_days", q.retention_days);
+  l.E_("store.backend", c.store.backend);
   const AnalysisLimits& lim = c.limits;
   l.N("limits.max_header_bytes", lim.max_header_bytes);
   l.N("limits.max_parts", lim.max_parts);

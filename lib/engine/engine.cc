@@ -57,13 +57,15 @@ FeedSignaturePolicy SignaturePolicyFromConfig(const Config& c) {
   return p;
 }
 
-Result<std::unique_ptr<Engine>> Engine::Start(const std::string& config_path, bool open_store) {
-  std::unique_ptr<Engine> e(new Engine(config_path, open_store));
+Result<std::unique_ptr<Engine>> Engine::Start(const std::string& config_path, bool open_store,
+                                              std::optional<std::pair<uid_t, gid_t>> owner) {
+  std::unique_ptr<Engine> e(new Engine(config_path, open_store, owner));
   e->started_ = Now();
   auto state = e->Build();
   if (!state.ok()) return state.status();
-  if (const auto& q = state.value()->quarantine) {
-    // Message files a crash left without an index row are indexed again (nothing is lost).
+  if (auto* q = dynamic_cast<SqliteQuarantineStore*>(state.value()->quarantine.get())) {
+    // Message files a crash left without an index row are indexed again (nothing is lost). (A
+    // database backend writes bytes and row in one transaction: nothing to reconcile.)
     ReconcileOptions ro;
     ro.repair_files = true;
     ro.min_age_seconds = 0;  // no writer yet: even a file written just before a crash counts
@@ -127,7 +129,10 @@ Result<std::shared_ptr<EngineState>> BuildEngineState(Config config, const State
     st->spf = std::shared_ptr<const SpfChecker>(std::move(checker).value());
   }
   if (options.open_store) {
-    auto q = QuarantineStore::Open(st->config.quarantine.dir, /*create=*/true);
+    StoreOpenOptions so;
+    so.create = true;
+    so.owner = options.owner;
+    auto q = OpenQuarantineStore(st->config, so);
     if (!q.ok()) return q.status();
     st->quarantine = std::shared_ptr<QuarantineStore>(std::move(q).value());
   }
@@ -147,6 +152,7 @@ Result<std::shared_ptr<const EngineState>> Engine::Build() const {
   o.open_store = open_store_;
   o.use_last_good = true;
   o.keep_last_good = open_store_;
+  o.owner = owner_;
   auto st = BuildEngineState(std::move(config).value(), o);
   if (!st.ok()) return st.status();
   st.value()->signature = std::move(signature);

@@ -10,11 +10,15 @@
 #ifndef GFI_ENGINE_ENGINE_H_
 #define GFI_ENGINE_ENGINE_H_
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.h"
@@ -45,6 +49,8 @@ struct EngineState {
 // scan` changes (other feed paths, SPF on demand).
 struct StateOptions {
   bool open_store = false;  // open (create) the quarantine store
+  // Started as root: the store's files are handed to the daemon's user and group (uid, gid).
+  std::optional<std::pair<uid_t, gid_t>> owner;
   // Each feed's last good version (LastGoodDir): kept and used when keep_last_good, only read
   // (gfi-milter --check) when use_last_good alone, ignored otherwise.
   bool use_last_good = false;
@@ -66,8 +72,9 @@ class Engine {
   // The first load: invalid feeds are left out (and reported); a configuration error or a missing
   // path is fatal.
   // open_store = false (gfi-milter --check) loads everything but leaves the quarantine alone.
-  static Result<std::unique_ptr<Engine>> Start(const std::string& config_path,
-                                               bool open_store = true);
+  static Result<std::unique_ptr<Engine>> Start(
+      const std::string& config_path, bool open_store = true,
+      std::optional<std::pair<uid_t, gid_t>> owner = std::nullopt);
 
   std::shared_ptr<const EngineState> state() const { return state_.load(); }
 
@@ -94,13 +101,14 @@ class Engine {
   Status WriteStatus(const std::string& path) const;
 
  private:
-  Engine(std::string config_path, bool open_store)
-      : config_path_(std::move(config_path)), open_store_(open_store) {}
+  Engine(std::string config_path, bool open_store, std::optional<std::pair<uid_t, gid_t>> owner)
+      : config_path_(std::move(config_path)), open_store_(open_store), owner_(owner) {}
   Result<std::shared_ptr<const EngineState>> Build() const;
   std::vector<std::string> RestartNeededLocked() const;  // reload_mu_ held
 
   std::string config_path_;
   bool open_store_ = true;
+  std::optional<std::pair<uid_t, gid_t>> owner_;
   std::atomic<std::shared_ptr<const EngineState>> state_;
   int64_t started_ = 0;
   std::atomic<uint64_t> messages_[6] = {};  // by Action

@@ -2,12 +2,11 @@
 // (quotes, comments, angle brackets, groups); no regular expressions on this path.
 #include "extract/address.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cstring>
 
 #include "extract/url.h"
+#include "util/net.h"
 #include "util/strings.h"
 
 namespace gfi {
@@ -159,30 +158,9 @@ std::vector<std::string> ExtractAddresses(std::string_view v) {
 }
 
 std::optional<std::string> CanonicalIp(std::string_view text) {
-  std::string_view t = Trim(text);
-  if (!t.empty() && t.front() == '[') t.remove_prefix(1);
-  if (!t.empty() && t.back() == ']') t.remove_suffix(1);
-  if (StartsWithIgnoreCase(t, "ipv6:")) t.remove_prefix(5);
-  if (t.empty() || t.size() > 45) return std::nullopt;
-  char buf[64];
-  std::memcpy(buf, t.data(), t.size());
-  buf[t.size()] = '\0';
-  unsigned char bin[16];
-  char out[INET6_ADDRSTRLEN];
-  if (t.find(':') == std::string_view::npos) {
-    if (inet_pton(AF_INET, buf, bin) != 1) return std::nullopt;
-    inet_ntop(AF_INET, bin, out, sizeof out);
-  } else {
-    if (inet_pton(AF_INET6, buf, bin) != 1) return std::nullopt;
-    // IPv4-mapped (::ffff:a.b.c.d), as dual-stack listeners report IPv4 clients: the IPv4 address
-    // it is, so IPv4 indicators match it.
-    static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (std::memcmp(bin, kMapped, 12) == 0)
-      inet_ntop(AF_INET, bin + 12, out, sizeof out);
-    else
-      inet_ntop(AF_INET6, bin, out, sizeof out);
-  }
-  return std::string(out);
+  auto ip = ParseIpLiteral(text);
+  if (!ip) return std::nullopt;
+  return ip->ToString();
 }
 
 namespace {

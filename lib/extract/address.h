@@ -24,8 +24,8 @@ std::optional<std::string> NormalizeAddress(std::string_view address);
 // The domain of a normalised address ("a@b.example" -> "b.example").
 std::string_view AddressDomain(std::string_view normalized);
 
-// Canonical text of an IPv4 or IPv6 address ("::FFFF:1.2.3.4" -> "::ffff:1.2.3.4"); brackets and
-// an "IPv6:" prefix are accepted. nullopt when it is not an address.
+// Canonical text of an IPv4 or IPv6 address (util/net.h: ParseIpLiteral, so "::FFFF:1.2.3.4" ->
+// "1.2.3.4"); brackets and an "IPv6:" prefix are accepted. nullopt when it is not an address.
 std::optional<std::string> CanonicalIp(std::string_view text);
 
 struct HostsAndIps {

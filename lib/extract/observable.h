@@ -9,38 +9,11 @@
 #include <string>
 #include <string_view>
 
+#include "global/vocabulary.h"
+
 namespace gfi {
 
-enum class ObservableType { kIp, kDomain, kEmail, kUrl, kMd5, kSha1, kSha256, kFilename };
-
-// Where an observable was seen (Zeek-intel style names; see product.md).
-enum class Where {
-  kClientIp,
-  kHelo,
-  kMailFrom,
-  kRcptTo,
-  kHeaderFrom,
-  kHeaderSender,
-  kHeaderReplyTo,
-  kHeaderReturnPath,
-  kHeaderTo,
-  kHeaderCc,
-  kHeaderMessageId,
-  kHeaderReceived,
-  kHeaderXOriginatingIp,
-  kBodyText,
-  kBodyHtml,
-  kAttachment,
-  kArchiveMember,
-  // Places only content rules see (no observable is extracted there):
-  kHeaderSubject,  // "header.subject": subject-regex rules
-  kHeaderOther,    // "header": header-regex rules on any other field
-};
-
-std::string_view ToString(ObservableType t);
-std::string_view ToString(Where w);
-std::optional<ObservableType> ParseObservableType(std::string_view s);
-std::optional<Where> ParseWhere(std::string_view s);
+// ObservableType and Where, with their names: global/vocabulary.h.
 
 struct Observable {
   ObservableType type;

@@ -16,29 +16,7 @@
 
 namespace gfi {
 
-// Actions in increasing strictness; the strictest of all matches wins. discard is strictest
-// because it is the one the sender never learns about and nobody can undo.
-enum class Action { kAccept, kTag, kQuarantine, kTempfail, kReject, kDiscard };
-std::string_view ToString(Action a);
-std::optional<Action> ParseAction(std::string_view s);
-
-enum class TermKind {
-  kIp,            // address or CIDR (v4/v6)
-  kDomain,        // the domain and its subdomains
-  kEmail,         // whole address; domain part case-insensitive
-  kUrl,           // normalised URL, exact
-  kUrlPrefix,     // normalised URL prefix
-  kMd5,
-  kSha1,
-  kSha256,
-  kFilename,      // exact, case-insensitive
-  kFilenameGlob,  // glob (* ? [...]), case-insensitive
-  kSubjectRegex,  // RE2 over the decoded subject
-  kHeaderRegex,   // RE2 over the decoded value of one header field (header_name)
-  kBodyRegex,     // RE2 over decoded body text
-  kContent,       // literal in decoded body text (Aho-Corasick), case-insensitive
-};
-std::string_view ToString(TermKind k);
+// Action and TermKind, with their names: global/vocabulary.h.
 
 // Bit set of Where values a term is restricted to; kAnywhere when the feed did not restrict it.
 using WhereMask = uint32_t;

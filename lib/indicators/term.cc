@@ -8,6 +8,7 @@
 
 #include "extract/address.h"
 #include "extract/url.h"
+#include "util/net.h"
 #include "util/public_suffix.h"
 #include "util/strings.h"
 
@@ -21,34 +22,9 @@ bool IsHex(std::string_view s) {
 }
 
 Result<std::string> NormalizeCidr(std::string_view raw) {
-  std::string_view v = Trim(raw);
-  size_t slash = v.find('/');
-  std::string_view addr = v.substr(0, slash);
-  auto ip = CanonicalIp(addr);
-  if (!ip) return Status::Error("bad IP address '" + std::string(raw) + "'");
-  if (slash == std::string_view::npos) return *ip;
-  std::string_view bits = v.substr(slash + 1);
-  // The prefix length is read against the family as written (CanonicalIp turns a mapped address
-  // into IPv4).
-  const int max = addr.find(':') == std::string_view::npos ? 32 : 128;
-  if (bits.empty() || bits.size() > 3) return Status::Error("bad CIDR '" + std::string(raw) + "'");
-  int n = 0;
-  for (char c : bits) {
-    if (c < '0' || c > '9') return Status::Error("bad CIDR '" + std::string(raw) + "'");
-    n = n * 10 + (c - '0');
-  }
-  if (n > max) return Status::Error("bad CIDR '" + std::string(raw) + "': prefix longer than " +
-                                    std::to_string(max));
-  // An IPv4-mapped network (::ffff:1.2.3.0/120) is the IPv4 network it maps.
-  if (max == 128 && ip->find(':') == std::string::npos) {
-    if (n < 96) return Status::Error("bad CIDR '" + std::string(raw) +
-                                     "': an IPv4-mapped prefix must be /96 or longer");
-    n -= 96;
-    if (n == 32) return *ip;
-    return *ip + "/" + std::to_string(n);
-  }
-  if (n == max) return *ip;
-  return *ip + "/" + std::to_string(n);
+  auto net = ParseNetwork(Trim(raw));
+  if (!net.ok()) return net.status();
+  return net.value().ToString();
 }
 
 Result<std::string> CheckRegex(std::string_view pattern) {

@@ -16,6 +16,7 @@
 
 #include "match/glob.h"
 #include "match/literal_matcher.h"
+#include "util/net.h"
 #include "util/strings.h"
 
 namespace gfi {
@@ -227,22 +228,6 @@ std::string_view SchemelessUrl(std::string_view url) {
   return url;
 }
 
-struct ParsedIp {
-  bool v6 = false;
-  std::array<uint8_t, 16> bytes{};
-  int len = 0;
-};
-
-bool ParseIpWithLength(std::string_view text, ParsedIp* out) {
-  size_t slash = text.find('/');
-  std::string addr(text.substr(0, slash));
-  out->v6 = addr.find(':') != std::string::npos;
-  if (inet_pton(out->v6 ? AF_INET6 : AF_INET, addr.c_str(), out->bytes.data()) != 1) return false;
-  out->len = out->v6 ? 128 : 32;
-  if (slash != std::string_view::npos) out->len = std::stoi(std::string(text.substr(slash + 1)));
-  return true;
-}
-
 void MaskBytes(std::array<uint8_t, 16>* b, int len, int total_bits) {
   for (int bit = len; bit < total_bits; ++bit) (*b)[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
 }
@@ -326,17 +311,19 @@ struct IndicatorSnapshot::Impl {
         return Status::Ok();
       }
       case TermKind::kIp: {
-        ParsedIp ip;
-        if (!ParseIpWithLength(t.value, &ip)) return Status::Error("bad IP term " + t.value);
-        if (ip.v6) {
-          MaskBytes(&ip.bytes, ip.len, 128);
-          v6[ip.len].push_back(BinEntry<16>{ip.bytes, ref});
+        auto net = ParseNetwork(t.value);
+        if (!net.ok()) return Status::Error("bad IP term: " + net.error());
+        const int len = net.value().prefix;
+        std::array<uint8_t, 16> bytes = net.value().addr.bytes;
+        if (net.value().addr.v6) {
+          MaskBytes(&bytes, len, 128);
+          v6[len].push_back(BinEntry<16>{bytes, ref});
         } else {
           uint32_t a;
-          std::memcpy(&a, ip.bytes.data(), 4);
+          std::memcpy(&a, bytes.data(), 4);
           a = ntohl(a);
-          uint32_t mask = ip.len == 0 ? 0 : ~0u << (32 - ip.len);
-          v4[ip.len].push_back(V4Entry{a & mask, ref});
+          uint32_t mask = len == 0 ? 0 : ~0u << (32 - len);
+          v4[len].push_back(V4Entry{a & mask, ref});
         }
         return Status::Ok();
       }
@@ -524,17 +511,17 @@ struct IndicatorSnapshot::Impl {
         break;
       }
       case ObservableType::kIp: {
-        ParsedIp ip;
-        if (!ParseIpWithLength(o.value, &ip)) break;
-        if (ip.v6) {
+        auto ip = ParseIp(o.value);
+        if (!ip) break;
+        if (ip->v6) {
           for (int len : v6_lengths) {
-            std::array<uint8_t, 16> k = ip.bytes;
+            std::array<uint8_t, 16> k = ip->bytes;
             MaskBytes(&k, len, 128);
             FindBin(v6[len], k.data(), c, o.where, o.value, TermKind::kIp);
           }
         } else {
           uint32_t a;
-          std::memcpy(&a, ip.bytes.data(), 4);
+          std::memcpy(&a, ip->bytes.data(), 4);
           a = ntohl(a);
           for (int len : v4_lengths) {
             uint32_t mask = len == 0 ? 0 : ~0u << (32 - len);

@@ -2,7 +2,6 @@
 // log, report) can forget it.
 #include "policy/policy.h"
 
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <cstring>
@@ -11,17 +10,6 @@
 
 namespace gfi {
 namespace {
-
-Action ActionOf(const std::string& name) {
-  // The configuration was validated on load, so every action name parses.
-  return ParseAction(name).value_or(Action::kQuarantine);
-}
-
-std::map<std::string, Action> ActionsOf(const std::map<std::string, std::string>& m) {
-  std::map<std::string, Action> out;
-  for (const auto& [k, v] : m) out[k] = ActionOf(v);
-  return out;
-}
 
 bool Contains(const std::vector<std::string>& list, std::string_view v) {
   return std::any_of(list.begin(), list.end(),
@@ -63,61 +51,7 @@ std::string_view DomainOf(std::string_view address) {
   return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
 }
 
-bool ParseAddress(std::string_view text, std::array<unsigned char, 16>* out, bool* v4) {
-  char buf[64];
-  if (text.size() >= sizeof(buf)) return false;
-  std::memcpy(buf, text.data(), text.size());
-  buf[text.size()] = '\0';
-  unsigned char b[16];
-  if (inet_pton(AF_INET, buf, b) == 1) {
-    out->fill(0);
-    (*out)[10] = 0xff;
-    (*out)[11] = 0xff;
-    std::memcpy(out->data() + 12, b, 4);
-    *v4 = true;
-    return true;
-  }
-  if (inet_pton(AF_INET6, buf, b) == 1) {
-    std::memcpy(out->data(), b, 16);
-    *v4 = false;
-    return true;
-  }
-  return false;
-}
-
 }  // namespace
-
-std::optional<IpNetwork> IpNetwork::Parse(std::string_view text) {
-  IpNetwork n;
-  size_t slash = text.find('/');
-  bool v4 = false;
-  if (!ParseAddress(text.substr(0, slash), &n.addr, &v4)) return std::nullopt;
-  n.bits = 128;
-  if (slash != std::string_view::npos) {
-    std::string_view b = text.substr(slash + 1);
-    if (b.empty() || b.size() > 3) return std::nullopt;
-    int bits = 0;
-    for (char c : b) {
-      if (c < '0' || c > '9') return std::nullopt;
-      bits = bits * 10 + (c - '0');
-    }
-    if (bits > (v4 ? 32 : 128)) return std::nullopt;
-    n.bits = v4 ? bits + 96 : bits;
-  }
-  return n;
-}
-
-bool IpNetwork::Contains(std::string_view ip) const {
-  std::array<unsigned char, 16> a{};
-  bool v4 = false;
-  if (!ParseAddress(ip, &a, &v4)) return false;
-  int full = bits / 8;
-  if (std::memcmp(a.data(), addr.data(), static_cast<size_t>(full)) != 0) return false;
-  int rest = bits % 8;
-  if (rest == 0) return true;
-  unsigned mask = (0xffu << (8 - rest)) & 0xffu;
-  return (a[static_cast<size_t>(full)] & mask) == (addr[static_cast<size_t>(full)] & mask);
-}
 
 bool AddressMatches(std::string_view pattern, std::string_view address) {
   address = StripBrackets(address);
@@ -140,12 +74,12 @@ static bool DefectMatches(std::string_view pattern, std::string_view name) {
 PolicySettings PolicyFromConfig(const Config& config) {
   PolicySettings p;
   const PolicyConfig& c = config.policy;
-  p.default_action = ActionOf(c.default_action);
-  p.feed_actions = ActionsOf(c.feed_actions);
-  p.type_actions = ActionsOf(c.type_actions);
-  p.marking_actions = ActionsOf(c.marking_actions);
+  p.default_action = c.default_action;
+  p.feed_actions = c.feed_actions;
+  p.type_actions = c.type_actions;
+  p.marking_actions = c.marking_actions;
   p.sensitive_markings = c.sensitive_markings;
-  p.split_mixed_tenants = c.mixed_tenants == "split";
+  p.split_mixed_tenants = c.mixed_tenants == MixedTenants::kSplit;
   for (const PolicyRuleConfig& r : c.rules) {
     PolicyRule rule;
     rule.types = r.types;
@@ -155,7 +89,7 @@ PolicySettings PolicyFromConfig(const Config& config) {
     rule.spf = r.spf;
     rule.tenants = r.tenants;
     rule.defects = r.defects;
-    rule.action = ActionOf(r.action);
+    rule.action = r.action;
     p.rules.push_back(std::move(rule));
   }
   for (const TenantConfig& t : config.tenants) {
@@ -163,25 +97,25 @@ PolicySettings PolicyFromConfig(const Config& config) {
     s.name = t.name;
     s.domains = t.domains;
     s.monitor = t.monitor;
-    if (!t.default_action.empty()) s.default_action = ActionOf(t.default_action);
-    s.feed_actions = ActionsOf(t.feed_actions);
-    s.type_actions = ActionsOf(t.type_actions);
-    s.marking_actions = ActionsOf(t.marking_actions);
+    s.default_action = t.default_action;
+    s.feed_actions = t.feed_actions;
+    s.type_actions = t.type_actions;
+    s.marking_actions = t.marking_actions;
     s.allow_senders = t.allow_senders;
     p.tenants.push_back(std::move(s));
   }
   for (const std::string& n : config.allow.client_networks) {
-    if (auto net = IpNetwork::Parse(n)) p.allow_networks.push_back(*net);
+    if (auto net = ParseNetwork(n); net.ok()) p.allow_networks.push_back(net.value());
   }
   p.allow_senders = config.allow.senders;
   p.allow_recipients = config.allow.recipients;
   p.spf_protected_domains = config.spf.protected_domains;
-  p.spf_fail_action = ActionOf(config.spf.fail_action);
-  p.spf_softfail_action = ActionOf(config.spf.softfail_action);
-  if (c.limit_action == "accept") {
+  p.spf_fail_action = config.spf.fail_action;
+  p.spf_softfail_action = config.spf.softfail_action;
+  if (c.limit_action == Action::kAccept) {  // accept = no action
     p.limit_action.reset();
   } else {
-    p.limit_action = ActionOf(c.limit_action);
+    p.limit_action = c.limit_action;
   }
   return p;
 }
@@ -216,8 +150,10 @@ std::string_view TenantName(const PolicySettings& p, int tenant) {
 }
 
 bool ClientAllowed(const PolicySettings& p, std::string_view client_ip) {
+  auto ip = ParseIpLiteral(client_ip);
+  if (!ip) return false;
   return std::any_of(p.allow_networks.begin(), p.allow_networks.end(),
-                     [client_ip](const IpNetwork& n) { return n.Contains(client_ip); });
+                     [&ip](const IpNetwork& n) { return n.Contains(*ip); });
 }
 
 bool SenderAllowed(const PolicySettings& p, int tenant, std::string_view mail_from) {
@@ -286,7 +222,8 @@ Verdict Decide(const std::vector<Match>& matches, const IndicatorSnapshot& snaps
   }
 
   // SPF of a protected sender domain.
-  if ((context.spf == "fail" || context.spf == "softfail") && !context.spf_domain.empty() &&
+  const bool spf_fail = context.spf == ToString(SpfResult::kFail);
+  if ((spf_fail || context.spf == ToString(SpfResult::kSoftfail)) && !context.spf_domain.empty() &&
       std::any_of(policy.spf_protected_domains.begin(), policy.spf_protected_domains.end(),
                   [&](const std::string& d) { return InDomain(context.spf_domain, d); })) {
     MatchReport rep;
@@ -297,7 +234,7 @@ Verdict Decide(const std::vector<Match>& matches, const IndicatorSnapshot& snaps
     rep.observed = context.spf_domain;
     rep.where = Where::kMailFrom;
     std::optional<Action> a = rule_action("spf", Where::kMailFrom, "spf", "");
-    rep.action = a.value_or(context.spf == "fail" ? policy.spf_fail_action
+    rep.action = a.value_or(spf_fail ? policy.spf_fail_action
                                                    : policy.spf_softfail_action);
     if (rep.action > v.would_action) v.would_action = rep.action;
     v.matches.push_back(std::move(rep));

@@ -28,17 +28,10 @@
 #include "config/config.h"
 #include "indicators/indicator.h"
 #include "match/snapshot.h"
+#include "util/net.h"
 #include "util/status.h"
 
 namespace gfi {
-
-// An IPv4 or IPv6 network; IPv4 is kept as IPv4-mapped IPv6 so one comparison serves both.
-struct IpNetwork {
-  std::array<unsigned char, 16> addr{};
-  int bits = 128;
-  static std::optional<IpNetwork> Parse(std::string_view text);  // "ADDR" or "ADDR/BITS"
-  bool Contains(std::string_view ip) const;
-};
 
 // Sender/recipient patterns: "user@domain" (whole address), "@domain" or "domain" (the domain and
 // its subdomains). Case-insensitive.

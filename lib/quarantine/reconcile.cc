@@ -39,7 +39,7 @@ Result<std::string> ReadFile(const std::string& path) {
 
 }  // namespace
 
-Result<ReconcileReport> Reconcile(QuarantineStore& store, const ReconcileOptions& o) {
+Result<ReconcileReport> Reconcile(SqliteQuarantineStore& store, const ReconcileOptions& o) {
   auto rows = store.IndexRows();
   if (!rows.ok()) return rows.status();
   auto files = store.MessageFiles();
@@ -68,7 +68,7 @@ Result<ReconcileReport> Reconcile(QuarantineStore& store, const ReconcileOptions
       if (EqualsIgnoreCase(h.name, "from") && e.header_from.empty()) e.header_from = h.value;
     }
     e.subject = a.subject;
-    e.action = "quarantine";
+    e.action = std::string(ToString(Action::kQuarantine));
     if (Status s = store.Adopt(e, o.by, "recovered from an orphan file"); !s.ok()) {
       rep.errors.push_back(f.id + ": " + s.message());
       continue;
@@ -76,13 +76,16 @@ Result<ReconcileReport> Reconcile(QuarantineStore& store, const ReconcileOptions
     ++rep.files_recovered;
   }
   for (const auto& r : rows.value()) {
-    if (r.mode != "store" || r.status == "deleted" || r.status == "missing") continue;
+    if (r.mode != QuarantineMode::kStore || r.status == QuarantineStatus::kDeleted ||
+        r.status == QuarantineStatus::kMissing)
+      continue;
     if (on_disk.count(r.id) != 0) continue;
     rep.missing_files.push_back(r.id);
     if (!o.repair_rows) continue;
     Status s = store.SetStatus(
-        r.id, r.status, "missing", o.by,
-        "message file " + store.MessagePath(r.id) + " is missing (was " + r.status + ")");
+        r.id, r.status, QuarantineStatus::kMissing, o.by,
+        "message file " + store.MessagePath(r.id) + " is missing (was " +
+            std::string(ToString(r.status)) + ")");
     if (!s.ok()) {
       rep.errors.push_back(r.id + ": " + s.message());
       continue;

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "extract/limits.h"
-#include "quarantine/store.h"
+#include "quarantine/sqlite_store.h"
 #include "util/status.h"
 
 namespace gfi {
@@ -48,7 +48,9 @@ struct ReconcileReport {
 };
 
 // Compares index and files; repairs per `o`. Fails only when neither can be read.
-Result<ReconcileReport> Reconcile(QuarantineStore& store, const ReconcileOptions& o);
+// Only the embedded store keeps message files beside an index; a database backend keeps both in
+// one transaction and has nothing to reconcile.
+Result<ReconcileReport> Reconcile(SqliteQuarantineStore& store, const ReconcileOptions& o);
 
 }  // namespace gfi
 

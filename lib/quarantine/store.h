@@ -1,27 +1,31 @@
-// The embedded quarantine store: one file per message under DIR/messages and an SQLite index
-// (DIR/index.sqlite, WAL mode, synchronous=FULL) of what was held, why, and what happened since.
+// The quarantine store: what was held, why, and what happened since, behind one interface that
+// every backend implements (the embedded SQLite store today: quarantine/sqlite_store.h; a shared
+// database for a fleet next). tests/unit/store_contract_test.cc is the contract each backend must
+// pass.
 //
-// Put() is durable before it returns: message written to a temp file, fsync'd, renamed into place,
-// the directory fsync'd, then the index row committed. A failure at any step returns an error (the
-// milter answers tempfail) and leaves no index row pointing at a partial file. Files are created
-// 0640 and directories 0750: private to the daemon's user and its group (the admins).
+// Errors carry a code (util/status.h): kNotFound (no such entry), kConflict (changed by someone
+// else: a release already claimed, a status no longer the one expected), kIo (disk or database
+// failed; the milter answers tempfail), kCorruption (stored bytes or index do not verify),
+// kInvalid (a malformed id). Messages name the store and the entry.
 //
-// Thread-safe (one connection behind a mutex; SQLite's busy timeout covers other processes).
+// Every backend is thread-safe, and safe against other processes using the same store (gfictl
+// beside the daemon): a status change is a compare-and-set.
 #ifndef GFI_QUARANTINE_STORE_H_
 #define GFI_QUARANTINE_STORE_H_
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "config/config.h"
+#include "global/quarantine_names.h"
 #include "util/status.h"
-
-struct sqlite3;
 
 namespace gfi {
 
@@ -31,7 +35,7 @@ struct QuarantineMatch {
 
 struct QuarantineEvent {
   int64_t time = 0;
-  std::string status;  // held | releasing | released | deleted | missing
+  QuarantineStatus status = QuarantineStatus::kHeld;
   std::string by;      // user (or "gfi-milter")
   std::string detail;  // e.g. recipients released to
 };
@@ -41,90 +45,76 @@ struct QuarantineEntry {
   int64_t time = 0;
   std::string ref, queue_id, client_ip, client_name, helo, mail_from;
   std::vector<std::string> rcpts;
-  std::string header_from, subject, tenant, action, mode;  // mode: store | hold
+  std::string header_from, subject, tenant, action;
+  QuarantineMode mode = QuarantineMode::kStore;
   uint64_t size = 0;
   std::string sha256;  // of the stored message; empty for hold mode (no body kept)
   std::vector<QuarantineMatch> matches;
-  // held | releasing | released | deleted | missing (store mode: the message file is gone)
-  std::string status = "held";
+  QuarantineStatus status = QuarantineStatus::kHeld;
   std::vector<QuarantineEvent> history;
 };
 
 struct QuarantineFilter {
   int64_t since = 0, until = 0;  // 0 = unbounded
-  std::string sender, recipient, tenant, indicator, status;  // substring / exact (status)
+  std::string sender, recipient, tenant, indicator;  // substrings
+  std::optional<QuarantineStatus> status;
   size_t limit = 50;
   size_t offset = 0;
 };
 
 class QuarantineStore {
  public:
-  // create: make the directory and schema when missing (the daemon); gfictl opens existing ones.
-  static Result<std::unique_ptr<QuarantineStore>> Open(const std::string& dir, bool create);
-  ~QuarantineStore();
+  virtual ~QuarantineStore() = default;
 
-  // Stores `raw` (nullopt in hold mode) and indexes `e`; returns the new id.
-  Result<std::string> Put(QuarantineEntry e, std::optional<std::string_view> raw);
+  // Stores `raw` (nullopt in hold mode) and indexes `e`; returns the new id. Durable before it
+  // returns; on failure nothing is indexed.
+  virtual Result<std::string> Put(QuarantineEntry e, std::optional<std::string_view> raw) = 0;
 
-  Result<std::vector<QuarantineEntry>> List(const QuarantineFilter& f);
-  Result<QuarantineEntry> Get(const std::string& id);
-  Result<std::string> ReadRaw(const std::string& id);  // verified against the stored sha256
-  std::string MessagePath(const std::string& id) const;
+  // Newest first.
+  virtual Result<std::vector<QuarantineEntry>> List(const QuarantineFilter& f) = 0;
+  virtual Result<QuarantineEntry> Get(const std::string& id) = 0;  // with its history
+  // The stored bytes, exactly, verified against the stored sha256 (kCorruption when they differ).
+  virtual Result<std::string> ReadRaw(const std::string& id) = 0;
 
   // Entry ids whose id, reference (the GFI-... of the SMTP reply) or MTA queue id is `key`, in
   // list order (newest first); empty when none.
-  Result<std::vector<std::string>> Find(const std::string& key);
+  virtual Result<std::vector<std::string>> Find(const std::string& key) = 0;
 
   // What `f` selects in all (its limit and offset ignored): entries and their message bytes.
   struct Totals {
     size_t entries = 0;
     uint64_t bytes = 0;
   };
-  Result<Totals> Count(const QuarantineFilter& f);
+  virtual Result<Totals> Count(const QuarantineFilter& f) = 0;
 
-  // Every indexed entry as (id, mode, status), for reconciling the index with the files.
-  struct IndexRow {
-    std::string id, mode, status;
-  };
-  Result<std::vector<IndexRow>> IndexRows();
-  // Names (ids, without ".eml") of the message files under DIR/messages, with their mtimes.
-  struct MessageFile {
-    std::string id;
-    int64_t mtime = 0;
-  };
-  Result<std::vector<MessageFile>> MessageFiles();
-  // Indexes the existing message file of `e.id` (an orphan: no row yet) as entry `e`; size and
-  // sha256 are taken from the file. History: held, by `by`, with `detail`.
-  Status Adopt(QuarantineEntry e, const std::string& by, const std::string& detail);
-
-  // Status change with history. `expect` guards concurrent changes: the row is only changed when
-  // its status is still `expect` (returns an error otherwise).
-  Status SetStatus(const std::string& id, const std::string& expect, const std::string& status,
-                   const std::string& by, const std::string& detail);
-  // Removes the message file and marks the entry deleted.
-  Status Delete(const std::string& id, const std::string& by);
+  // Status change with history, only while the entry's status is still `expect` (kConflict
+  // otherwise).
+  virtual Status SetStatus(const std::string& id, QuarantineStatus expect, QuarantineStatus status,
+                           const std::string& by, const std::string& detail) = 0;
+  // Claims an entry for release (held -> releasing); kConflict if another release holds it.
+  virtual Status ClaimForRelease(const std::string& id, const std::string& by) = 0;
+  // Removes the message bytes and marks the entry deleted.
+  virtual Status Delete(const std::string& id, const std::string& by) = 0;
   // What Purge(before) would delete, oldest first.
-  Result<std::vector<QuarantineEntry>> PurgeCandidates(int64_t before);
+  virtual Result<std::vector<QuarantineEntry>> PurgeCandidates(int64_t before) = 0;
   // Entries older than `before` (unix time) are deleted; returns how many.
-  Result<size_t> Purge(int64_t before, const std::string& by,
-                       const std::function<void(size_t, size_t)>& progress = nullptr);
+  virtual Result<size_t> Purge(int64_t before, const std::string& by,
+                               const std::function<void(size_t, size_t)>& progress = nullptr) = 0;
 
-  // Claims an entry for release (held -> releasing); fails if another release holds it.
-  Status ClaimForRelease(const std::string& id, const std::string& by);
-
-  const std::string& dir() const { return dir_; }
-
- private:
-  QuarantineStore() = default;
-  Status Exec(const char* sql);
-  Status InsertRow(const QuarantineEntry& e, const std::string& status);  // caller holds mu_
-  Status AddEvent(const std::string& id, const std::string& status, const std::string& by,
-                  const std::string& detail, int64_t now);
-
-  std::string dir_;
-  sqlite3* db_ = nullptr;
-  std::mutex mu_;
+  // Where the store is, for messages: "sqlite:/var/lib/gfi-milter/quarantine".
+  virtual std::string Describe() const = 0;
 };
+
+struct StoreOpenOptions {
+  bool create = false;  // make the store (directories, schema) when missing: the daemon
+  // Started as root: the store's files and directories are handed to this user and group (the
+  // daemon's), so it can write them after dropping privileges.
+  std::optional<std::pair<uid_t, gid_t>> owner;
+};
+
+// The store the config names ([store] backend; [quarantine] dir for sqlite).
+Result<std::unique_ptr<QuarantineStore>> OpenQuarantineStore(const Config& config,
+                                                             const StoreOpenOptions& options);
 
 }  // namespace gfi
 

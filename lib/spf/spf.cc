@@ -27,6 +27,8 @@ extern "C" {
 #include <spf2/spf_dns_rr.h>
 }
 
+#include "util/net.h"
+
 namespace gfi {
 namespace {
 
@@ -66,60 +68,20 @@ struct Nameserver {
   sockaddr_in6 in6{};
 };
 
-bool ParsePort(std::string_view s, uint16_t* port) {
-  if (s.empty() || s.size() > 5) return false;
-  unsigned value = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    value = value * 10 + static_cast<unsigned>(c - '0');
-  }
-  if (value == 0 || value > 65535) return false;
-  *port = static_cast<uint16_t>(value);
-  return true;
-}
-
 Result<Nameserver> ParseNameserver(std::string_view text) {
-  const std::string quoted = "\"" + std::string(text) + "\"";
-  std::string host;
-  std::string_view port_text;
-  bool want_v6 = false;
-  if (!text.empty() && text.front() == '[') {
-    size_t close = text.find(']');
-    if (close == std::string_view::npos) return Status::Error(quoted + ": missing ']'");
-    host = std::string(text.substr(1, close - 1));
-    std::string_view rest = text.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':') return Status::Error(quoted + ": expected ':PORT' after ']'");
-      port_text = rest.substr(1);
-      if (port_text.empty()) return Status::Error(quoted + ": empty port");
-    }
-    want_v6 = true;
-  } else if (std::count(text.begin(), text.end(), ':') > 1) {
-    host = std::string(text);  // a bare IPv6 address, no port
-    want_v6 = true;
-  } else {
-    size_t colon = text.find(':');
-    host = std::string(text.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      port_text = text.substr(colon + 1);
-      if (port_text.empty()) return Status::Error(quoted + ": empty port");
-    }
-  }
-  uint16_t port = NAMESERVER_PORT;
-  if (!port_text.empty() && !ParsePort(port_text, &port))
-    return Status::Error(quoted + ": port must be a number from 1 to 65535");
+  auto r = ParseResolver(text);
+  if (!r.ok()) return r.status();
   Nameserver ns;
-  if (want_v6) {
+  const IpAddress& ip = r.value().addr;
+  if (ip.v6) {
     ns.v6 = true;
     ns.in6.sin6_family = AF_INET6;
-    ns.in6.sin6_port = htons(port);
-    if (inet_pton(AF_INET6, host.c_str(), &ns.in6.sin6_addr) != 1)
-      return Status::Error(quoted + ": not an IPv6 address");
+    ns.in6.sin6_port = htons(r.value().port);
+    std::memcpy(&ns.in6.sin6_addr, ip.bytes.data(), 16);
   } else {
     ns.in4.sin_family = AF_INET;
-    ns.in4.sin_port = htons(port);
-    if (inet_pton(AF_INET, host.c_str(), &ns.in4.sin_addr) != 1)
-      return Status::Error(quoted + ": expected IP, IP:PORT, [IPv6] or [IPv6]:PORT");
+    ns.in4.sin_port = htons(r.value().port);
+    std::memcpy(&ns.in4.sin_addr, ip.bytes.data(), 4);
   }
   return ns;
 }
@@ -444,29 +406,13 @@ struct ClientAddress {
 
 ClientAddress ParseClientAddress(std::string_view s) {
   ClientAddress a;
-  s = Trim(s);
-  if (s.size() >= 2 && s.front() == '[' && s.back() == ']') s = s.substr(1, s.size() - 2);
-  if (s.size() > 5 && EqualsIgnoreCase(s.substr(0, 5), "IPv6:")) s.remove_prefix(5);
-  const std::string str(s);
-  char buf[INET6_ADDRSTRLEN];
-  if (inet_pton(AF_INET, str.c_str(), &a.v4) == 1) {
-    a.family = AF_INET;
-  } else if (inet_pton(AF_INET6, str.c_str(), &a.v6) == 1) {
-    if (IN6_IS_ADDR_V4MAPPED(&a.v6)) {  // RFC 7208 section 5: evaluate as IPv4
-      std::memcpy(&a.v4, &a.v6.s6_addr[12], sizeof(a.v4));
-      a.family = AF_INET;
-    } else {
-      a.family = AF_INET6;
-    }
-  } else {
-    return a;
-  }
-  const void* src = a.family == AF_INET ? static_cast<const void*>(&a.v4) : &a.v6;
-  if (inet_ntop(a.family, src, buf, sizeof(buf)) == nullptr) {
-    a.family = AF_UNSPEC;
-    return a;
-  }
-  a.text = buf;
+  // An IPv4-mapped address is evaluated as IPv4 (RFC 7208 section 5); ParseIpLiteral folds it.
+  auto ip = ParseIpLiteral(s);
+  if (!ip) return a;
+  a.family = ip->v6 ? AF_INET6 : AF_INET;
+  if (ip->v6) std::memcpy(&a.v6, ip->bytes.data(), 16);
+  else std::memcpy(&a.v4, ip->bytes.data(), 4);
+  a.text = ip->ToString();
   return a;
 }
 
@@ -536,30 +482,9 @@ struct ResponseDeleter {
 
 }  // namespace
 
-std::string_view ToString(SpfResult r) {
-  switch (r) {
-    case SpfResult::kNone:
-      return "none";
-    case SpfResult::kNeutral:
-      return "neutral";
-    case SpfResult::kPass:
-      return "pass";
-    case SpfResult::kFail:
-      return "fail";
-    case SpfResult::kSoftfail:
-      return "softfail";
-    case SpfResult::kTemperror:
-      return "temperror";
-    case SpfResult::kPermerror:
-      return "permerror";
-  }
-  return "none";
-}
-
 std::optional<SpfResult> ParseSpfResult(std::string_view s) {
-  for (SpfResult r : {SpfResult::kNone, SpfResult::kNeutral, SpfResult::kPass, SpfResult::kFail,
-                      SpfResult::kSoftfail, SpfResult::kTemperror, SpfResult::kPermerror})
-    if (EqualsIgnoreCase(s, ToString(r))) return r;
+  for (const auto& [r, name] : kSpfResultNames.entries)
+    if (EqualsIgnoreCase(s, name)) return r;
   return std::nullopt;
 }
 

@@ -39,14 +39,13 @@
 #include <string_view>
 #include <vector>
 
+#include "global/vocabulary.h"
 #include "util/status.h"
 
 namespace gfi {
 
-enum class SpfResult { kNone, kNeutral, kPass, kFail, kSoftfail, kTemperror, kPermerror };
-
-// "none", "neutral", "pass", "fail", "softfail", "temperror", "permerror".
-std::string_view ToString(SpfResult r);
+// SpfResult and its names ("none", "neutral", "pass", "fail", "softfail", "temperror",
+// "permerror"): global/vocabulary.h.
 // The inverse of ToString, case-insensitively; nullopt for anything else.
 std::optional<SpfResult> ParseSpfResult(std::string_view s);
 

@@ -9,8 +9,8 @@
 //     turn milters off with `-o receive_override_options=...no_milters...`.
 // A Postfix unix socket names ours when its last two path components are ours (smtpd may run
 // chrooted, naming the socket relative to the queue directory); an inet one when the port is ours.
-#ifndef GFI_CLI_RELEASE_GUARD_H_
-#define GFI_CLI_RELEASE_GUARD_H_
+#ifndef GFI_QUARANTINE_RELEASE_GUARD_H_
+#define GFI_QUARANTINE_RELEASE_GUARD_H_
 
 #include <string>
 #include <string_view>
@@ -29,4 +29,4 @@ Status CheckPostfixServices(std::string_view master_cf, std::string_view main_cf
 
 }  // namespace gfi
 
-#endif  // GFI_CLI_RELEASE_GUARD_H_
+#endif  // GFI_QUARANTINE_RELEASE_GUARD_H_

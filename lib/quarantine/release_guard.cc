@@ -1,6 +1,6 @@
 // Release-target check; see release_guard.h. master.cf is read the way postconf -M shows it:
 // continuation lines start with white space, "-o name=value" (or "-oname=value") overrides.
-#include "release_guard.h"
+#include "quarantine/release_guard.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
