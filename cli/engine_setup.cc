@@ -12,6 +12,8 @@
 #include <iterator>
 #include <sstream>
 
+#include "engine/engine.h"
+
 namespace gfi {
 
 Status ReadMessageFile(const std::string& path, std::string* out) {
@@ -66,8 +68,9 @@ Result<LoadedIndicators> LoadConfiguredIndicators(const Config& config,
                                                   const std::vector<std::string>& override_paths) {
   const std::vector<std::string>& paths =
       override_paths.empty() ? IndicatorPaths(config) : override_paths;
+  const FeedSignaturePolicy signatures = SignaturePolicyFromConfig(config);
   return LoadIndicators(paths, SnapshotOptions{}, static_cast<int64_t>(std::time(nullptr)),
-                        /*last_good=*/nullptr, &config.indicators.markings);
+                        /*last_good=*/nullptr, &config.indicators.markings, &signatures);
 }
 
 }  // namespace gfi

@@ -1,19 +1,26 @@
-// `gfictl indicators check` (validate feeds, counts per type; exit 1 if any is invalid) and
+// `gfictl indicators check` (validate feeds, counts per type, signatures as [indicators]
+// trusted_keys and require_signature say; exit 1 if any is invalid) and
 // `gfictl indicators lookup` (which indicators would match a value, and why; exit 0 when one
 // would, 1 when none, 2 on an error).
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <ctime>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "commands.h"
 #include "engine_setup.h"
+#include "engine/engine.h"
 #include "extract/address.h"
 #include "extract/url.h"
 #include "indicators/feed.h"
+#include "indicators/last_good.h"
+#include "indicators/loader.h"
 #include "util/json_writer.h"
 #include "util/strings.h"
 
@@ -24,11 +31,30 @@ int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
 
 struct CheckOptions {
   bool json = false;
+  std::string config_path;
   std::vector<std::string> paths;
 };
 
+// "signed by key ID (KEYFILE), signed at T", "unsigned" or the failure.
+std::string SignatureSummary(const FeedSignature& s) {
+  if (!s.verified) return s.present ? "signature not verified" : "unsigned";
+  std::string out = "signed by key " + s.key_id;
+  if (!s.key_file.empty()) out += " (" + s.key_file + ")";
+  if (s.timestamp) out += ", signed at " + SigningTime(*s.timestamp);
+  return out;
+}
+
 int RunCheck(const CheckOptions& o) {
   int status = 0;
+  Config config;
+  if (!LoadReadOnlyConfig(o.config_path, "gfictl indicators check", &config)) return 2;
+  const FeedSignaturePolicy signatures = SignaturePolicyFromConfig(config);
+  // The daemon's last good copies, read only: a feed signed earlier than the version in service
+  // (replayed) is reported as the daemon would refuse it.
+  std::optional<LastGoodStore> last_good;
+  struct stat lg_st;
+  if (const std::string lg = LastGoodDir(config); ::stat(lg.c_str(), &lg_st) == 0)
+    last_good.emplace(lg, /*writable=*/false);
   std::vector<std::string> files;
   for (const std::string& p : o.paths) {
     std::vector<std::string> skipped;
@@ -46,7 +72,8 @@ int RunCheck(const CheckOptions& o) {
   const int64_t now = Now();
   std::vector<Feed> good;
   for (const std::string& f : files) {
-    Feed feed = LoadFeed(f);
+    Feed feed = LoadFeed(f, FeedReadOptions{&signatures, ""});
+    if (feed.ok() && last_good) CheckVersionInService(*last_good, signatures, &feed);
     std::map<std::string, size_t> by_type;
     size_t expired = 0, revoked = 0, pending = 0;
     for (const Rule& r : feed.rules) {
@@ -62,6 +89,16 @@ int RunCheck(const CheckOptions& o) {
       w.BeginObject();
       w.Key("feed").String(feed.path);
       w.Key("valid").Bool(feed.ok());
+      w.Key("signature").BeginObject();
+      w.Key("present").Bool(feed.signature.present);
+      w.Key("verified").Bool(feed.signature.verified);
+      if (feed.signature.verified) {
+        w.Key("key_id").String(feed.signature.key_id);
+        w.Key("key_file").String(feed.signature.key_file);
+        if (feed.signature.timestamp) w.Key("timestamp").Int(*feed.signature.timestamp);
+      }
+      if (!feed.signature.ok()) w.Key("error").String(ToString(feed.signature.error));
+      w.EndObject();
       w.Key("rules").Uint(feed.rules.size());
       w.Key("types").BeginObject();
       for (const auto& [k, n] : by_type) w.Key(k).Uint(n);
@@ -85,7 +122,8 @@ int RunCheck(const CheckOptions& o) {
       for (const auto& [k, n] : by_type) std::cout << ", " << k << " " << n;
       std::cout << "; expired " << expired << ", revoked " << revoked << ", not yet valid "
                 << pending << ", unsupported " << feed.unsupported.size();
-      std::printf("; read in %.3f s\n", feed.load_seconds);
+      std::printf("; read in %.3f s", feed.load_seconds);
+      std::cout << "; " << SignatureSummary(feed.signature) << "\n";
       std::cout.flush();
       for (const std::string& e : feed.errors) std::cout << "  error: " << e << "\n";
       for (const std::string& u : feed.unsupported) std::cout << "  unsupported: " << u << "\n";
@@ -245,6 +283,8 @@ void RegisterIndicators(CLI::App& app, int* exit_code) {
   CLI::App* check = ind->add_subcommand(
       "check", "Validate feed files or directories; print counts per type (exit 1 if invalid)");
   check->add_flag("--json", c->json, "One JSON object per feed, one per line");
+  check->add_option("--config", c->config_path,
+                    "Configuration file ([indicators] trusted_keys, require_signature)");
   check->add_option("PATH", c->paths, "Feed files or directories")->required();
   check->callback([c, exit_code] { *exit_code = RunCheck(*c); });
 

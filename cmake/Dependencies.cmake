@@ -11,6 +11,8 @@ find_package(fmt REQUIRED)
 pkg_check_modules(SIMDJSON REQUIRED IMPORTED_TARGET simdjson)
 # libcurl (OpenSSL flavour): TAXII 2.1 pulls, lib/feeds only.
 pkg_check_modules(LIBCURL REQUIRED IMPORTED_TARGET libcurl)
+# minisign signatures of feed files (Ed25519, BLAKE2b).
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 
 find_path(MIMETIC_INCLUDE_DIR mimetic/mimetic.h REQUIRED)
 find_library(MIMETIC_LIBRARY mimetic REQUIRED)

@@ -15,6 +15,8 @@ RUN_PACKAGES=(
   libmilter-dev libspf2-dev
   # TAXII 2.1 pull (lib/feeds)
   libcurl4-openssl-dev
+  # signed feeds (minisign signatures: Ed25519, BLAKE2b)
+  libsodium-dev
 )
 # What the tests and benchmarks add (scripts/test: `deps.sh` or `deps.sh test`): clang for the
 # fuzzers and sanitizers, a private Postfix (with smtp-source/smtp-sink), miltertest, a DNS server
@@ -25,6 +27,8 @@ TEST_PACKAGES=(
   catch2 libvectorscan-dev libbenchmark-dev zip postfix miltertest dnsmasq-base sqlite3 tzdata
   # the TAXII test server's throwaway CA (tests/taxii)
   openssl
+  # signs the feeds of the signed-feed tests
+  minisign
 )
 case "${1:-test}" in
   run) PACKAGES=("${RUN_PACKAGES[@]}") ;;

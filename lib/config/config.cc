@@ -128,6 +128,13 @@ class Reader {
             {"markings", [&](const toml::node& n, const std::string& k) {
                return StringMap(n, k, &c->indicators.markings);
              }},
+            {"trusted_keys", [&](const toml::node& n, const std::string& k) {
+               return KeyFiles(n, k, &c->indicators.trusted_keys,
+                               &c->indicators.trusted_public_keys);
+             }},
+            {"require_signature", [&](const toml::node& n, const std::string& k) {
+               return Bool(n, k, &c->indicators.require_signature);
+             }},
         })).ok())
       return s;
     if (!(s = Table("policy", {
@@ -649,6 +656,28 @@ class Reader {
       v.push_back(*e.value<std::string>());
     }
     *out = std::move(v);
+    return Status::Ok();
+  }
+
+  // minisign public key files, each read and parsed now: a key that cannot be is a config error
+  // naming the file (a feed would otherwise fail later with "untrusted key").
+  Status KeyFiles(const toml::node& n, const std::string& key, std::vector<std::string>* paths,
+                  std::vector<MinisignPublicKey>* keys) const {
+    std::vector<std::string> v;
+    if (Status s = StringList(n, key, &v); !s.ok()) return s;
+    std::vector<MinisignPublicKey> loaded;
+    for (const std::string& p : v) {
+      if (p.empty()) return Error(n, key, "an empty path");
+      Result<MinisignPublicKey> k = LoadMinisignPublicKey(p);
+      if (!k.ok()) return Error(n, key, k.error());
+      for (const MinisignPublicKey& o : loaded)
+        if (o.key_id == k.value().key_id && o.key != k.value().key)
+          return Error(n, key, p + " and " + o.source + " are different keys with the same key id " +
+                                   o.KeyIdHex());
+      loaded.push_back(std::move(k).value());
+    }
+    *paths = std::move(v);
+    *keys = std::move(loaded);
     return Status::Ok();
   }
 

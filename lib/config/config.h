@@ -16,6 +16,7 @@
 
 #include "extract/limits.h"
 #include "global/vocabulary.h"
+#include "util/minisign.h"
 #include "util/status.h"
 
 namespace gfi {
@@ -47,6 +48,11 @@ struct IndicatorsConfig {
   // that feed that carries none (CSV, Zeek and ClamAV feeds cannot carry one), e.g.
   // "partner-red.csv" = "TLP:RED".
   std::map<std::string, std::string> markings;
+  // minisign public key files whose signatures a feed's FILE.minisig may carry, and those keys,
+  // read and parsed when the configuration loads (indicators/signature.h has the rules).
+  std::vector<std::string> trusted_keys;
+  std::vector<MinisignPublicKey> trusted_public_keys;
+  bool require_signature = false;  // a feed without FILE.minisig (by a trusted key) is invalid
 };
 
 // One conditional rule: applies to a match when every condition given holds (an empty list is no

@@ -111,6 +111,8 @@ std::vector<ConfigLine> DescribeConfig(const Config& c) {
   l.N("indicators.reload_interval", c.indicators.reload_interval);
   l.S("indicators.last_good_dir", LastGoodDir(c));  // the effective one when unset
   l.M("indicators.markings", c.indicators.markings);
+  l.L("indicators.trusted_keys", c.indicators.trusted_keys);
+  l.B("indicators.require_signature", c.indicators.require_signature);
   const PolicyConfig& p = c.policy;
   l.E_("policy.default_action", p.default_action);
   l.M("policy.feed_actions", p.feed_actions);

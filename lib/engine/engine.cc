@@ -41,8 +41,20 @@ std::string FilesSignature(const std::string& config_path, const std::vector<std
   AppendStat(config_path, &sig);
   auto files = ExpandFeedPaths(paths);
   if (!files.ok()) return sig + "error:" + files.error();
-  for (const std::string& f : files.value()) AppendStat(f, &sig);
+  for (const std::string& f : files.value()) {
+    AppendStat(f, &sig);
+    AppendStat(SignaturePathFor(f), &sig);  // a feed signed again (or its signature removed)
+  }
   return sig;
+}
+
+FeedSignaturePolicy SignaturePolicyFromConfig(const Config& c) {
+  FeedSignaturePolicy p;
+  p.trusted_keys = c.indicators.trusted_public_keys;
+  p.require_signature = c.indicators.require_signature;
+  // Feeds pulled over TAXII are authenticated by TLS when pulled: exempt from require_signature.
+  if (!c.feeds.dir.empty()) p.exempt_dirs.push_back(c.feeds.dir);
+  return p;
 }
 
 Result<std::unique_ptr<Engine>> Engine::Start(const std::string& config_path, bool open_store,
@@ -95,9 +107,10 @@ Result<std::shared_ptr<EngineState>> BuildEngineState(Config config, const State
   }
   const std::vector<std::string>& paths =
       options.indicator_paths.empty() ? IndicatorPaths(st->config) : options.indicator_paths;
+  const FeedSignaturePolicy signatures = SignaturePolicyFromConfig(st->config);
   Result<LoadedIndicators> ind =
       LoadIndicators(paths, SnapshotOptions{}, Now(), last_good ? &*last_good : nullptr,
-                     &st->config.indicators.markings);
+                     &st->config.indicators.markings, &signatures);
   if (!ind.ok()) return ind.status();
   st->snapshot = ind.value().snapshot;
   st->invalid_feeds = ind.value().invalid_feeds;

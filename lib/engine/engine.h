@@ -132,6 +132,10 @@ class Engine {
 // Signature of the files a state was built from: changes when one is replaced or edited.
 std::string FilesSignature(const std::string& config_path, const std::vector<std::string>& paths);
 
+// [indicators] trusted_keys and require_signature as the loader's policy (signature.h), with the
+// directories exempt from require_signature.
+FeedSignaturePolicy SignaturePolicyFromConfig(const Config& config);
+
 }  // namespace gfi
 
 #endif  // GFI_ENGINE_ENGINE_H_

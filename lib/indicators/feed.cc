@@ -49,9 +49,12 @@ Feed ParseFeed(std::string_view text, std::string_view format, const std::string
   return feed;
 }
 
-Feed LoadFeed(const std::string& path) { return LoadFeedAs(path, path); }
+Feed LoadFeed(const std::string& path, const FeedReadOptions& options) {
+  return LoadFeedAs(path, path, options);
+}
 
-Feed LoadFeedAs(const std::string& file, const std::string& as_path) {
+Feed LoadFeedAs(const std::string& file, const std::string& as_path,
+                const FeedReadOptions& options) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     Feed feed;
@@ -62,8 +65,25 @@ Feed LoadFeedAs(const std::string& file, const std::string& as_path) {
   }
   std::ostringstream ss;
   ss << in.rdbuf();
+  const std::string text = ss.str();
   auto start = std::chrono::steady_clock::now();
-  Feed feed = ParseFeed(ss.str(), FormatOf(as_path), as_path);
+  FeedSignature sig;
+  if (options.signatures != nullptr) {
+    sig = CheckFeedSignature(
+        as_path, text,
+        options.signature_path.empty() ? SignaturePathFor(file) : options.signature_path,
+        *options.signatures);
+    if (!sig.ok()) {
+      Feed feed;
+      feed.path = as_path;
+      feed.name = std::filesystem::path(as_path).filename().string();
+      feed.errors.push_back(sig.message);
+      feed.signature = std::move(sig);
+      return feed;
+    }
+  }
+  Feed feed = ParseFeed(text, FormatOf(as_path), as_path);
+  feed.signature = std::move(sig);
   feed.load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return feed;

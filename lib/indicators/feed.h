@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "indicators/indicator.h"
+#include "indicators/signature.h"
 #include "util/status.h"
 
 namespace gfi {
@@ -25,6 +26,9 @@ struct Feed {
   std::vector<std::string> errors;   // "path:line: reason" or "path: $.objects[3].pattern: reason"
   std::vector<std::string> unsupported;  // "path: $.objects[5]: FOLLOWEDBY is not supported"
   double load_seconds = 0;
+  // Its minisign signature, when it was read under a FeedSignaturePolicy (a failed check is also
+  // the first of `errors`, and no rule is read).
+  FeedSignature signature;
 
   bool ok() const { return errors.empty(); }
 };
@@ -32,11 +36,19 @@ struct Feed {
 // At most this many errors are kept per file (the count goes on).
 inline constexpr size_t kMaxErrorsPerFeed = 100;
 
+// How a feed file is read. With `signatures`, the feed's signature (signature.h) is checked over
+// the very bytes that are then parsed; a failed check makes the feed invalid unparsed.
+struct FeedReadOptions {
+  const FeedSignaturePolicy* signatures = nullptr;  // nullptr: signatures are not looked at
+  std::string signature_path;  // "" = FILE.minisig beside the file read
+};
+
 // Reads one feed file; the reader is chosen by extension.
-Feed LoadFeed(const std::string& path);
+Feed LoadFeed(const std::string& path, const FeedReadOptions& options = {});
 // Reads `file` as if it were the feed at `as_path`: format, feed name, generated ids and error
 // messages all come from `as_path` (a kept last good copy stands in for its feed).
-Feed LoadFeedAs(const std::string& file, const std::string& as_path);
+Feed LoadFeedAs(const std::string& file, const std::string& as_path,
+                const FeedReadOptions& options = {});
 
 // Reads feed text of a given format ("json", "intel", "csv", "hdb", "hsb"); `path` names it in
 // errors. Exposed for tests and fuzzing.

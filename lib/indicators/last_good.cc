@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace gfi {
 namespace {
@@ -38,8 +40,66 @@ std::optional<int64_t> LastGoodStore::SavedVersion(const std::string& feed_path)
   return static_cast<int64_t>(st.st_mtim.tv_sec);
 }
 
-Status LastGoodStore::Save(const std::string& feed_path) const {
+std::string LastGoodStore::SignatureCopyPath(const std::string& feed_path) const {
+  return CopyPath(feed_path) + ".minisig";
+}
+
+std::optional<std::string> LastGoodStore::SavedSignature(const std::string& feed_path) const {
+  std::ifstream in(SignatureCopyPath(feed_path), std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Status LastGoodStore::Save(const std::string& feed_path, std::string_view signature) const {
   if (!writable_) return Status::Ok();
+  if (Status s = SaveCopy(feed_path); !s.ok()) return s;
+  return SaveSignature(feed_path, signature);
+}
+
+Status LastGoodStore::SaveSignature(const std::string& feed_path,
+                                    std::string_view signature) const {
+  const std::string path = SignatureCopyPath(feed_path);
+  if (signature.empty()) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+      return Status::Error(path + ": cannot remove kept signature: " + Errno());
+    return Status::Ok();
+  }
+  if (std::optional<std::string> old = SavedSignature(feed_path); old && *old == signature)
+    return Status::Ok();  // already kept
+  const std::string tmp = path + ".tmp";
+  int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (out < 0) return Status::Error(tmp + ": cannot write kept signature: " + Errno());
+  struct stat dir_st;
+  bool ok = !(::geteuid() == 0 && ::stat(dir_.c_str(), &dir_st) == 0 &&
+              ::fchown(out, dir_st.st_uid, dir_st.st_gid) != 0);
+  for (size_t off = 0; ok && off < signature.size();) {
+    ssize_t w = ::write(out, signature.data() + off, signature.size() - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) ok = false;
+    else off += static_cast<size_t>(w);
+  }
+  ok = ok && ::fsync(out) == 0;
+  std::string err = ok ? "" : Errno();
+  if (::close(out) != 0 && ok) {
+    ok = false;
+    err = Errno();
+  }
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    if (err.empty()) err = Errno();
+    ::unlink(tmp.c_str());
+    return Status::Error(path + ": cannot write kept signature: " + err);
+  }
+  int d = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (d >= 0) {
+    ::fsync(d);
+    ::close(d);
+  }
+  return Status::Ok();
+}
+
+Status LastGoodStore::SaveCopy(const std::string& feed_path) const {
   const std::string copy = CopyPath(feed_path);
   struct stat src, old;
   if (::stat(feed_path.c_str(), &src) != 0)

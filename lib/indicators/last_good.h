@@ -4,7 +4,10 @@
 //
 // A copy is named after a hash of the feed's path plus its file name (same extension, so the same
 // reader reads it), written atomically (temp file, fsync, rename) with the feed's mtime, and
-// replaced only when the feed changed (size or mtime differ). Not thread-safe: the loader that
+// replaced only when the feed changed (size or mtime differ). A signed feed's signature is kept
+// beside its copy (COPY.minisig, the text that verified), so that the copy is verified again
+// whenever it stands in for its feed and so that the signing time of the version in service is
+// known (replay, signature.h); a feed kept unsigned has its kept signature removed. Not thread-safe: the loader that
 // uses it runs one load at a time (the daemon's reload lock).
 #ifndef GFI_INDICATORS_LAST_GOOD_H_
 #define GFI_INDICATORS_LAST_GOOD_H_
@@ -12,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "util/status.h"
 
@@ -24,14 +28,22 @@ class LastGoodStore {
 
   // Where the copy of `feed_path` lives.
   std::string CopyPath(const std::string& feed_path) const;
-  // Keeps `feed_path` (just loaded without error) as its last good version.
-  Status Save(const std::string& feed_path) const;
+  // Where the kept signature of `feed_path`'s copy lives.
+  std::string SignatureCopyPath(const std::string& feed_path) const;
+  // Keeps `feed_path` (just loaded without error) as its last good version, with `signature`
+  // (the text of its FILE.minisig that verified; "" = unsigned).
+  Status Save(const std::string& feed_path, std::string_view signature = {}) const;
   // Unix time of the kept version (the feed's mtime then); nullopt when there is none.
   std::optional<int64_t> SavedVersion(const std::string& feed_path) const;
+  // The kept signature's text; nullopt when the kept version is unsigned (or none is kept).
+  std::optional<std::string> SavedSignature(const std::string& feed_path) const;
 
   const std::string& dir() const { return dir_; }
 
  private:
+  Status SaveCopy(const std::string& feed_path) const;
+  Status SaveSignature(const std::string& feed_path, std::string_view signature) const;
+
   std::string dir_;
   bool writable_;
 };

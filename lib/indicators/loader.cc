@@ -11,7 +11,10 @@ namespace gfi {
 Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
                                         const SnapshotOptions& options, int64_t now,
                                         const LastGoodStore* last_good,
-                                        const std::map<std::string, std::string>* markings) {
+                                        const std::map<std::string, std::string>* markings,
+                                        const FeedSignaturePolicy* signatures) {
+  static const FeedSignaturePolicy kNoKeys;
+  const FeedSignaturePolicy& policy = signatures != nullptr ? *signatures : kNoKeys;
   LoadedIndicators out;
   auto files = ExpandFeedPaths(paths, &out.skipped_files);
   if (!files.ok()) return files.status();
@@ -23,8 +26,14 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
   auto fall_back = [&](const std::string& f, const std::string& first_error) {
     std::optional<int64_t> version = last_good ? last_good->SavedVersion(f) : std::nullopt;
     if (version) {
-      Feed kept = LoadFeedAs(last_good->CopyPath(f), f);
-      if (kept.ok()) {
+      // Verified again, with the signature kept beside it: a key no longer trusted, or a copy
+      // that does not match, keeps it out of service.
+      Feed kept = LoadFeedAs(last_good->CopyPath(f), f,
+                             FeedReadOptions{&policy, last_good->SignatureCopyPath(f)});
+      if (!kept.ok()) {
+        for (const std::string& e : kept.errors)
+          if (++n_errors <= 50) out.feed_errors.push_back("its last good version: " + e);
+      } else {
         out.feed_errors.push_back(f + ": its last good version (of " + std::to_string(*version) +
                                   ") stays in service");
         out.stale_feeds.push_back({f, *version, first_error});
@@ -37,7 +46,8 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
     out.invalid_feeds.push_back(f);  // the whole file is left out; the others load
   };
   for (const std::string& f : files.value()) {
-    Feed feed = LoadFeed(f);
+    Feed feed = LoadFeed(f, FeedReadOptions{&policy, ""});
+    if (feed.ok() && last_good) CheckVersionInService(*last_good, policy, &feed);
     out.unsupported.insert(out.unsupported.end(), feed.unsupported.begin(),
                            feed.unsupported.end());
     if (!feed.ok()) {
@@ -91,11 +101,45 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
   if (last_good) {
     for (size_t i = 0; i < feeds.size(); ++i) {
       if (!from_file[i]) continue;
-      if (Status s = last_good->Save(feeds[i].path); !s.ok()) out.feed_errors.push_back(s.message());
+      const FeedSignature& sig = feeds[i].signature;
+      if (Status s = last_good->Save(feeds[i].path, sig.verified ? sig.text : std::string());
+          !s.ok())
+        out.feed_errors.push_back(s.message());
     }
   }
   out.snapshot = std::move(snap).value();
   return out;
+}
+
+bool CheckVersionInService(const LastGoodStore& last_good, const FeedSignaturePolicy& policy,
+                           Feed* feed) {
+  std::optional<std::string> kept = last_good.SavedSignature(feed->path);
+  if (!kept) return true;  // nothing kept, or kept unsigned: nothing to compare with
+  const std::optional<int64_t> in_service = SignatureTimestamp(*kept);
+  std::string why;
+  FeedSignatureError e = FeedSignatureError::kNone;
+  if (!feed->signature.verified) {
+    if (policy.Exempt(feed->path)) return true;
+    e = FeedSignatureError::kStripped;
+    std::string key = SignatureKeyId(*kept);
+    why = feed->path + ": signature removed: the version in service was signed" +
+          (key.empty() ? "" : " by key " + key) +
+          (in_service ? " at " + SigningTime(*in_service) : "") +
+          "; sign this file too, or remove its last good copy " + last_good.CopyPath(feed->path) +
+          " to accept it unsigned";
+  } else if (in_service && feed->signature.timestamp && *feed->signature.timestamp < *in_service) {
+    e = FeedSignatureError::kReplayed;
+    why = feed->path + ": replayed: signed at " + SigningTime(*feed->signature.timestamp) +
+          ", older than the version in service signed at " + SigningTime(*in_service);
+  } else {
+    return true;
+  }
+  feed->signature.error = e;
+  feed->signature.message = why;
+  feed->errors.insert(feed->errors.begin(), why);
+  feed->rules.clear();
+  feed->unsupported.clear();
+  return false;
 }
 
 size_t ApplyFeedMarking(const std::map<std::string, std::string>& markings, Feed* feed) {

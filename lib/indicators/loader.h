@@ -5,6 +5,12 @@
 // the file on disk) instead of being left out. With `markings` ([indicators.markings]), a feed's
 // configured marking goes to each of its rules that has none. A missing path or a failed compilation is an error
 // for the whole load.
+//
+// Signatures (signature.h): every feed is read under a FeedSignaturePolicy (none given: one with
+// no trusted key and nothing required, so a feed with a FILE.minisig is still checked, and
+// fails). A feed whose signature fails is invalid like a feed with a bad line: it falls back to
+// its last good version, which is verified again with its kept signature. With a LastGoodStore,
+// a feed is also checked against the version in service (CheckVersionInService).
 #ifndef GFI_INDICATORS_LOADER_H_
 #define GFI_INDICATORS_LOADER_H_
 
@@ -13,7 +19,9 @@
 #include <string>
 #include <vector>
 
+#include "indicators/feed.h"
 #include "indicators/last_good.h"
+#include "indicators/signature.h"
 #include "match/snapshot.h"
 #include "util/status.h"
 
@@ -40,7 +48,17 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
                                         const SnapshotOptions& options, int64_t now,
                                         const LastGoodStore* last_good = nullptr,
                                         const std::map<std::string, std::string>* markings =
-                                            nullptr);
+                                            nullptr,
+                                        const FeedSignaturePolicy* signatures = nullptr);
+
+// A feed that just loaded (and verified, when signed) against its version in service, the last
+// good copy kept in `last_good`: refused (its errors get the reason, its rules are dropped, and
+// feed->signature.error says kReplayed or kStripped) when it was signed earlier than the version
+// in service ("replayed: signed at X, older than the version in service signed at Y"; only when
+// both signatures carry a timestamp), or when it is unsigned while the version in service was
+// signed (unless `policy` exempts it). Returns false when refused.
+bool CheckVersionInService(const LastGoodStore& last_good, const FeedSignaturePolicy& policy,
+                           Feed* feed);
 
 // [indicators.markings]: the marking configured for `feed` (by file name or full path), given to
 // each of its rules that carries none. Returns how many rules got it.

@@ -192,6 +192,8 @@ TEST_CASE("config show lists every key of the shipped config, defaults included"
   CHECK(value("indicators.paths") == "[\"/etc/gfi-milter/indicators\"]");
   CHECK(value("spf.enabled") == "true");
   CHECK(value("indicators.reload_interval") == "30");
+  CHECK(value("indicators.trusted_keys") == "[]");
+  CHECK(value("indicators.require_signature") == "false");
   CHECK(value("policy.feed_actions") == "{}");
   CHECK(value("quarantine.postqueue") == "\"/usr/sbin/postqueue\"");
   Config t;
