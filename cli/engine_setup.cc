@@ -69,8 +69,10 @@ Result<LoadedIndicators> LoadConfiguredIndicators(const Config& config,
   const std::vector<std::string>& paths =
       override_paths.empty() ? IndicatorPaths(config) : override_paths;
   const FeedSignaturePolicy signatures = SignaturePolicyFromConfig(config);
+  const std::map<std::string, std::string> feed_names = FeedNames(config);
   return LoadIndicators(paths, SnapshotOptions{}, static_cast<int64_t>(std::time(nullptr)),
-                        /*last_good=*/nullptr, &config.indicators.markings, &signatures);
+                        /*last_good=*/nullptr, &config.indicators.markings, &signatures,
+                        &feed_names);
 }
 
 }  // namespace gfi

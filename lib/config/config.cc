@@ -773,6 +773,14 @@ std::vector<std::string> IndicatorPaths(const Config& c) {
   return paths;
 }
 
+std::map<std::string, std::string> FeedNames(const Config& c) {
+  std::map<std::string, std::string> names;
+  std::string dir = c.feeds.dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  for (const TaxiiSourceConfig& t : c.feeds.taxii) names[dir + "/" + t.name + ".json"] = t.name;
+  return names;
+}
+
 LenientConfig LoadConfigLenient(const std::string& given) {
   LenientConfig out;
   std::string path = given;

@@ -174,6 +174,10 @@ std::string LastGoodDir(const Config& c);
 // error, unlike a missing [indicators] path.
 std::vector<std::string> IndicatorPaths(const Config& c);
 
+// The feed names that are not file names: each [[feeds.taxii]] source's file ({dir}/NAME.json)
+// is feed NAME. Keyed by path, as the loader sees it (loader.h, ApplyFeedName).
+std::map<std::string, std::string> FeedNames(const Config& c);
+
 // Reads and validates `path`.
 Result<Config> LoadConfig(const std::string& path);
 

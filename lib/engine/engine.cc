@@ -108,9 +108,10 @@ Result<std::shared_ptr<EngineState>> BuildEngineState(Config config, const State
   const std::vector<std::string>& paths =
       options.indicator_paths.empty() ? IndicatorPaths(st->config) : options.indicator_paths;
   const FeedSignaturePolicy signatures = SignaturePolicyFromConfig(st->config);
+  const std::map<std::string, std::string> feed_names = FeedNames(st->config);
   Result<LoadedIndicators> ind =
       LoadIndicators(paths, SnapshotOptions{}, Now(), last_good ? &*last_good : nullptr,
-                     &st->config.indicators.markings, &signatures);
+                     &st->config.indicators.markings, &signatures, &feed_names);
   if (!ind.ok()) return ind.status();
   st->snapshot = ind.value().snapshot;
   st->invalid_feeds = ind.value().invalid_feeds;

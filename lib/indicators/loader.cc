@@ -12,7 +12,8 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
                                         const SnapshotOptions& options, int64_t now,
                                         const LastGoodStore* last_good,
                                         const std::map<std::string, std::string>* markings,
-                                        const FeedSignaturePolicy* signatures) {
+                                        const FeedSignaturePolicy* signatures,
+                                        const std::map<std::string, std::string>* feed_names) {
   static const FeedSignaturePolicy kNoKeys;
   const FeedSignaturePolicy& policy = signatures != nullptr ? *signatures : kNoKeys;
   LoadedIndicators out;
@@ -37,6 +38,7 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
         out.feed_errors.push_back(f + ": its last good version (of " + std::to_string(*version) +
                                   ") stays in service");
         out.stale_feeds.push_back({f, *version, first_error});
+        if (feed_names) ApplyFeedName(*feed_names, &kept);
         if (markings) ApplyFeedMarking(*markings, &kept);
         feeds.push_back(std::move(kept));
         from_file.push_back(false);
@@ -56,6 +58,7 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
       fall_back(f, feed.errors.front());
       continue;
     }
+    if (feed_names) ApplyFeedName(*feed_names, &feed);
     if (markings) ApplyFeedMarking(*markings, &feed);
     feeds.push_back(std::move(feed));
     from_file.push_back(true);
@@ -140,6 +143,14 @@ bool CheckVersionInService(const LastGoodStore& last_good, const FeedSignaturePo
   feed->rules.clear();
   feed->unsupported.clear();
   return false;
+}
+
+bool ApplyFeedName(const std::map<std::string, std::string>& feed_names, Feed* feed) {
+  auto it = feed_names.find(feed->path);
+  if (it == feed_names.end() || it->second == feed->name) return false;
+  feed->name = it->second;
+  for (Rule& r : feed->rules) r.feed = it->second;
+  return true;
 }
 
 size_t ApplyFeedMarking(const std::map<std::string, std::string>& markings, Feed* feed) {

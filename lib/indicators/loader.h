@@ -49,7 +49,14 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
                                         const LastGoodStore* last_good = nullptr,
                                         const std::map<std::string, std::string>* markings =
                                             nullptr,
-                                        const FeedSignaturePolicy* signatures = nullptr);
+                                        const FeedSignaturePolicy* signatures = nullptr,
+                                        const std::map<std::string, std::string>* feed_names =
+                                            nullptr);
+
+// Names a feed otherwise than by its file name (a TAXII source's file {dir}/NAME.json is feed
+// NAME: in matches, policy feed_actions, [indicators.markings], status and reports): `feed_names`
+// maps a feed's path to its name. Returns whether `feed` was renamed.
+bool ApplyFeedName(const std::map<std::string, std::string>& feed_names, Feed* feed);
 
 // A feed that just loaded (and verified, when signed) against its version in service, the last
 // good copy kept in `last_good`: refused (its errors get the reason, its rules are dropped, and

@@ -144,8 +144,8 @@ def test_first_pull_then_lookup_and_scan(env):
     expect(reqs[0]["auth"] == "basic:" + USER, "HTTP Basic")
     env.gfictl("indicators", "check", env.feed_path(), check=0)
     m = env.lookup("host3.taxii-test.example")
-    expect(len(m) == 1 and m[0]["state"] == "active" and m[0]["feed"] == "ecs.json",
-           "indicator from the pulled feed: %r" % m)
+    expect(len(m) == 1 and m[0]["state"] == "active" and m[0]["feed"] == "ecs",
+           "indicator from the pulled feed, named by its source: %r" % m)
     s = env.scan("www.host2.taxii-test.example")
     expect(s.returncode == 1 and "host2.taxii-test.example" in s.stdout, "scan matches", s)
     expect(sorted(os.listdir(env.feeds)) == [".state", "ecs.json"], "only the feed is a feed file")

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 
 namespace gfi {
@@ -98,6 +99,35 @@ TEST_CASE("a feed that does not parse keeps its last good version; a new good on
   auto still_old = LoadIndicators({a}, SnapshotOptions{}, kNow, &ro);
   REQUIRE(still_old.ok());
   CHECK(still_old.value().snapshot->stats().rules == 1);
+}
+
+TEST_CASE("loader: a pulled TAXII feed is named by its source, not its file name") {
+  Dir d("gfi-loader-feed-names");
+  const std::string pulled = d.Write("ecs.json", R"({"type":"bundle","id":"bundle--1","objects":[
+    {"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111",
+     "created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z",
+     "pattern":"[domain-name:value = 'evil.example']","pattern_type":"stix",
+     "valid_from":"2026-01-01T00:00:00Z"}]})");
+  d.Write("local.csv", "domain,other.example\n");
+  const std::map<std::string, std::string> names = {{pulled, "ecs"}};
+  auto r = LoadIndicators({(d.path / "feeds").string()}, SnapshotOptions{}, kNow, nullptr, nullptr,
+                          nullptr, &names);
+  REQUIRE(r.ok());
+  REQUIRE(r.value().feed_errors.empty());
+  const auto& feeds = r.value().snapshot->stats().feeds;
+  REQUIRE(feeds.size() == 2);
+  std::set<std::string> got;
+  for (const auto& f : feeds) got.insert(f.name);
+  CHECK(got == std::set<std::string>{"ecs", "local.csv"});
+  bool found = false;
+  for (uint32_t i = 0; i < r.value().snapshot->stats().rules; ++i) {
+    RuleView v = r.value().snapshot->rule(i);
+    if (v.id.rfind("indicator--", 0) == 0) {
+      CHECK(v.feed == "ecs");
+      found = true;
+    }
+  }
+  CHECK(found);
 }
 
 }  // namespace gfi
