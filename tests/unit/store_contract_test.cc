@@ -71,7 +71,7 @@ TEMPLATE_TEST_CASE("store contract: what is put is read back exactly", "[store]"
   auto s = b.Open();
   // Bytes a message may hold: CRLF and bare LF and CR, a NUL, a lone dot line, 8-bit text.
   std::string raw = "From: x@y\r\nSubject: Invoice\r\n\r\nbody\r\n.\r\nbare\nlf\rcr\n";
-  raw += std::string("nul\0byte\xff\xfe\r\n", 15);
+  raw += std::string("nul\0byte\xff\xfe\r\n", 12);
   raw += std::string(1 << 20, 'x');  // and a megabyte
   QuarantineEntry in = Sample("x@evil.example", 1700000000);
   in.subject = "Fактура — 請求書";
