@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "indicators/loader.h"
+#include "engine/loader.h"
 #include "policy/policy.h"
 #include "quarantine/store.h"
 #include "spf/spf.h"

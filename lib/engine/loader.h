@@ -11,8 +11,8 @@
 // fails). A feed whose signature fails is invalid like a feed with a bad line: it falls back to
 // its last good version, which is verified again with its kept signature. With a LastGoodStore,
 // a feed is also checked against the version in service (CheckVersionInService).
-#ifndef GFI_INDICATORS_LOADER_H_
-#define GFI_INDICATORS_LOADER_H_
+#ifndef GFI_ENGINE_LOADER_H_
+#define GFI_ENGINE_LOADER_H_
 
 #include <map>
 #include <memory>
@@ -22,7 +22,7 @@
 #include "indicators/feed.h"
 #include "indicators/last_good.h"
 #include "indicators/signature.h"
-#include "match/snapshot.h"
+#include "snapshot/snapshot.h"
 #include "util/status.h"
 
 namespace gfi {
@@ -73,4 +73,4 @@ size_t ApplyFeedMarking(const std::map<std::string, std::string>& markings, Feed
 
 }  // namespace gfi
 
-#endif  // GFI_INDICATORS_LOADER_H_
+#endif  // GFI_ENGINE_LOADER_H_
