@@ -59,6 +59,7 @@ struct Identity {
   uid_t uid = 0;
   gid_t gid = 0;
   bool drop = false;
+  gid_t socket_gid = 0;  // [milter] socket_group, or gid
 };
 
 Result<Identity> LookupUser(const std::string& user) {
@@ -72,6 +73,19 @@ Result<Identity> LookupUser(const std::string& user) {
   id.gid = pw->pw_gid;
   id.drop = pw->pw_uid != 0;
   return id;
+}
+
+// [milter] socket_group: the group the socket is given ("" = the user's own).
+Status LookupSocketGroup(const std::string& group, Identity* id) {
+  id->socket_gid = id->gid;
+  if (group.empty()) return Status::Ok();
+  struct group* gr = ::getgrnam(group.c_str());
+  if (gr == nullptr)
+    return Status::Error("[milter] socket_group '" + group +
+                         "' does not exist (create it: groupadd --system " + group +
+                         ", and add the MTA's user to it)");
+  id->socket_gid = gr->gr_gid;
+  return Status::Ok();
 }
 
 Status DropPrivileges(const std::string& user, const Identity& id) {
@@ -210,8 +224,17 @@ Status OpenSocket(Engine* engine, const Identity& id) {
   if (rc != MI_SUCCESS)
     return Status::Error("cannot open socket " + conn +
                          " (in use, or its directory is missing or not writable)");
-  if (unix_socket && ::geteuid() == 0 && ::chown(path.c_str(), id.uid, id.gid) != 0)
-    return Status::Error(path + ": chown: " + std::strerror(errno));
+  // The daemon's user owns the socket; its group is [milter] socket_group. Not root, the daemon
+  // can still give it a group it belongs to (systemd: SupplementaryGroups=).
+  if (unix_socket) {
+    const bool root = ::geteuid() == 0;
+    if ((root || id.socket_gid != ::getegid()) &&
+        ::chown(path.c_str(), root ? id.uid : static_cast<uid_t>(-1), id.socket_gid) != 0)
+      return Status::Error(path + ": cannot give the socket to group " +
+                           std::to_string(id.socket_gid) + " ([milter] socket_group): " +
+                           std::strerror(errno) +
+                           (root ? "" : " (the daemon's user must be a member of that group)"));
+  }
   if (!unix_socket && SetNoDelayOnTcpListeners() == 0)
     syslog(LOG_WARNING, "socket %s: could not set TCP_NODELAY; replies may wait for delayed ACKs",
            conn.c_str());
@@ -242,6 +265,21 @@ int Run(const std::string& config_path, bool foreground) {
   const MilterConfig& boot = config.value().milter;
   Result<Identity> id = LookupUser(boot.user);
   if (!id.ok()) return fail(kExitConfig, id.error());
+  if (Status s = LookupSocketGroup(boot.socket_group, &id.value()); !s.ok())
+    return fail(kExitConfig, s.message());
+  // A socket directory made here is the socket group's (0751: the MTA's user reaches the socket
+  // without the daemon's group, the admins of that group reach the status file that may share the
+  // directory); each file's own mode decides who may use it.
+  if (Result<MilterSocket> sock = ParseMilterSocket(boot.socket);
+      sock.ok() && sock.value().kind == MilterSocket::Kind::kUnix) {
+    const std::string& p = sock.value().path;
+    const size_t slash = p.rfind('/');
+    if (slash != std::string::npos && slash > 0) {
+      Status s = EnsureStateDir(p.substr(0, slash), id.value().uid, id.value().socket_gid,
+                                boot.user, /*mode=*/0751);
+      if (!s.ok()) return fail(kExitConfig, s.message());
+    }
+  }
   for (const std::string& dir : StateDirs(config.value())) {
     if (Status s = EnsureStateDir(dir, id.value().uid, id.value().gid, boot.user); !s.ok())
       return fail(kExitConfig, s.message());
@@ -285,7 +323,9 @@ int Run(const std::string& config_path, bool foreground) {
   if (Status s = DropPrivileges(mc.user, id.value()); !s.ok()) return fail(kExitSoftware, s.message());
   if (Status s = CheckWritable(*st, id.value()); !s.ok()) return fail(kExitConfig, s.message());
   if (Status s = pid_file.WritePid(); !s.ok()) return fail(kExitConfig, s.message());
-  engine->SetRunning(mc.socket, mc.user, boot.pid_file, mc.timeout);
+  MilterConfig running = mc;
+  running.pid_file = boot.pid_file;  // the one acquired at start
+  engine->SetRunning(running);
 
   // SIGUSR1 is taken by the reload thread only; every thread (libmilter's too) blocks it. The
   // stop signals are blocked too before our thread starts: libmilter's signal thread sigwaits for

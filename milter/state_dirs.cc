@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace gfi {
@@ -40,7 +41,8 @@ std::vector<std::string> StateDirs(const Config& config) {
   return out;
 }
 
-Status EnsureStateDir(const std::string& dir, uid_t uid, gid_t gid, const std::string& user) {
+Status EnsureStateDir(const std::string& dir, uid_t uid, gid_t gid, const std::string& user,
+                      mode_t mode) {
   struct stat st;
   if (::stat(dir.c_str(), &st) == 0) {
     if (!S_ISDIR(st.st_mode)) return Status::Error(dir + ": exists and is not a directory");
@@ -51,10 +53,12 @@ Status EnsureStateDir(const std::string& dir, uid_t uid, gid_t gid, const std::s
   if (::geteuid() != 0) {
     // Not root: a directory we may make ourselves (under our own, say) is made; anything else
     // is the admin's to create.
-    if (::mkdir(dir.c_str(), 0750) == 0 || errno == EEXIST) return Status::Ok();
+    if (::mkdir(dir.c_str(), mode) == 0 || errno == EEXIST) return Status::Ok();
+    char octal[8];
+    std::snprintf(octal, sizeof(octal), "%04o", static_cast<unsigned>(mode));
     return Status::Error(dir + ": does not exist (" + std::strerror(errno) +
                          "); create it as root (install -d -o " + user + " -g " + user +
-                         " -m 0750 " + dir +
+                         " -m " + octal + " " + dir +
                          "), or start gfi-milter as root once: it creates its directories");
   }
   // Missing parents first: root's, 0755, as install -d makes them.
@@ -63,11 +67,11 @@ Status EnsureStateDir(const std::string& dir, uid_t uid, gid_t gid, const std::s
   for (auto it = missing.rbegin(); it != missing.rend(); ++it)
     if (::mkdir(it->c_str(), 0755) != 0 && errno != EEXIST)
       return Status::Error(*it + ": cannot create directory: " + std::strerror(errno));
-  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST)
+  if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST)
     return Status::Error(dir + ": cannot create directory: " + std::strerror(errno));
   if (::chown(dir.c_str(), uid, gid) != 0)
     return Status::Error(dir + ": chown: " + std::strerror(errno));
-  if (::chmod(dir.c_str(), 0750) != 0)  // whatever the umask took away
+  if (::chmod(dir.c_str(), mode) != 0)  // whatever the umask took away
     return Status::Error(dir + ": chmod: " + std::strerror(errno));
   return Status::Ok();
 }

@@ -23,7 +23,9 @@ namespace gfi {
 std::vector<std::string> StateDirs(const Config& config);
 
 // Makes `dir` as described above (user: the daemon user's name, for the message).
-Status EnsureStateDir(const std::string& dir, uid_t uid, gid_t gid, const std::string& user);
+// `mode` is 0750 but for the socket's directory (0751, gfi-milter(8), PRIVILEGES).
+Status EnsureStateDir(const std::string& dir, uid_t uid, gid_t gid, const std::string& user,
+                      mode_t mode = 0750);
 
 }  // namespace gfi
 

@@ -30,10 +30,15 @@ TEST_PACKAGES=(
   # signs the feeds of the signed-feed tests
   minisign
 )
+# What building the Debian package adds (scripts/package: `deps.sh package`; scripts/test builds
+# and checks the package too). debian/control's Build-Depends must list RUN_PACKAGES' libraries
+# (the package test checks it).
+PACKAGE_PACKAGES=(debhelper dpkg-dev lintian adduser)
 case "${1:-test}" in
   run) PACKAGES=("${RUN_PACKAGES[@]}") ;;
-  test) PACKAGES=("${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
-  *) echo "usage: scripts/deps.sh [run|test]" >&2; exit 2 ;;
+  package) PACKAGES=("${RUN_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}") ;;
+  test) PACKAGES=("${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}") ;;
+  *) echo "usage: scripts/deps.sh [run|package|test]" >&2; exit 2 ;;
 esac
 
 missing=()

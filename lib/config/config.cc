@@ -86,6 +86,9 @@ class Reader {
             {"user", [&](const toml::node& n, const std::string& k) {
                return String(n, k, &c->milter.user);
              }},
+            {"socket_group", [&](const toml::node& n, const std::string& k) {
+               return Token(n, k, &c->milter.socket_group);
+             }},
             {"pid_file", [&](const toml::node& n, const std::string& k) {
                return Path(n, k, &c->milter.pid_file);
              }},

@@ -27,6 +27,10 @@ struct MilterConfig {
   std::string socket = "unix:/run/gfi-milter/milter.sock";
   OnError on_error = OnError::kTempfail;
   std::string user = "gfi-milter";
+  // The group a unix socket (and a socket directory the daemon creates) is given: its members may
+  // connect, and nothing else. "" = the user's own group (which also reads feeds, status and the
+  // quarantine). The package makes gfi-milter-mta for the MTA's user (gfi-milter(8), PRIVILEGES).
+  std::string socket_group;
   std::string pid_file = "/run/gfi-milter/gfi-milter.pid";
   std::string status_file = "/run/gfi-milter/status.json";
   std::string spool_dir = "/var/lib/gfi-milter/spool";  // private temp files of large messages

@@ -98,6 +98,7 @@ std::vector<ConfigLine> DescribeConfig(const Config& c) {
   l.S("milter.socket", m.socket);
   l.E_("milter.on_error", m.on_error);
   l.S("milter.user", m.user);
+  l.S("milter.socket_group", m.socket_group);
   l.S("milter.pid_file", m.pid_file);
   l.S("milter.status_file", m.status_file);
   l.S("milter.spool_dir", m.spool_dir);

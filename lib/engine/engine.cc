@@ -216,13 +216,9 @@ Status Engine::Reload() {
   return Status::Ok();
 }
 
-void Engine::SetRunning(std::string socket, std::string user, std::string pid_file,
-                        uint64_t timeout) {
+void Engine::SetRunning(const MilterConfig& running) {
   std::lock_guard<std::mutex> lock(reload_mu_);
-  running_socket_ = std::move(socket);
-  running_user_ = std::move(user);
-  running_pid_file_ = std::move(pid_file);
-  running_timeout_ = timeout;
+  running_ = running;
 }
 
 std::vector<std::string> Engine::RestartNeeded() const {
@@ -232,12 +228,13 @@ std::vector<std::string> Engine::RestartNeeded() const {
 
 std::vector<std::string> Engine::RestartNeededLocked() const {
   std::vector<std::string> keys;
-  if (running_socket_.empty()) return keys;  // not serving (gfi-milter --check)
+  if (!running_) return keys;  // not serving (gfi-milter --check)
   const MilterConfig& mc = state()->config.milter;
-  if (mc.socket != running_socket_) keys.push_back("[milter] socket");
-  if (mc.user != running_user_) keys.push_back("[milter] user");
-  if (mc.pid_file != running_pid_file_) keys.push_back("[milter] pid_file");
-  if (mc.timeout != running_timeout_) keys.push_back("[milter] timeout");
+  if (mc.socket != running_->socket) keys.push_back("[milter] socket");
+  if (mc.user != running_->user) keys.push_back("[milter] user");
+  if (mc.socket_group != running_->socket_group) keys.push_back("[milter] socket_group");
+  if (mc.pid_file != running_->pid_file) keys.push_back("[milter] pid_file");
+  if (mc.timeout != running_->timeout) keys.push_back("[milter] timeout");
   return keys;
 }
 
@@ -255,8 +252,8 @@ std::string Engine::StatusJson() const {
   s.config = config_path_;
   {
     std::lock_guard<std::mutex> lock(reload_mu_);
-    s.socket = running_socket_.empty() ? st->config.milter.socket : running_socket_;
-    s.user = running_user_.empty() ? st->config.milter.user : running_user_;
+    s.socket = running_ ? running_->socket : st->config.milter.socket;
+    s.user = running_ ? running_->user : st->config.milter.user;
     s.restart_needed = RestartNeededLocked();
     s.last_reload = last_reload_;
     s.last_reload_result = last_reload_result_;
@@ -292,8 +289,10 @@ void Engine::SetStatusSection(const std::string& key, std::string json) {
 Status Engine::WriteStatus(const std::string& path) const {
   std::string text = StatusJson() + "\n";
   std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // 0640: the daemon and its group (the admins), not the MTA (gfi-milter(8), PRIVILEGES).
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
   if (fd < 0) return Status::Error(tmp + ": cannot create status file");
+  (void)::fchmod(fd, 0640);  // a file left by an older version keeps its mode otherwise
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ok = (::close(fd) == 0) && ok;
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {

@@ -87,7 +87,7 @@ class Engine {
   // What the running process uses and a reload cannot change: the socket it listens on, the user
   // it runs as, its pid file and the libmilter timeout. Status shows these (not the config file's
   // current values); a reload whose configuration changes one says a restart is needed.
-  void SetRunning(std::string socket, std::string user, std::string pid_file, uint64_t timeout);
+  void SetRunning(const MilterConfig& running);
   // The keys whose new value waits for a restart ("[milter] socket", ...); empty when none.
   std::vector<std::string> RestartNeeded() const;
 
@@ -123,8 +123,7 @@ class Engine {
   uint64_t reloads_ok_ = 0, reloads_failed_ = 0;
   int64_t last_reload_ = 0;
   std::string last_reload_result_ = "none yet";
-  std::string running_socket_, running_user_, running_pid_file_;
-  uint64_t running_timeout_ = 0;
+  std::optional<MilterConfig> running_;  // what serves (SetRunning); restart-only keys
   mutable std::mutex sections_mu_;
   std::map<std::string, std::string> sections_;  // key -> JSON value (SetStatusSection)
 };

@@ -37,6 +37,9 @@ TEST_CASE("the shipped default config loads and matches the built-in defaults") 
   Result<Config> r = LoadConfig(std::string(GFI_TEST_DATA_DIR) + "/../rules/gfi-milter.toml");
   REQUIRE(r.ok());
   CHECK(r.value().milter.socket == MilterConfig{}.socket);
+  // The one exception: the socket is given to the MTA's own group, not the daemon's.
+  CHECK(MilterConfig{}.socket_group.empty());
+  CHECK(r.value().milter.socket_group == "gfi-milter-mta");
   CHECK(r.value().limits.max_parts == AnalysisLimits{}.max_parts);
   CHECK(r.value().limits.max_decoded_bytes == AnalysisLimits{}.max_decoded_bytes);
 }
