@@ -57,6 +57,12 @@ FeedSignaturePolicy SignaturePolicyFromConfig(const Config& c) {
   return p;
 }
 
+Result<BlindKeyring> BlindKeysFromConfig(const Config& c) {
+  auto ring = LoadBlindKeyring(c.indicators.blind_keys);
+  if (!ring.ok()) return Status::Error("[indicators] blind_keys: " + ring.error());
+  return ring;
+}
+
 Result<std::unique_ptr<Engine>> Engine::Start(const std::string& config_path, bool open_store,
                                               std::optional<std::pair<uid_t, gid_t>> owner) {
   std::unique_ptr<Engine> e(new Engine(config_path, open_store, owner));
@@ -109,9 +115,12 @@ Result<std::shared_ptr<EngineState>> BuildEngineState(Config config, const State
       options.indicator_paths.empty() ? IndicatorPaths(st->config) : options.indicator_paths;
   const FeedSignaturePolicy signatures = SignaturePolicyFromConfig(st->config);
   const std::map<std::string, std::string> feed_names = FeedNames(st->config);
+  Result<BlindKeyring> blind_keys = BlindKeysFromConfig(st->config);
+  if (!blind_keys.ok()) return blind_keys.status();
   Result<LoadedIndicators> ind =
       LoadIndicators(paths, SnapshotOptions{}, Now(), last_good ? &*last_good : nullptr,
-                     &st->config.indicators.markings, &signatures, &feed_names);
+                     &st->config.indicators.markings, &signatures, &feed_names,
+                     &blind_keys.value());
   if (!ind.ok()) return ind.status();
   st->snapshot = ind.value().snapshot;
   st->invalid_feeds = ind.value().invalid_feeds;

@@ -38,6 +38,7 @@ struct RuleView {
   int64_t valid_from = 0;
   int64_t valid_until = 0;
   bool revoked = false;
+  bool blinded = false;  // from a blinded feed: always sensitive; `display` is not its value
   // Where-restriction of the rule's first term (kAnywhere when unrestricted).
   WhereMask where = kAnywhere;
 
@@ -70,6 +71,8 @@ struct SnapshotStats {
   size_t superseded = 0;  // older versions of a STIX id that a newer one replaced
   double build_seconds = 0;
   size_t memory_bytes = 0;
+  size_t blinded_terms = 0;        // terms of blinded feeds (their hashes)
+  size_t blinded_table_bytes = 0;  // the hash tables of blinded terms
   std::vector<FeedSummary> feeds;
 };
 
