@@ -114,6 +114,9 @@ const std::vector<Probe>& Probes() {
       {ObservableType::kDomain, "www.xn--bcher-kva.example"},
       {ObservableType::kDomain, "login.evil.co.uk"},
       {ObservableType::kDomain, "co.uk"},
+      {ObservableType::kDomain, "a.b.c.d.e.f.evil.example"},    // long: walked with libpsl
+      {ObservableType::kDomain, "a.b.c.d.e.f.g.evil.co.uk"},
+      {ObservableType::kDomain, "1.2.3.4.5.6.x.deep.sub.other.example"},
       {ObservableType::kDomain, "other.co.uk"},
       {ObservableType::kIp, "198.51.100.7"},
       {ObservableType::kIp, "198.51.100.200"},
@@ -171,6 +174,7 @@ TEST_CASE("blind: every blindable type matches with the same ids as plain") {
   CHECK(hits >= 20);  // the probes really exercise matches, not only misses
   CHECK(MatchObs(*bs, ObservableType::kIp, "198.51.100.7") == V{"v4host", "v4net24"});
   CHECK(MatchObs(*bs, ObservableType::kDomain, "x.deep.sub.other.example") == V{"deep"});
+  CHECK(MatchObs(*bs, ObservableType::kDomain, "a.b.c.d.e.f.g.evil.co.uk") == V{"couk"});
   CHECK(MatchObs(*bs, ObservableType::kDomain, "www.xn--bcher-kva.example") == V{"idn"});
   CHECK(MatchObs(*bs, ObservableType::kIp, "2001:db8:bb:cc:1:2:3:4") == V{"v6net64"});
   CHECK(MatchObs(*bs, ObservableType::kUrl, "http://evil.example/login?a=1#other") == V{"url1"});
