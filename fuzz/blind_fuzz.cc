@@ -11,7 +11,7 @@
 
 namespace {
 
-// The key of fuzz/seeds/blind_fuzz (its id, 2f1ac64e13c2e0ba... is what the seeds name).
+// The key of fuzz/seeds/blind_fuzz: bytes 0, 1, ..., 31 (id 630dcd2966c43366, which the seeds name).
 const gfi::BlindKeyring& Ring() {
   static const gfi::BlindKeyring ring = [] {
     std::array<uint8_t, gfi::kBlindKeyBytes> k{};

@@ -24,6 +24,13 @@ namespace {
 
 int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
 
+// The feeds and the blinding keys: a key file replaced in place reloads like a changed feed.
+std::vector<std::string> WatchedPaths(const Config& c) {
+  std::vector<std::string> paths = IndicatorPaths(c);
+  paths.insert(paths.end(), c.indicators.blind_keys.begin(), c.indicators.blind_keys.end());
+  return paths;
+}
+
 void AppendStat(const std::string& path, std::string* sig) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
@@ -157,7 +164,7 @@ Result<std::shared_ptr<const EngineState>> Engine::Build() const {
   // The signature is taken first: a file changed during the load is loaded again next time.
   Result<Config> config = LoadConfig(config_path_);
   if (!config.ok()) return config.status();
-  std::string signature = FilesSignature(config_path_, IndicatorPaths(config.value()));
+  std::string signature = FilesSignature(config_path_, WatchedPaths(config.value()));
   StateOptions o;
   o.open_store = open_store_;
   o.use_last_good = true;
@@ -173,7 +180,7 @@ Result<std::shared_ptr<const EngineState>> Engine::Build() const {
 
 bool Engine::FilesChanged() const {
   auto cur = state();
-  std::string now = FilesSignature(config_path_, IndicatorPaths(cur->config));
+  std::string now = FilesSignature(config_path_, WatchedPaths(cur->config));
   std::lock_guard<std::mutex> lock(reload_mu_);
   // Against the files of the last attempt, failed or not: a refused reload is not retried every
   // interval (a large feed costs seconds of CPU each time) until a file changes again.
@@ -183,7 +190,7 @@ bool Engine::FilesChanged() const {
 Status Engine::Reload() {
   std::lock_guard<std::mutex> lock(reload_mu_);
   auto old = state();
-  attempted_signature_ = FilesSignature(config_path_, IndicatorPaths(old->config));
+  attempted_signature_ = FilesSignature(config_path_, WatchedPaths(old->config));
   auto next = Build();
   Status result;
   if (!next.ok()) {
