@@ -48,8 +48,8 @@ struct Rule {
   // The indicator's value for display ("evil.example", or the STIX pattern); shown only when the
   // marking allows.
   std::string display;
-  // Read from a blinded feed: always sensitive (the value is not known; what was observed is
-  // withheld unless revealed).
+  // Read from a blinded feed: always sensitive (the value is not known, `display` is empty; what
+  // was observed is withheld unless revealed).
   bool blinded = false;
 
   // True when the rule may match at `now` (not revoked, within its validity window).

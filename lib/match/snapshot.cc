@@ -303,7 +303,10 @@ struct IndicatorSnapshot::Impl {
   int BlindSetFor(const Feed& feed) {
     size_t i = 0;
     while (i < blind.size() && blind[i].key->id() != feed.blind_key->id()) ++i;
-    if (i == blind.size()) blind.push_back(BlindSet{feed.blind_key, {}, {}, {}});
+    if (i == blind.size()) {
+      blind.emplace_back();
+      blind.back().key = feed.blind_key;
+    }
     BlindSet& s = blind[i];
     s.v4.insert(s.v4.end(), feed.blind_ipv4_prefixes.begin(), feed.blind_ipv4_prefixes.end());
     s.v6.insert(s.v6.end(), feed.blind_ipv6_prefixes.begin(), feed.blind_ipv6_prefixes.end());
@@ -901,6 +904,7 @@ RuleView IndicatorSnapshot::rule(uint32_t index) const {
   v.valid_until = r.valid_until;
   v.revoked = (r.flags & kRevoked) != 0;
   v.blinded = (r.flags & kBlinded) != 0;
+  if (v.blinded) v.display = kBlindedDisplay;
   v.where = impl_->refs[r.first_ref].where;
   return v;
 }

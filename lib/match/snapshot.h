@@ -27,6 +27,9 @@ struct SnapshotOptions {
 };
 
 // Read-only view of one compiled rule (strings point into the snapshot).
+// What a blinded rule shows where others show their value: it has none on this host.
+inline constexpr std::string_view kBlindedDisplay = "(blinded)";
+
 struct RuleView {
   std::string id;  // materialised: generated ids ("feed.csv:12") are not stored as text
   std::string_view feed;
