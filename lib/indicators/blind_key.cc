@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "util/strings.h"
@@ -140,6 +141,16 @@ Result<std::shared_ptr<const BlindKey>> ReadBlindKeyFile(const std::string& path
                          "(chmod 600, owned by the user that reads it)");
   }
   std::string text(kMaxKeyFileBytes + 1, '\0');
+  std::array<uint8_t, kBlindKeyBytes> bytes{};
+  // The key's text and bytes are wiped on every way out, errors included.
+  struct Wipe {
+    std::string* text;
+    std::array<uint8_t, kBlindKeyBytes>* bytes;
+    ~Wipe() {
+      OPENSSL_cleanse(text->data(), text->size());
+      OPENSSL_cleanse(bytes->data(), bytes->size());
+    }
+  } wipe{&text, &bytes};
   size_t got = 0;
   while (got < text.size()) {
     ssize_t n = ::read(fd, text.data() + got, text.size() - got);
@@ -158,7 +169,6 @@ Result<std::shared_ptr<const BlindKey>> ReadBlindKeyFile(const std::string& path
   std::string_view rest = text;
   bool magic = false;
   std::string id;
-  std::array<uint8_t, kBlindKeyBytes> bytes{};
   bool have_key = false;
   int line_no = 0;
   while (!rest.empty()) {
@@ -193,8 +203,6 @@ Result<std::shared_ptr<const BlindKey>> ReadBlindKeyFile(const std::string& path
   if (!magic) return Status::Error(path + ": not a blinding key (empty)");
   if (!have_key) return Status::Error(path + ": no key line");
   auto key = BlindKey::FromBytes(bytes, path);
-  OPENSSL_cleanse(bytes.data(), bytes.size());
-  OPENSSL_cleanse(text.data(), text.size());
   if (!id.empty() && id != key->id())
     return Status::Error(path + ": key-id " + id + " does not match its key (" + key->id() +
                          "): the file is damaged");
