@@ -16,7 +16,7 @@
 
 #include "extract/analyzer.h"
 #include "indicators/feed.h"
-#include "match/snapshot.h"
+#include "snapshot/snapshot.h"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "indicators/loader.h"
+#include "engine/loader.h"
 #include "policy/policy.h"
 #include "util/status.h"
 

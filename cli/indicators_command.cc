@@ -21,7 +21,7 @@
 #include "extract/url.h"
 #include "indicators/feed.h"
 #include "indicators/last_good.h"
-#include "indicators/loader.h"
+#include "engine/loader.h"
 #include "util/json_writer.h"
 #include "util/strings.h"
 

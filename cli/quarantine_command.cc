@@ -10,7 +10,6 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,7 +25,6 @@
 #include <string>
 #include <vector>
 
-#include <simdjson.h>
 
 #include "commands.h"
 #include "config/config.h"
@@ -39,45 +37,13 @@
 #include "util/json_writer.h"
 #include "util/net.h"
 #include "util/strings.h"
+#include "util/time.h"
 
 namespace gfi {
 namespace {
 
-// "30d", "12h", "45m", "90s", "2w" -> seconds; nullopt when malformed.
-std::optional<int64_t> ParseDuration(const std::string& s) {
-  if (s.size() < 2) return std::nullopt;
-  int64_t n = 0;
-  for (size_t i = 0; i + 1 < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9' || n > 100000000) return std::nullopt;
-    n = n * 10 + (s[i] - '0');
-  }
-  switch (s.back()) {
-    case 's': return n;
-    case 'm': return n * 60;
-    case 'h': return n * 3600;
-    case 'd': return n * 86400;
-    case 'w': return n * 7 * 86400;
-    default: return std::nullopt;
-  }
-}
-
-// A point in time: unix seconds, YYYY-MM-DD[THH:MM[:SS]] (UTC), or a duration ago ("2h").
 std::optional<int64_t> ParseTime(const std::string& s) {
-  if (auto d = ParseDuration(s)) return static_cast<int64_t>(std::time(nullptr)) - *d;
-  if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos && s.size() < 12)
-    return std::stoll(s);
-  struct tm tm = {};
-  const char* end = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (end == nullptr || *end != '\0') {
-    tm = {};
-    end = strptime(s.c_str(), "%Y-%m-%dT%H:%M", &tm);
-  }
-  if (end == nullptr || *end != '\0') {
-    tm = {};
-    end = strptime(s.c_str(), "%Y-%m-%d", &tm);
-  }
-  if (end == nullptr || *end != '\0') return std::nullopt;
-  return static_cast<int64_t>(timegm(&tm));
+  return ParsePointInTime(s, static_cast<int64_t>(std::time(nullptr)));
 }
 
 struct Common {
@@ -472,150 +438,6 @@ int RunPurge(const PurgeOptions& o) {
   return 0;
 }
 
-// --- status -----------------------------------------------------------------------------------
-
-// The status file as a readable summary.
-void PrintStatus(const std::string& text, bool alive, const std::string& path) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (parser.parse(text).get(doc) != simdjson::SUCCESS) {
-    std::printf("gfi-milter %s; status file %s is unreadable\n", alive ? "running" : "NOT running",
-                path.c_str());
-    return;
-  }
-  auto num = [&](simdjson::dom::element e, const char* key) -> int64_t {
-    int64_t v = 0;
-    if (e[key].get(v) != simdjson::SUCCESS) {
-      uint64_t u = 0;
-      if (e[key].get(u) == simdjson::SUCCESS) v = static_cast<int64_t>(u);
-    }
-    return v;
-  };
-  auto str = [&](simdjson::dom::element e, const char* key) -> std::string {
-    std::string_view v;
-    return e[key].get(v) == simdjson::SUCCESS ? std::string(v) : std::string();
-  };
-  double load = 0;
-  if (doc["load_seconds"].get(load) != simdjson::SUCCESS) load = 0;
-  std::printf("gfi-milter %s (pid %lld), started %s, socket %s\n",
-              alive ? "running" : "NOT running", static_cast<long long>(num(doc, "pid")),
-              TimeText(num(doc, "started")).c_str(), str(doc, "socket").c_str());
-  std::printf("indicators: %lld, loaded %s in %.2f s, %.1f MB\n",
-              static_cast<long long>(num(doc, "indicators")),
-              TimeText(num(doc, "loaded_at")).c_str(), load,
-              static_cast<double>(num(doc, "memory_bytes")) / 1048576.0);
-  simdjson::dom::object types;
-  if (doc["types"].get(types) == simdjson::SUCCESS) {
-    std::string line;
-    for (auto [k, v] : types) {
-      uint64_t n = 0;
-      if (v.get(n) != simdjson::SUCCESS) n = 0;
-      line += (line.empty() ? "" : ", ") + std::string(k) + " " + std::to_string(n);
-    }
-    std::printf("  by type: %s\n", line.c_str());
-  }
-  simdjson::dom::array feeds;
-  if (doc["feeds"].get(feeds) == simdjson::SUCCESS) {
-    for (simdjson::dom::element f : feeds)
-      std::printf("  feed %s: %lld\n", PrintableUtf8(str(f, "path")).c_str(),
-                  static_cast<long long>(num(f, "indicators")));
-  }
-  simdjson::dom::array invalid;
-  if (doc["invalid_feeds"].get(invalid) == simdjson::SUCCESS) {
-    for (simdjson::dom::element f : invalid) {
-      std::string_view p;
-      if (f.get(p) == simdjson::SUCCESS)
-        std::printf("  feed %s: INVALID, left out\n", PrintableUtf8(p).c_str());
-    }
-  }
-  simdjson::dom::array stale;
-  if (doc["stale_feeds"].get(stale) == simdjson::SUCCESS) {
-    for (simdjson::dom::element f : stale)
-      std::printf("  feed %s: STALE, the file does not load; its last good version (of %s) is in "
-                  "service\n",
-                  PrintableUtf8(str(f, "path")).c_str(), TimeText(num(f, "version")).c_str());
-  }
-  // TAXII sources the daemon pulls (its "taxii" section; gfictl feeds status has the details).
-  simdjson::dom::array taxii;
-  if (doc["taxii"]["sources"].get(taxii) == simdjson::SUCCESS) {
-    for (simdjson::dom::element t : taxii) {
-      const int64_t ok_at = num(t, "last_success");
-      const std::string err = str(t, "last_error");
-      std::printf("  taxii %s: last success %s, %lld objects%s%s\n",
-                  PrintableUtf8(str(t, "name")).c_str(),
-                  ok_at == 0 ? "never" : TimeText(ok_at).c_str(),
-                  static_cast<long long>(num(t, "objects")), err.empty() ? "" : "; last error: ",
-                  PrintableUtf8(err).c_str());
-    }
-  }
-  simdjson::dom::array restart;
-  if (doc["restart_needed"].get(restart) == simdjson::SUCCESS && restart.size() > 0) {
-    std::string keys;
-    for (simdjson::dom::element k : restart) {
-      std::string_view v;
-      if (k.get(v) == simdjson::SUCCESS) keys += (keys.empty() ? "" : ", ") + std::string(v);
-    }
-    std::printf("restart needed: %s changed in the configuration; the running values stay until "
-                "gfi-milter is restarted\n",
-                PrintableUtf8(keys).c_str());
-  }
-  std::printf("last reload: %s: %s (%lld ok, %lld refused)\n",
-              TimeText(num(doc, "last_reload")).c_str(),
-              PrintableUtf8(str(doc, "last_reload_result")).c_str(),
-              static_cast<long long>(num(doc, "reloads_ok")),
-              static_cast<long long>(num(doc, "reloads_failed")));
-  simdjson::dom::element m;
-  if (doc["messages"].get(m) == simdjson::SUCCESS) {
-    std::printf("messages: %lld (accept %lld, tag %lld, quarantine %lld, tempfail %lld, reject %lld,"
-                " discard %lld); scan errors %lld; recipients split %lld\n",
-                static_cast<long long>(num(m, "total")), static_cast<long long>(num(m, "accept")),
-                static_cast<long long>(num(m, "tag")), static_cast<long long>(num(m, "quarantine")),
-                static_cast<long long>(num(m, "tempfail")), static_cast<long long>(num(m, "reject")),
-                static_cast<long long>(num(m, "discard")), static_cast<long long>(num(m, "errors")),
-                static_cast<long long>(num(m, "split_recipients")));
-  }
-  std::printf("(status written %s)\n", TimeText(num(doc, "written")).c_str());
-}
-
-int RunStatus(const Common& o) {
-  Config config;
-  if (!LoadReadOnlyConfig(o.config_path, "gfictl status", &config)) return 2;
-  const std::string& path = config.milter.status_file;
-  std::string text;
-  if (Status s = ReadStatusFile(path, &text); !s.ok()) {
-    bool missing = errno == ENOENT;  // not running; anything else (EACCES) is an error
-    std::fprintf(stderr, "gfictl status: %s\n", s.message().c_str());
-    return missing ? 1 : 2;
-  }
-  // The daemon is running when the pid it wrote is alive.
-  long pid = 0;
-  size_t p = text.find("\"pid\":");
-  if (p != std::string::npos) pid = std::strtol(text.c_str() + p + 6, nullptr, 10);
-  // A pid file we may not look at (EACCES) does not say "not running": kill(0) decides.
-  bool alive = pid > 0 &&
-               (::access(config.milter.pid_file.c_str(), F_OK) == 0 || errno == EACCES) &&
-               (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
-  if (o.json) {
-    std::string out = text;
-    while (!out.empty() && (out.back() == '\n' || out.back() == '}')) {
-      if (out.back() == '}') {
-        out.pop_back();
-        break;
-      }
-      out.pop_back();
-    }
-    std::cout << out << ",\"running\":" << (alive ? "true" : "false") << "}\n";
-  } else {
-    PrintStatus(text, alive, path);
-  }
-  if (!alive) return 1;
-  // Running but degraded (a feed left out, or served at its last good version): exit 3.
-  const bool degraded = text.find("\"degraded\":true") != std::string::npos;
-  if (degraded && !o.json)
-    std::fprintf(stderr, "gfictl status: degraded: a feed is left out or stale (see above)\n");
-  return degraded ? 3 : 0;
-}
-
 }  // namespace
 
 void RegisterQuarantine(CLI::App& app, int* exit_code) {
@@ -672,15 +494,6 @@ void RegisterQuarantine(CLI::App& app, int* exit_code) {
   purge->callback([po, exit_code] { *exit_code = RunPurge(*po); });
 
   RegisterQuarantineCheck(*q, exit_code);
-}
-
-void RegisterStatus(CLI::App& app, int* exit_code) {
-  auto o = std::make_shared<Common>();
-  CLI::App* st = app.add_subcommand(
-      "status", "Show the running daemon's feeds, counts, reloads and message counters");
-  st->add_option("--config", o->config_path, "Configuration file");
-  st->add_flag("--json", o->json, "As one JSON object");
-  st->callback([o, exit_code] { *exit_code = RunStatus(*o); });
 }
 
 }  // namespace gfi

@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "engine_setup.h"
+#include "util/time.h"
 
 namespace gfi {
 
@@ -84,13 +85,6 @@ void Audit(const std::string& what) {
   closelog();
 }
 
-std::string TimeText(int64_t t) {
-  time_t s = static_cast<time_t>(t);
-  struct tm tm;
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string TimeText(int64_t t) { return FormatUtc(t); }
 
 }  // namespace gfi

@@ -3,7 +3,6 @@
 // outcome decides the exit: 0 reloaded, 1 refused (the old indicators stay; the reason printed),
 // 2 no daemon, no permission, or no answer within the timeout.
 #include <signal.h>
-#include <simdjson.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +15,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "engine/status.h"
 #include "engine_setup.h"
 
 namespace gfi {
@@ -27,22 +27,11 @@ struct ReloadOptions {
   double timeout = 30;
 };
 
-struct ReloadCounters {
-  uint64_t ok = 0, failed = 0;
-  int64_t last = 0;
-  std::string result;
-};
-
-bool ParseCounters(const std::string& text, ReloadCounters* c) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (parser.parse(text).get(doc) != simdjson::SUCCESS) return false;
-  std::string_view r;
-  if (doc["reloads_ok"].get(c->ok) != simdjson::SUCCESS ||
-      doc["reloads_failed"].get(c->failed) != simdjson::SUCCESS)
-    return false;
-  if (doc["last_reload"].get(c->last) != simdjson::SUCCESS) c->last = 0;
-  if (doc["last_reload_result"].get(r) == simdjson::SUCCESS) c->result = std::string(r);
+// The reload counters from the status file (engine/status.h is its schema).
+bool ParseCounters(const std::string& text, DaemonStatus* c) {
+  Result<DaemonStatus> s = ParseDaemonStatus(text);
+  if (!s.ok()) return false;
+  *c = std::move(s.value());
   return true;
 }
 
@@ -66,7 +55,7 @@ int RunReload(const ReloadOptions& o) {
     std::fprintf(stderr, "%s: pid file %s holds no process id\n", cmd, pid_file.c_str());
     return 2;
   }
-  ReloadCounters before;
+  DaemonStatus before;
   const std::string& status_file = config.milter.status_file;
   if (o.wait) {
     std::string text;
@@ -75,7 +64,7 @@ int RunReload(const ReloadOptions& o) {
       return 2;
     }
     if (!ParseCounters(text, &before)) {
-      std::fprintf(stderr, "%s: status file %s has no reload counters\n", cmd, status_file.c_str());
+      std::fprintf(stderr, "%s: status file %s is not a gfi-milter status file\n", cmd, status_file.c_str());
       return 2;
     }
   }
@@ -98,17 +87,17 @@ int RunReload(const ReloadOptions& o) {
   while (std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     std::string text;
-    ReloadCounters now;
+    DaemonStatus now;
     if (!ReadStatusFile(status_file, &text).ok() || !ParseCounters(text, &now)) continue;
-    if (now.ok == before.ok && now.failed == before.failed) continue;
-    if (now.ok > before.ok && now.failed == before.failed) {
-      std::printf("gfi-milter (pid %ld): reloaded: %s\n", pid, now.result.c_str());
+    if (now.reloads_ok == before.reloads_ok && now.reloads_failed == before.reloads_failed) continue;
+    if (now.reloads_ok > before.reloads_ok && now.reloads_failed == before.reloads_failed) {
+      std::printf("gfi-milter (pid %ld): reloaded: %s\n", pid, now.last_reload_result.c_str());
       return 0;
     }
     std::printf(
         "gfi-milter (pid %ld): reload refused, previous configuration and indicators "
         "stay in service: %s\n",
-        pid, now.result.c_str());
+        pid, now.last_reload_result.c_str());
     return 1;
   }
   std::fprintf(stderr, "%s: no reload reported in %s within %g s (gfi-milter pid %ld)\n", cmd,

@@ -7,7 +7,7 @@
 
 #include "indicators/blind_key.h"
 #include "indicators/feed.h"
-#include "match/snapshot.h"
+#include "snapshot/snapshot.h"
 
 namespace {
 

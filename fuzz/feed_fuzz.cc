@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "indicators/feed.h"
-#include "match/snapshot.h"
+#include "snapshot/snapshot.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

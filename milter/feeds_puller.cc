@@ -61,7 +61,7 @@ void FeedPuller::Loop() {
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
     if (!feeds.taxii.empty() && (pulled || now - last_status >= 5)) {
       last_status = now;
-      engine_->SetStatusSection("taxii", FeedsStatusJson(feeds, now));
+      engine_->SetStatusSection(kFeedsStatusSection, FeedsStatusJson(feeds, now));
     }
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_.load(); });

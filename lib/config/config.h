@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "extract/limits.h"
+#include "global/limits.h"
 #include "global/vocabulary.h"
 #include "util/minisign.h"
 #include "util/status.h"

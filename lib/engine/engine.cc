@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "engine/status.h"
 #include "indicators/feed.h"
 #include "quarantine/reconcile.h"
 #include "util/json_writer.h"
@@ -262,74 +263,41 @@ void Engine::CountMessage(Action enforced) {
 
 std::string Engine::StatusJson() const {
   auto st = state();
-  const SnapshotStats& s = st->snapshot->stats();
-  JsonWriter w;
-  w.BeginObject();
-  w.Key("pid").Int(static_cast<int64_t>(::getpid()));
-  w.Key("started").Int(started_);
-  w.Key("written").Int(Now());
-  w.Key("config").String(config_path_);
+  const SnapshotStats& stats = st->snapshot->stats();
+  DaemonStatus s;
+  s.pid = static_cast<int64_t>(::getpid());
+  s.started = started_;
+  s.written = Now();
+  s.config = config_path_;
   {
     std::lock_guard<std::mutex> lock(reload_mu_);
-    w.Key("socket").String(running_socket_.empty() ? st->config.milter.socket : running_socket_);
-    w.Key("user").String(running_user_.empty() ? st->config.milter.user : running_user_);
-    w.Key("restart_needed").BeginArray();
-    for (const std::string& k : RestartNeededLocked()) w.String(k);
-    w.EndArray();
+    s.socket = running_socket_.empty() ? st->config.milter.socket : running_socket_;
+    s.user = running_user_.empty() ? st->config.milter.user : running_user_;
+    s.restart_needed = RestartNeededLocked();
+    s.last_reload = last_reload_;
+    s.last_reload_result = last_reload_result_;
+    s.reloads_ok = reloads_ok_;
+    s.reloads_failed = reloads_failed_;
   }
-  w.Key("loaded_at").Int(st->loaded_at);
-  w.Key("load_seconds").Double(st->load_seconds);
-  w.Key("indicators").Uint(s.rules);
-  w.Key("memory_bytes").Uint(s.memory_bytes);
-  w.Key("types").BeginObject();
-  for (const auto& [k, v] : s.terms_by_kind) w.Key(k).Uint(v);
-  w.EndObject();
-  w.Key("feeds").BeginArray();
-  for (const FeedSummary& f : s.feeds) {
-    w.BeginObject();
-    w.Key("path").String(f.path);
-    w.Key("indicators").Uint(f.rules);
-    w.Key("load_seconds").Double(f.load_seconds);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("invalid_feeds").BeginArray();
-  for (const std::string& f : st->invalid_feeds) w.String(f);
-  w.EndArray();
+  s.loaded_at = st->loaded_at;
+  s.load_seconds = st->load_seconds;
+  s.indicators = stats.rules;
+  s.memory_bytes = stats.memory_bytes;
+  for (const auto& [k, v] : stats.terms_by_kind) s.types.emplace_back(k, v);
+  for (const FeedSummary& f : stats.feeds) s.feeds.push_back({f.path, f.rules, f.load_seconds});
   // (The errors themselves go to the log only: a feed's error can quote an indicator's value.)
-  w.Key("stale_feeds").BeginArray();
-  for (const StaleFeed& f : st->stale_feeds) {
-    w.BeginObject();
-    w.Key("path").String(f.path);
-    w.Key("version").Int(f.version);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("degraded").Bool(!st->invalid_feeds.empty() || !st->stale_feeds.empty());
-  {
-    std::lock_guard<std::mutex> lock(reload_mu_);
-    w.Key("last_reload").Int(last_reload_);
-    w.Key("last_reload_result").String(last_reload_result_);
-    w.Key("reloads_ok").Uint(reloads_ok_);
-    w.Key("reloads_failed").Uint(reloads_failed_);
-  }
-  w.Key("messages").BeginObject();
-  uint64_t total = 0;
-  for (int a = 0; a < 6; ++a) {
-    uint64_t n = messages_[a].load(std::memory_order_relaxed);
-    total += n;
-    w.Key(ToString(static_cast<Action>(a))).Uint(n);
-  }
-  w.Key("total").Uint(total);
-  w.Key("errors").Uint(errors_.load(std::memory_order_relaxed));
-  w.Key("split_recipients").Uint(split_rcpts_.load(std::memory_order_relaxed));
-  w.EndObject();
+  s.invalid_feeds = st->invalid_feeds;
+  for (const StaleFeed& f : st->stale_feeds) s.stale_feeds.push_back({f.path, f.version});
+  s.degraded = !st->invalid_feeds.empty() || !st->stale_feeds.empty();
+  for (size_t a = 0; a < s.messages.size(); ++a)
+    s.messages[a] = messages_[a].load(std::memory_order_relaxed);
+  s.scan_errors = errors_.load(std::memory_order_relaxed);
+  s.split_recipients = split_rcpts_.load(std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(sections_mu_);
-    for (const auto& [key, json] : sections_) w.Key(key).RawValue(json);
+    for (const auto& [key, json] : sections_) s.sections.emplace(key, json);
   }
-  w.EndObject();
-  return w.Take();
+  return DaemonStatusJson(s);
 }
 
 void Engine::SetStatusSection(const std::string& key, std::string json) {

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "indicators/loader.h"
+#include "engine/loader.h"
 #include "policy/policy.h"
 #include "quarantine/store.h"
 #include "spf/spf.h"
@@ -116,7 +116,7 @@ class Engine {
   std::optional<std::pair<uid_t, gid_t>> owner_;
   std::atomic<std::shared_ptr<const EngineState>> state_;
   int64_t started_ = 0;
-  std::atomic<uint64_t> messages_[6] = {};  // by Action
+  std::atomic<uint64_t> messages_[kActionNames.size()] = {};  // by Action
   std::atomic<uint64_t> errors_{0}, split_rcpts_{0};
   mutable std::mutex reload_mu_;  // one reload at a time; guards the fields below
   std::string attempted_signature_;  // files of the last reload attempt ("" = none yet)

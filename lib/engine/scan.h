@@ -22,7 +22,7 @@
 #include "engine/engine.h"
 #include "engine/forged.h"
 #include "extract/analyzer.h"
-#include "match/snapshot.h"
+#include "snapshot/snapshot.h"
 #include "policy/policy.h"
 #include "spf/spf.h"
 #include "util/status.h"

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "extract/archive.h"
-#include "extract/limits.h"
+#include "global/limits.h"
 #include "extract/observable.h"
 #include "mime/mime_parser.h"
 #include "util/digest.h"

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "extract/limits.h"
+#include "global/limits.h"
 #include "util/digest.h"
 
 namespace gfi {

@@ -60,22 +60,12 @@ void AddStateFields(const SourceState& s, JsonWriter* out) {
   w.Key("feed_inode").Uint(s.feed_inode);
 }
 
-Result<SourceState> LoadSourceState(const std::string& feeds_dir, const std::string& name) {
+Result<SourceState> ParseSourceStateJson(std::string_view json) {
   SourceState s;
-  s.name = name;
-  const std::string path = StatePath(feeds_dir, name);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (errno == ENOENT) return s;
-    return Status::Error(path + ": cannot open state file: " + std::strerror(errno));
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
   simdjson::dom::parser parser;
   simdjson::dom::object o;
-  if (parser.parse(text).get(o) != simdjson::SUCCESS)
-    return Status::Error(path + ": state file is not a JSON object (remove it to start afresh)");
+  if (parser.parse(json.data(), json.size()).get(o) != simdjson::SUCCESS)
+    return Status::Error("not a JSON object");
   auto str = [&](const char* k, std::string* out) {
     std::string_view v;
     if (o[k].get(v) == simdjson::SUCCESS) *out = std::string(v);
@@ -88,8 +78,7 @@ Result<SourceState> LoadSourceState(const std::string& feeds_dir, const std::str
     uint64_t v;
     if (o[k].get(v) == simdjson::SUCCESS) *out = v;
   };
-  std::string stored_name;
-  str("name", &stored_name);
+  str("name", &s.name);
   str("url", &s.url);
   i64("last_attempt", &s.last_attempt);
   i64("last_success", &s.last_success);
@@ -105,6 +94,26 @@ Result<SourceState> LoadSourceState(const std::string& feeds_dir, const std::str
   i64("feed_mtime_ns", &s.feed_mtime_ns);
   u64("feed_inode", &s.feed_inode);
   return s;
+}
+
+Result<SourceState> LoadSourceState(const std::string& feeds_dir, const std::string& name) {
+  SourceState s;
+  s.name = name;
+  const std::string path = StatePath(feeds_dir, name);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return s;
+    return Status::Error(path + ": cannot open state file: " + std::strerror(errno));
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  Result<SourceState> parsed = ParseSourceStateJson(text);
+  if (!parsed.ok())
+    return Status::Error(path + ": state file is not a JSON object (remove it to start afresh)");
+  SourceState out = parsed.value();
+  out.name = name;  // the file's name decides, not what it says
+  return out;
 }
 
 Status SaveSourceState(const std::string& feeds_dir, const SourceState& s) {

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "util/json_writer.h"
 #include "util/status.h"
@@ -50,6 +51,9 @@ Status SaveSourceState(const std::string& feeds_dir, const SourceState& s);
 std::string SourceStateJson(const SourceState& s);
 // The same keys, into an object `w` has open.
 void AddStateFields(const SourceState& s, JsonWriter* w);
+// The reverse of SourceStateJson (also reads the objects AddStateFields wrote); unknown keys are
+// ignored, missing ones keep their defaults.
+Result<SourceState> ParseSourceStateJson(std::string_view json);
 
 // When the daemon pulls next (unix seconds): never pulled: now; else last_attempt + interval,
 // or after n consecutive failures last_attempt + min(interval * 2^n, max(interval, 3600)).

@@ -25,72 +25,16 @@
 #include "indicators/feed.h"
 #include "util/json_writer.h"
 #include "util/strings.h"
+#include "util/time.h"
 
 namespace gfi {
 namespace {
 
 int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-int64_t DaysFromCivil(int64_t y, int m, int d) {  // H. Hinnant's algorithm
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-// An RFC 3339 timestamp as (seconds, nanoseconds) for ordering STIX versions and TAXII dates,
-// which may carry any number of fraction digits.
-std::optional<std::pair<int64_t, int64_t>> ParseTime(std::string_view s) {
-  auto num = [&](size_t pos, size_t len, int* out) {
-    if (pos + len > s.size()) return false;
-    int v = 0;
-    for (size_t i = pos; i < pos + len; ++i) {
-      if (!IsDigit(s[i])) return false;
-      v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
-  };
-  int y, mo, d, h, mi, sec;
-  if (s.size() < 20 || !num(0, 4, &y) || s[4] != '-' || !num(5, 2, &mo) || s[7] != '-' ||
-      !num(8, 2, &d) || (s[10] != 'T' && s[10] != 't') || !num(11, 2, &h) || s[13] != ':' ||
-      !num(14, 2, &mi) || s[16] != ':' || !num(17, 2, &sec))
-    return std::nullopt;
-  size_t i = 19;
-  int64_t nanos = 0;
-  if (s[i] == '.') {
-    ++i;
-    int digits = 0;
-    while (i < s.size() && IsDigit(s[i])) {
-      if (digits++ < 9) nanos = nanos * 10 + (s[i] - '0');
-      ++i;
-    }
-    if (digits == 0) return std::nullopt;
-    for (; digits < 9; ++digits) nanos *= 10;
-  }
-  int64_t offset = 0;
-  if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
-    ++i;
-  } else if (i + 6 <= s.size() && (s[i] == '+' || s[i] == '-')) {
-    int oh, om;
-    if (!num(i + 1, 2, &oh) || s[i + 3] != ':' || !num(i + 4, 2, &om)) return std::nullopt;
-    offset = (oh * 60 + om) * 60 * (s[i] == '-' ? -1 : 1);
-    i += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (i != s.size() || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-    return std::nullopt;
-  return std::make_pair(DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset, nanos);
-}
-
 // a later than b (unparseable counts as earliest).
 bool Later(std::string_view a, std::string_view b) {
-  auto ta = ParseTime(a), tb = ParseTime(b);
+  auto ta = ParseRfc3339(a), tb = ParseRfc3339(b);
   if (!ta) return false;
   if (!tb) return true;
   return *ta > *tb;
@@ -526,6 +470,22 @@ std::string FeedsStatusJson(const FeedsConfig& feeds, int64_t now) {
   w.EndArray();
   w.EndObject();
   return w.Take();
+}
+
+Result<std::vector<SourceState>> ParseFeedsStatus(std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  simdjson::dom::array sources;
+  if (parser.parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS ||
+      doc["sources"].get(sources) != simdjson::SUCCESS)
+    return Status::Error("not a feeds status object (no \"sources\" list)");
+  std::vector<SourceState> out;
+  for (simdjson::dom::element e : sources) {
+    Result<SourceState> s = ParseSourceStateJson(simdjson::minify(e));
+    if (!s.ok()) return s.status();
+    out.push_back(std::move(s.value()));
+  }
+  return out;
 }
 
 }  // namespace gfi

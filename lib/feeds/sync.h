@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
@@ -69,6 +70,10 @@ SyncOutcome SyncSource(const FeedsConfig& feeds, const TaxiiSourceConfig& source
 // Every configured source's state (gfictl feeds status, the daemon's status file), in
 // configuration order: {"dir": ..., "sources": [{state..., "interval", "next_pull"}]}.
 std::string FeedsStatusJson(const FeedsConfig& feeds, int64_t now);
+// The key the daemon's status file keeps FeedsStatusJson under.
+inline constexpr const char* kFeedsStatusSection = "taxii";
+// The sources' states back from FeedsStatusJson's text (gfictl status).
+Result<std::vector<SourceState>> ParseFeedsStatus(std::string_view json);
 
 }  // namespace gfi
 

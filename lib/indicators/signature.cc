@@ -13,6 +13,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "util/time.h"
+
 namespace gfi {
 namespace {
 
@@ -63,14 +65,7 @@ bool FeedSignaturePolicy::Exempt(const std::string& feed_path) const {
 
 std::string SignaturePathFor(const std::string& feed_path) { return feed_path + ".minisig"; }
 
-std::string SigningTime(int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  char buf[32];
-  if (gmtime_r(&tt, &tm) == nullptr || std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-    return std::to_string(t);
-  return buf;
-}
+std::string SigningTime(int64_t t) { return FormatUtc(t); }
 
 FeedSignature CheckFeedSignature(const std::string& feed_path, std::string_view bytes,
                                  const std::string& signature_path,

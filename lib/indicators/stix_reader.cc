@@ -19,6 +19,7 @@
 #include "indicators/feed.h"
 #include "indicators/stix_pattern.h"
 #include "util/strings.h"
+#include "util/time.h"
 
 namespace gfi {
 namespace {
@@ -67,60 +68,9 @@ std::optional<std::string> CanonicalTlp(std::string_view s) {
   return label;
 }
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-int64_t DaysFromCivil(int64_t y, int m, int d) {  // H. Hinnant's algorithm, proleptic Gregorian
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-// RFC 3339 date-time ("2026-01-01T00:00:00Z", "2026-01-01T00:00:00.123+02:00") as unix seconds;
-// fractions are truncated, a leap second counts as the next second.
-std::optional<int64_t> ParseTimestamp(std::string_view s) {
-  auto num = [&](size_t pos, size_t len, int* out) {
-    if (pos + len > s.size()) return false;
-    int v = 0;
-    for (size_t i = pos; i < pos + len; ++i) {
-      if (!IsDigit(s[i])) return false;
-      v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
-  };
-  int y, mo, d, h, mi, sec;
-  if (!num(0, 4, &y) || s.size() < 20 || s[4] != '-' || !num(5, 2, &mo) || s[7] != '-' ||
-      !num(8, 2, &d) || (s[10] != 'T' && s[10] != 't') || !num(11, 2, &h) || s[13] != ':' ||
-      !num(14, 2, &mi) || s[16] != ':' || !num(17, 2, &sec))
-    return std::nullopt;
-  size_t i = 19;
-  if (s[i] == '.') {
-    const size_t start = ++i;
-    while (i < s.size() && IsDigit(s[i])) ++i;
-    if (i == start) return std::nullopt;
-  }
-  int64_t offset = 0;
-  if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
-    ++i;
-  } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
-    int oh, om;
-    if (!num(i + 1, 2, &oh) || i + 3 >= s.size() || s[i + 3] != ':' || !num(i + 4, 2, &om) ||
-        oh > 23 || om > 59)
-      return std::nullopt;
-    offset = (oh * 60 + om) * 60 * (s[i] == '-' ? -1 : 1);
-    i += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (i != s.size()) return std::nullopt;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (d > kDays[mo - 1] + (mo == 2 && leap ? 1 : 0)) return std::nullopt;
-  return DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
+std::optional<int64_t> Seconds(std::optional<Rfc3339Time> t) {
+  if (!t) return std::nullopt;
+  return t->seconds;
 }
 
 enum class Got { kMissing, kOk, kWrongType };
@@ -343,7 +293,7 @@ class StixReader {
 
     for (const char* field : {"valid_from", "valid_until"}) {
       if (!check(GetField(o, field, &s), field, "an RFC 3339 timestamp string")) continue;
-      std::optional<int64_t> t = ParseTimestamp(s);
+      std::optional<int64_t> t = Seconds(ParseRfc3339(s));
       if (!t) {
         fail(field, "bad timestamp '" + std::string(s) + "' (expected RFC 3339, e.g. " +
                         "2026-01-01T00:00:00Z)");
@@ -352,7 +302,7 @@ class StixReader {
       (std::string_view(field) == "valid_from" ? r.valid_from : r.valid_until) = *t;
     }
     if (check(GetField(o, "modified", &s), "modified", "an RFC 3339 timestamp string")) {
-      if (std::optional<int64_t> t = ParseTimestamp(s)) r.modified = *t;
+      if (std::optional<int64_t> t = Seconds(ParseRfc3339(s))) r.modified = *t;
       else fail("modified", "bad timestamp '" + std::string(s) + "'");
     }
     if (r.valid_from != 0 && r.valid_until != 0 && r.valid_until <= r.valid_from)

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "extract/limits.h"
+#include "global/limits.h"
 #include "mime/header_decode.h"
 
 namespace gfi {

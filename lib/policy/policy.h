@@ -27,7 +27,7 @@
 
 #include "config/config.h"
 #include "indicators/indicator.h"
-#include "match/snapshot.h"
+#include "snapshot/snapshot.h"
 #include "util/net.h"
 #include "util/status.h"
 

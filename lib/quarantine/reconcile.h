@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "extract/limits.h"
+#include "global/limits.h"
 #include "quarantine/sqlite_store.h"
 #include "util/status.h"
 

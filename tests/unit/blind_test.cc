@@ -13,9 +13,9 @@
 #include "indicators/blind_feed.h"
 #include "indicators/blind_key.h"
 #include "indicators/feed.h"
-#include "indicators/loader.h"
+#include "engine/loader.h"
 #include "indicators/term.h"
-#include "match/snapshot.h"
+#include "snapshot/snapshot.h"
 #include "policy/policy.h"
 #include "util/strings.h"
 

@@ -1,5 +1,5 @@
 #include "indicators/feed.h"
-#include "indicators/loader.h"
+#include "engine/loader.h"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -207,7 +207,7 @@ TEST_CASE("an unknown extension is an error naming the file") {
 
 }  // namespace gfi
 
-#include "indicators/loader.h"
+#include "engine/loader.h"
 
 namespace gfi {
 

@@ -1,7 +1,7 @@
 // LoadIndicators: each feed all or nothing and on its own — a feed that does not parse, or does
 // not compile with the others, is left out or served at its last good version; only what
 // compiled becomes a last good version.
-#include "indicators/loader.h"
+#include "engine/loader.h"
 
 #include <catch2/catch.hpp>
 #include <filesystem>

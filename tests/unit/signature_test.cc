@@ -15,7 +15,7 @@
 #include "config/config.h"
 #include "engine/engine.h"
 #include "indicators/last_good.h"
-#include "indicators/loader.h"
+#include "engine/loader.h"
 #include "indicators/signature.h"
 
 namespace gfi {

@@ -15,8 +15,8 @@
 // Blinded feeds (.blind) are read with `blind_keys`: one blinded with a key not in it is invalid
 // (named, and handled like any invalid feed: its last good version, whose key must be configured
 // too, or left out).
-#ifndef GFI_INDICATORS_LOADER_H_
-#define GFI_INDICATORS_LOADER_H_
+#ifndef GFI_ENGINE_LOADER_H_
+#define GFI_ENGINE_LOADER_H_
 
 #include <map>
 #include <memory>
@@ -26,7 +26,7 @@
 #include "indicators/feed.h"
 #include "indicators/last_good.h"
 #include "indicators/signature.h"
-#include "match/snapshot.h"
+#include "snapshot/snapshot.h"
 #include "util/status.h"
 
 namespace gfi {
@@ -78,4 +78,4 @@ size_t ApplyFeedMarking(const std::map<std::string, std::string>& markings, Feed
 
 }  // namespace gfi
 
-#endif  // GFI_INDICATORS_LOADER_H_
+#endif  // GFI_ENGINE_LOADER_H_

@@ -1,6 +1,6 @@
 // Feed loading and snapshot compilation; see loader.h. Feeds are read one after another, which
 // keeps peak memory to one feed's text besides the parsed rules.
-#include "indicators/loader.h"
+#include "engine/loader.h"
 
 #include <chrono>
 

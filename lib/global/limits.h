@@ -1,8 +1,8 @@
 // Limits on what one message may make the engine do. Each is an explicit option (as Postfix's
 // header_size_limit and mime_nesting_limit); reaching one records a defect the policy can see, and
 // what was read up to that point is still reported.
-#ifndef GFI_EXTRACT_LIMITS_H_
-#define GFI_EXTRACT_LIMITS_H_
+#ifndef GFI_GLOBAL_LIMITS_H_
+#define GFI_GLOBAL_LIMITS_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -24,4 +24,4 @@ struct AnalysisLimits {
 
 }  // namespace gfi
 
-#endif  // GFI_EXTRACT_LIMITS_H_
+#endif  // GFI_GLOBAL_LIMITS_H_

@@ -1,7 +1,7 @@
 // Compilation of rules into compact lookup structures, and matching of one message against them.
 // Memory per indicator is what limits how many a host can load, so rules and tables avoid
 // per-entry heap objects: strings go to one arena, tables hold 32-bit offsets and indices.
-#include "match/snapshot.h"
+#include "snapshot/snapshot.h"
 
 #include <arpa/inet.h>
 #include <re2/re2.h>

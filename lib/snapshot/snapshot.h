@@ -6,8 +6,8 @@
 // length sorted arrays (every containing CIDR matches, not only the longest), digests as binary in
 // sorted arrays, regexes in RE2::Sets per target, content literals in our Aho-Corasick automaton.
 // Match() is const and thread-safe.
-#ifndef GFI_MATCH_SNAPSHOT_H_
-#define GFI_MATCH_SNAPSHOT_H_
+#ifndef GFI_SNAPSHOT_SNAPSHOT_H_
+#define GFI_SNAPSHOT_SNAPSHOT_H_
 
 #include <cstdint>
 #include <map>
@@ -112,4 +112,4 @@ class IndicatorSnapshot {
 
 }  // namespace gfi
 
-#endif  // GFI_MATCH_SNAPSHOT_H_
+#endif  // GFI_SNAPSHOT_SNAPSHOT_H_
