@@ -11,11 +11,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "commands.h"
+#include "engine/loader.h"
+#include "engine_setup.h"
 #include "indicators/blind_feed.h"
 #include "indicators/blind_key.h"
 #include "indicators/feed.h"
@@ -40,6 +43,7 @@ int RunKeygen(const KeygenOptions& o) {
 }
 
 struct BlindOptions {
+  std::string config_path;  // "" = none: [indicators.markings] applies only when given
   std::string key;
   std::string output;
   bool skip_unblindable = false;
@@ -75,6 +79,14 @@ int RunBlind(const BlindOptions& o) {
     std::fprintf(stderr, "gfictl indicators blind: %s\n", key.error().c_str());
     return 2;
   }
+  // The markings a receiver would give feeds that cannot carry one (CSV, Zeek, ClamAV) travel
+  // with the blinded rows, since the .blind file has another name.
+  std::map<std::string, std::string> markings;
+  if (!o.config_path.empty()) {
+    Config config;
+    if (!LoadReadOnlyConfig(o.config_path, "gfictl indicators blind", &config)) return 2;
+    markings = config.indicators.markings;
+  }
   auto files = ExpandFeedPaths(o.feeds);
   if (!files.ok()) {
     std::fprintf(stderr, "gfictl indicators blind: %s\n", files.error().c_str());
@@ -98,6 +110,7 @@ int RunBlind(const BlindOptions& o) {
     for (const std::string& u : feed.unsupported)
       std::fprintf(stderr, "gfictl indicators blind: not blinded (unsupported pattern): %s\n",
                    u.c_str());
+    ApplyFeedMarking(markings, &feed);
     feeds.push_back(std::move(feed));
   }
   if (bad) {
@@ -157,6 +170,8 @@ void RegisterBlind(CLI::App* ind, int* exit_code) {
   blind->add_option("--key,-k", b->key, "Blinding key file (gfictl indicators keygen)")
       ->required();
   blind->add_option("--output,-o", b->output, "The .blind feed to write (default: stdout)");
+  blind->add_option("--config", b->config_path,
+                    "Configuration whose [indicators.markings] give feeds their marking");
   blind->add_flag("--skip-unblindable", b->skip_unblindable,
                   "Leave out (and list) indicators that cannot be blinded instead of refusing");
   blind->add_option("FEED", b->feeds, "Feed files or directories")->required();

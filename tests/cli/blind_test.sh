@@ -76,6 +76,11 @@ grep -q "left out: .*mx-rx" out && ok "--skip-unblindable lists what it left out
 
 expect "blind reads CSV, STIX and Zeek feeds" 0 "9 indicator(s), 9 term(s) from 3 feed(s)" \
   "$GFICTL" indicators blind --key ecs.key --output ind.blind feeds
+printf '[indicators.markings]\n"red.csv" = "TLP:RED"\n' > provider.toml
+expect "blind --config gives CSV rows their feed's marking" 0 "blinded with key" \
+  "$GFICTL" indicators blind --config provider.toml --key ecs.key --output marked.blind feeds/red.csv
+grep -q "^red-dom	domain	reject	TLP:RED	" marked.blind && ok "the marking travels in the row" ||
+  bad "marking not in the row" "$(cat marked.blind)"
 absent "no plain value in the blinded file" ind.blind secret-c2 198.51.100 2001:db8 boss@ \
   secret-sender phish-secret login e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 \
   secret-invoice stix-secret 203.0.113 "$secret"
