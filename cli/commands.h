@@ -11,6 +11,8 @@ namespace gfi {
 void RegisterInspect(CLI::App& app, int* exit_code);
 void RegisterScan(CLI::App& app, int* exit_code);
 void RegisterIndicators(CLI::App& app, int* exit_code);
+// keygen and blind, under `indicators` (blind_command.cc).
+void RegisterBlind(CLI::App* indicators, int* exit_code);
 void RegisterQuarantine(CLI::App& app, int* exit_code);
 void RegisterStatus(CLI::App& app, int* exit_code);
 void RegisterReload(CLI::App& app, int* exit_code);

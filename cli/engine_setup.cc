@@ -65,14 +65,23 @@ Status ReadStatusFile(const std::string& path, std::string* out) {
 }
 
 Result<LoadedIndicators> LoadConfiguredIndicators(const Config& config,
-                                                  const std::vector<std::string>& override_paths) {
+                                                  const std::vector<std::string>& override_paths,
+                                                  const std::vector<std::string>& extra_keys) {
   const std::vector<std::string>& paths =
       override_paths.empty() ? IndicatorPaths(config) : override_paths;
   const FeedSignaturePolicy signatures = SignaturePolicyFromConfig(config);
   const std::map<std::string, std::string> feed_names = FeedNames(config);
+  Result<BlindKeyring> keys = BlindKeysFromConfig(config);
+  if (!keys.ok()) return keys.status();
+  for (const std::string& k : extra_keys) {
+    auto key = ReadBlindKeyFile(k);
+    if (!key.ok()) return key.status();
+    if (keys.value().Find(key.value()->id())) continue;  // configured too
+    if (Status s = keys.value().Add(std::move(key).value()); !s.ok()) return s;
+  }
   return LoadIndicators(paths, SnapshotOptions{}, static_cast<int64_t>(std::time(nullptr)),
                         /*last_good=*/nullptr, &config.indicators.markings, &signatures,
-                        &feed_names);
+                        &feed_names, &keys.value());
 }
 
 }  // namespace gfi

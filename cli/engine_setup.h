@@ -27,9 +27,11 @@ bool LoadReadOnlyConfig(const std::string& path, const std::string& command, Con
 Status ReadStatusFile(const std::string& path, std::string* out);
 
 // --indicators paths when given, else the configuration's (IndicatorPaths: [indicators] paths and
-// [feeds] dir).
+// [feeds] dir). Blinded feeds are read with the keys of [indicators] blind_keys and `extra_keys`
+// (key files, e.g. gfictl indicators lookup --key).
 Result<LoadedIndicators> LoadConfiguredIndicators(const Config& config,
-                                                  const std::vector<std::string>& override_paths);
+                                                  const std::vector<std::string>& override_paths,
+                                                  const std::vector<std::string>& extra_keys = {});
 
 }  // namespace gfi
 

@@ -1,7 +1,8 @@
 // `gfictl indicators check` (validate feeds, counts per type, signatures as [indicators]
 // trusted_keys and require_signature say; exit 1 if any is invalid) and
 // `gfictl indicators lookup` (which indicators would match a value, and why; exit 0 when one
-// would, 1 when none, 2 on an error).
+// would, 1 when none, 2 on an error). A blinded indicator is found only with its key (the value
+// is hashed as the matcher hashes it): whoever holds the key can test a guess, nobody else can.
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -32,6 +33,7 @@ int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
 struct CheckOptions {
   bool json = false;
   std::string config_path;
+  std::vector<std::string> keys;  // blinding keys besides [indicators] blind_keys
   std::vector<std::string> paths;
 };
 
@@ -49,6 +51,19 @@ int RunCheck(const CheckOptions& o) {
   Config config;
   if (!LoadReadOnlyConfig(o.config_path, "gfictl indicators check", &config)) return 2;
   const FeedSignaturePolicy signatures = SignaturePolicyFromConfig(config);
+  Result<BlindKeyring> blind_keys = BlindKeysFromConfig(config);
+  if (!blind_keys.ok()) {
+    std::fprintf(stderr, "gfictl indicators check: %s\n", blind_keys.error().c_str());
+    return 2;
+  }
+  for (const std::string& k : o.keys) {
+    auto key = ReadBlindKeyFile(k);
+    if (!key.ok()) {
+      std::fprintf(stderr, "gfictl indicators check: %s\n", key.error().c_str());
+      return 2;
+    }
+    if (!blind_keys.value().Find(key.value()->id())) (void)blind_keys.value().Add(key.value());
+  }
   // The daemon's last good copies, read only: a feed signed earlier than the version in service
   // (replayed) is reported as the daemon would refuse it.
   std::optional<LastGoodStore> last_good;
@@ -66,13 +81,13 @@ int RunCheck(const CheckOptions& o) {
     }
     for (const std::string& f : skipped)
       std::fprintf(stderr, "gfictl indicators check: warning: not a feed (unknown extension, "
-                   "expected .json, .intel, .csv, .hdb or .hsb), skipped: %s\n", f.c_str());
+                   "expected %s), skipped: %s\n", std::string(kFeedExtensions).c_str(), f.c_str());
     files.insert(files.end(), expanded.value().begin(), expanded.value().end());
   }
   const int64_t now = Now();
   std::vector<Feed> good;
   for (const std::string& f : files) {
-    Feed feed = LoadFeed(f, FeedReadOptions{&signatures, ""});
+    Feed feed = LoadFeed(f, FeedReadOptions{&signatures, "", &blind_keys.value()});
     if (feed.ok() && last_good) CheckVersionInService(*last_good, signatures, &feed);
     std::map<std::string, size_t> by_type;
     size_t expired = 0, revoked = 0, pending = 0;
@@ -99,6 +114,7 @@ int RunCheck(const CheckOptions& o) {
       }
       if (!feed.signature.ok()) w.Key("error").String(ToString(feed.signature.error));
       w.EndObject();
+      if (feed.blind_key) w.Key("blind_key").String(feed.blind_key->id());
       w.Key("rules").Uint(feed.rules.size());
       w.Key("types").BeginObject();
       for (const auto& [k, n] : by_type) w.Key(k).Uint(n);
@@ -123,7 +139,9 @@ int RunCheck(const CheckOptions& o) {
       std::cout << "; expired " << expired << ", revoked " << revoked << ", not yet valid "
                 << pending << ", unsupported " << feed.unsupported.size();
       std::printf("; read in %.3f s", feed.load_seconds);
-      std::cout << "; " << SignatureSummary(feed.signature) << "\n";
+      std::cout << "; " << SignatureSummary(feed.signature);
+      if (feed.blind_key) std::cout << "; blinded with key " << feed.blind_key->id();
+      std::cout << "\n";
       std::cout.flush();
       for (const std::string& e : feed.errors) std::cout << "  error: " << e << "\n";
       for (const std::string& u : feed.unsupported) std::cout << "  unsupported: " << u << "\n";
@@ -150,8 +168,38 @@ struct LookupOptions {
   bool reveal = false;
   std::string config_path;
   std::vector<std::string> indicators;
+  std::vector<std::string> keys;  // blinding keys besides [indicators] blind_keys
+  std::string type;               // "" = guessed from each value
   std::vector<std::string> values;
 };
+
+// `raw` as an observable of the type given (--type), normalised as the extractor would; nullopt
+// when it is not a valid value of that type.
+std::optional<Observable> ObservableOfType(ObservableType t, std::string_view raw) {
+  std::string_view v = Trim(raw);
+  std::optional<std::string> value;
+  switch (t) {
+    case ObservableType::kIp: value = CanonicalIp(v); break;
+    case ObservableType::kDomain: value = NormalizeHost(v); break;
+    case ObservableType::kEmail: value = NormalizeAddress(v); break;
+    case ObservableType::kUrl:
+      if (auto u = NormalizeUrl(v)) value = u->url;
+      break;
+    case ObservableType::kMd5:
+    case ObservableType::kSha1:
+    case ObservableType::kSha256: {
+      const size_t want = t == ObservableType::kMd5 ? 32 : t == ObservableType::kSha1 ? 40 : 64;
+      if (v.size() == want && v.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos)
+        value = AsciiLowered(v);
+      break;
+    }
+    case ObservableType::kFilename:
+      if (!v.empty()) value = std::string(v);
+      break;
+  }
+  if (!value) return std::nullopt;
+  return Observable{t, std::move(*value), Where::kBodyText};
+}
 
 // Everything a value typed by an admin could be, as observables seen "anywhere".
 std::vector<Observable> ObservablesFor(std::string_view raw) {
@@ -204,7 +252,13 @@ int RunLookup(const LookupOptions& o) {
   Config cfg;
   if (!LoadReadOnlyConfig(o.config_path, "gfictl indicators lookup", &cfg)) return 2;
   Result<Config> config = cfg;
-  Result<LoadedIndicators> ind = LoadConfiguredIndicators(config.value(), o.indicators);
+  std::optional<ObservableType> type;
+  if (!o.type.empty() && !(type = ParseObservableType(o.type))) {
+    std::fprintf(stderr, "gfictl indicators lookup: unknown --type '%s' (ip, domain, email, url, "
+                 "md5, sha1, sha256, filename)\n", o.type.c_str());
+    return 2;
+  }
+  Result<LoadedIndicators> ind = LoadConfiguredIndicators(config.value(), o.indicators, o.keys);
   if (!ind.ok()) {
     std::fprintf(stderr, "gfictl indicators lookup: indicators not loaded:\n%s\n",
                  ind.error().c_str());
@@ -218,9 +272,22 @@ int RunLookup(const LookupOptions& o) {
     std::fprintf(stderr, "gfictl indicators lookup: invalid feed left out: %s\n", e.c_str());
   for (const std::string& value : o.values) {
     std::vector<Match> matches;
-    snap.MatchObservables(ObservablesFor(value), now, /*any_where=*/true,
-                          /*include_inactive=*/true, &matches);
-    if (!matches.empty()) status = 0;
+    std::vector<Observable> observables;
+    if (type) {
+      auto ob = ObservableOfType(*type, value);
+      if (!ob) {
+        std::fprintf(stderr, "gfictl indicators lookup: not a valid %s: %s\n", o.type.c_str(),
+                     PrintableUtf8(value).c_str());
+        status = 2;
+        continue;
+      }
+      observables.push_back(std::move(*ob));
+    } else {
+      observables = ObservablesFor(value);
+    }
+    snap.MatchObservables(observables, now, /*any_where=*/true, /*include_inactive=*/true,
+                          &matches);
+    if (!matches.empty() && status != 2) status = 0;
     JsonWriter w;
     if (o.json) {
       w.BeginObject();
@@ -233,7 +300,7 @@ int RunLookup(const LookupOptions& o) {
     }
     for (const Match& m : matches) {
       RuleView r = snap.rule(m.rule);
-      bool redacted = !o.reveal && IsSensitiveMarking(policy, r.marking);
+      bool redacted = !o.reveal && IsSensitiveRule(policy, r);
       std::string state = r.revoked ? "revoked"
                           : r.ActiveAt(now) ? "active"
                           : (r.valid_until != 0 && now >= r.valid_until) ? "expired"
@@ -245,6 +312,7 @@ int RunLookup(const LookupOptions& o) {
         w.Key("indicator").String(r.id);
         w.Key("feed").String(r.feed);
         w.Key("type").String(ToString(m.kind));
+        if (r.blinded) w.Key("blinded").Bool(true);
         if (redacted) w.Key("redacted").Bool(true);
         else w.Key("indicator_value").String(r.display);
         w.Key("where").String(WhereList(r.where));
@@ -254,8 +322,10 @@ int RunLookup(const LookupOptions& o) {
         w.EndObject();
       } else {
         std::cout << "  " << r.id << " [" << r.feed << "] " << why << ": "
-                  << (redacted ? "(value withheld: " + std::string(r.marking) + ")"
-                               : PrintableUtf8(r.display))
+                  << (r.blinded ? std::string("(blinded") +
+                                      (r.marking.empty() ? "" : ", " + std::string(r.marking)) + ")"
+                      : redacted ? "(value withheld: " + std::string(r.marking) + ")"
+                                 : PrintableUtf8(r.display))
                   << "; matches " << WhereList(r.where) << "; " << state;
         if (r.action) std::cout << "; action " << ToString(*r.action);
         // Names and descriptions often repeat the value: withheld with it.
@@ -284,7 +354,9 @@ void RegisterIndicators(CLI::App& app, int* exit_code) {
       "check", "Validate feed files or directories; print counts per type (exit 1 if invalid)");
   check->add_flag("--json", c->json, "One JSON object per feed, one per line");
   check->add_option("--config", c->config_path,
-                    "Configuration file ([indicators] trusted_keys, require_signature)");
+                    "Configuration file ([indicators] trusted_keys, require_signature, blind_keys)");
+  check->add_option("--key", c->keys, "Blinding key file for .blind feeds; repeatable")
+      ->allow_extra_args(false);
   check->add_option("PATH", c->paths, "Feed files or directories")->required();
   check->callback([c, exit_code] { *exit_code = RunCheck(*c); });
 
@@ -297,8 +369,16 @@ void RegisterIndicators(CLI::App& app, int* exit_code) {
   lookup->add_option("--indicators", l->indicators,
                      "Feed file or directory instead of the configured ones; repeatable")
       ->allow_extra_args(false);
+  lookup->add_option("--key", l->keys,
+                     "Blinding key file: look the value up in feeds blinded with it; repeatable")
+      ->allow_extra_args(false);
+  lookup->add_option("--type", l->type,
+                     "The value's type (ip, domain, email, url, md5, sha1, sha256, filename) "
+                     "instead of a guess");
   lookup->add_option("VALUE", l->values, "Values to look up")->required();
   lookup->callback([l, exit_code] { *exit_code = RunLookup(*l); });
+
+  RegisterBlind(ind, exit_code);
 }
 
 }  // namespace gfi

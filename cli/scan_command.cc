@@ -76,7 +76,8 @@ std::string ScanText(const std::string& file, const Verdict& v, const MessageAna
                                    (v.matches.size() == 1 ? "" : "es") + ")\n";
   for (const MatchReport& m : v.matches) {
     out += "  " + PrintableUtf8(m.indicator) + " [" + PrintableUtf8(m.feed) + "] " + m.type + " ";
-    out += m.redacted ? "(value withheld: " + m.marking + ")"
+    out += m.redacted ? (m.marking.empty() ? std::string("(value withheld)")
+                                           : "(value withheld: " + m.marking + ")")
                       : PrintableUtf8(m.value) + " <- " + PrintableUtf8(m.observed);
     out +=
         " at " + std::string(ToString(m.where)) + " -> " + std::string(ToString(m.action)) + "\n";

@@ -138,6 +138,12 @@ class Reader {
             {"require_signature", [&](const toml::node& n, const std::string& k) {
                return Bool(n, k, &c->indicators.require_signature);
              }},
+            {"blind_keys", [&](const toml::node& n, const std::string& k) {
+               if (Status e = StringList(n, k, &c->indicators.blind_keys); !e.ok()) return e;
+               for (const std::string& p : c->indicators.blind_keys)
+                 if (p.empty()) return Error(n, k, "an empty path");
+               return Status::Ok();
+             }},
         })).ok())
       return s;
     if (!(s = Table("policy", {

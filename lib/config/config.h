@@ -57,6 +57,10 @@ struct IndicatorsConfig {
   std::vector<std::string> trusted_keys;
   std::vector<MinisignPublicKey> trusted_public_keys;
   bool require_signature = false;  // a feed without FILE.minisig (by a trusted key) is invalid
+  // Secret keys of blinded feeds (.blind; indicators/blind_key.h), read when the indicators load
+  // (not here: gfictl commands that read no feed need not be able to read a secret key). Two in
+  // service at once is a key rotation.
+  std::vector<std::string> blind_keys;
 };
 
 // One conditional rule: applies to a match when every condition given holds (an empty list is no

@@ -114,6 +114,7 @@ std::vector<ConfigLine> DescribeConfig(const Config& c) {
   l.M("indicators.markings", c.indicators.markings);
   l.L("indicators.trusted_keys", c.indicators.trusted_keys);
   l.B("indicators.require_signature", c.indicators.require_signature);
+  l.L("indicators.blind_keys", c.indicators.blind_keys);  // paths only: keys are never shown
   const PolicyConfig& p = c.policy;
   l.E_("policy.default_action", p.default_action);
   l.M("policy.feed_actions", p.feed_actions);

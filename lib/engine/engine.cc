@@ -25,6 +25,13 @@ namespace {
 
 int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
 
+// The feeds and the blinding keys: a key file replaced in place reloads like a changed feed.
+std::vector<std::string> WatchedPaths(const Config& c) {
+  std::vector<std::string> paths = IndicatorPaths(c);
+  paths.insert(paths.end(), c.indicators.blind_keys.begin(), c.indicators.blind_keys.end());
+  return paths;
+}
+
 void AppendStat(const std::string& path, std::string* sig) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
@@ -56,6 +63,12 @@ FeedSignaturePolicy SignaturePolicyFromConfig(const Config& c) {
   // Feeds pulled over TAXII are authenticated by TLS when pulled: exempt from require_signature.
   if (!c.feeds.dir.empty()) p.exempt_dirs.push_back(c.feeds.dir);
   return p;
+}
+
+Result<BlindKeyring> BlindKeysFromConfig(const Config& c) {
+  auto ring = LoadBlindKeyring(c.indicators.blind_keys);
+  if (!ring.ok()) return Status::Error("[indicators] blind_keys: " + ring.error());
+  return ring;
 }
 
 Result<std::unique_ptr<Engine>> Engine::Start(const std::string& config_path, bool open_store,
@@ -110,9 +123,12 @@ Result<std::shared_ptr<EngineState>> BuildEngineState(Config config, const State
       options.indicator_paths.empty() ? IndicatorPaths(st->config) : options.indicator_paths;
   const FeedSignaturePolicy signatures = SignaturePolicyFromConfig(st->config);
   const std::map<std::string, std::string> feed_names = FeedNames(st->config);
+  Result<BlindKeyring> blind_keys = BlindKeysFromConfig(st->config);
+  if (!blind_keys.ok()) return blind_keys.status();
   Result<LoadedIndicators> ind =
       LoadIndicators(paths, SnapshotOptions{}, Now(), last_good ? &*last_good : nullptr,
-                     &st->config.indicators.markings, &signatures, &feed_names);
+                     &st->config.indicators.markings, &signatures, &feed_names,
+                     &blind_keys.value());
   if (!ind.ok()) return ind.status();
   st->snapshot = ind.value().snapshot;
   st->invalid_feeds = ind.value().invalid_feeds;
@@ -149,7 +165,7 @@ Result<std::shared_ptr<const EngineState>> Engine::Build() const {
   // The signature is taken first: a file changed during the load is loaded again next time.
   Result<Config> config = LoadConfig(config_path_);
   if (!config.ok()) return config.status();
-  std::string signature = FilesSignature(config_path_, IndicatorPaths(config.value()));
+  std::string signature = FilesSignature(config_path_, WatchedPaths(config.value()));
   StateOptions o;
   o.open_store = open_store_;
   o.use_last_good = true;
@@ -165,7 +181,7 @@ Result<std::shared_ptr<const EngineState>> Engine::Build() const {
 
 bool Engine::FilesChanged() const {
   auto cur = state();
-  std::string now = FilesSignature(config_path_, IndicatorPaths(cur->config));
+  std::string now = FilesSignature(config_path_, WatchedPaths(cur->config));
   std::lock_guard<std::mutex> lock(reload_mu_);
   // Against the files of the last attempt, failed or not: a refused reload is not retried every
   // interval (a large feed costs seconds of CPU each time) until a file changes again.
@@ -175,7 +191,7 @@ bool Engine::FilesChanged() const {
 Status Engine::Reload() {
   std::lock_guard<std::mutex> lock(reload_mu_);
   auto old = state();
-  attempted_signature_ = FilesSignature(config_path_, IndicatorPaths(old->config));
+  attempted_signature_ = FilesSignature(config_path_, WatchedPaths(old->config));
   auto next = Build();
   Status result;
   if (!next.ok()) {

@@ -134,6 +134,9 @@ std::string FilesSignature(const std::string& config_path, const std::vector<std
 // [indicators] trusted_keys and require_signature as the loader's policy (signature.h), with the
 // directories exempt from require_signature.
 FeedSignaturePolicy SignaturePolicyFromConfig(const Config& config);
+// The keys of [indicators] blind_keys; an error names the key file that cannot be used (missing,
+// readable by others, not a key).
+Result<BlindKeyring> BlindKeysFromConfig(const Config& config);
 
 }  // namespace gfi
 

@@ -13,7 +13,8 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
                                         const LastGoodStore* last_good,
                                         const std::map<std::string, std::string>* markings,
                                         const FeedSignaturePolicy* signatures,
-                                        const std::map<std::string, std::string>* feed_names) {
+                                        const std::map<std::string, std::string>* feed_names,
+                                        const BlindKeyring* blind_keys) {
   static const FeedSignaturePolicy kNoKeys;
   const FeedSignaturePolicy& policy = signatures != nullptr ? *signatures : kNoKeys;
   LoadedIndicators out;
@@ -30,7 +31,7 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
       // Verified again, with the signature kept beside it: a key no longer trusted, or a copy
       // that does not match, keeps it out of service.
       Feed kept = LoadFeedAs(last_good->CopyPath(f), f,
-                             FeedReadOptions{&policy, last_good->SignatureCopyPath(f)});
+                             FeedReadOptions{&policy, last_good->SignatureCopyPath(f), blind_keys});
       if (!kept.ok()) {
         for (const std::string& e : kept.errors)
           if (++n_errors <= 50) out.feed_errors.push_back("its last good version: " + e);
@@ -48,7 +49,7 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
     out.invalid_feeds.push_back(f);  // the whole file is left out; the others load
   };
   for (const std::string& f : files.value()) {
-    Feed feed = LoadFeed(f, FeedReadOptions{&policy, ""});
+    Feed feed = LoadFeed(f, FeedReadOptions{&policy, "", blind_keys});
     if (feed.ok() && last_good) CheckVersionInService(*last_good, policy, &feed);
     out.unsupported.insert(out.unsupported.end(), feed.unsupported.begin(),
                            feed.unsupported.end());

@@ -11,6 +11,10 @@
 // fails). A feed whose signature fails is invalid like a feed with a bad line: it falls back to
 // its last good version, which is verified again with its kept signature. With a LastGoodStore,
 // a feed is also checked against the version in service (CheckVersionInService).
+//
+// Blinded feeds (.blind) are read with `blind_keys`: one blinded with a key not in it is invalid
+// (named, and handled like any invalid feed: its last good version, whose key must be configured
+// too, or left out).
 #ifndef GFI_ENGINE_LOADER_H_
 #define GFI_ENGINE_LOADER_H_
 
@@ -51,7 +55,8 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
                                             nullptr,
                                         const FeedSignaturePolicy* signatures = nullptr,
                                         const std::map<std::string, std::string>* feed_names =
-                                            nullptr);
+                                            nullptr,
+                                        const BlindKeyring* blind_keys = nullptr);
 
 // Names a feed otherwise than by its file name (a TAXII source's file {dir}/NAME.json is feed
 // NAME: in matches, policy feed_actions, [indicators.markings], status and reports): `feed_names`

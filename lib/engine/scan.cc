@@ -128,7 +128,7 @@ Result<ScanResult> ScanMessage(const EngineState& state, const Envelope& envelop
   // Decide reports the snapshot's matches in order (SPF's own match, if any, last).
   for (size_t i = 0; i < r.matches.size(); ++i) {
     RuleView rule = state.snapshot->rule(r.matches[i].rule);
-    if (IsSensitiveMarking(p, rule.marking) && !r.matches[i].observed.empty())
+    if (IsSensitiveRule(p, rule) && !r.matches[i].observed.empty())
       r.withheld_values.push_back(r.matches[i].observed);
   }
 

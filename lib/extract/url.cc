@@ -400,6 +400,13 @@ bool LooksLikeDomain(std::string_view tok) {
 
 }  // namespace
 
+std::string_view UrlMatchKey(std::string_view url) {
+  if (url.rfind("http://", 0) == 0) url.remove_prefix(7);
+  else if (url.rfind("https://", 0) == 0) url.remove_prefix(8);
+  if (size_t hash = url.find('#'); hash != std::string_view::npos) url = url.substr(0, hash);
+  return url;
+}
+
 std::optional<std::string> NormalizeHost(std::string_view host) {
   while (!host.empty() && IsSpace(host.front())) host.remove_prefix(1);
   while (!host.empty() && IsSpace(host.back())) host.remove_suffix(1);

@@ -36,6 +36,13 @@ std::optional<NormalizedUrl> NormalizeUrl(std::string_view raw);
 // trailing dot dropped, numeric IPv4 forms to dotted quad. nullopt when it is not a valid host.
 std::optional<std::string> NormalizeHost(std::string_view host);
 
+// The form in which URL indicators and URLs seen compare (plain and blinded alike): the normalised
+// URL without an http:// or https:// scheme and without its #fragment. An indicator for a
+// phishing URL is the same threat whichever of the two schemes the link uses (Zeek's intel URLs
+// carry no scheme at all), and the fragment never reaches the server and is varied per
+// recipient. A view into `normalized_url`.
+std::string_view UrlMatchKey(std::string_view normalized_url);
+
 // Finds URL candidates in plain text: with scheme (http, https, ftp), "www."-prefixed, and in angle
 // brackets; trailing punctuation and unbalanced closing brackets are trimmed. A scheme or "www."
 // glued to non-ASCII text ("请点击http://evil.example/") starts a URL too, as mail clients'

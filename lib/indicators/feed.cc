@@ -22,12 +22,13 @@ std::string FormatOf(const std::string& path) {
 }
 
 bool KnownFormat(const std::string& f) {
-  return f == "json" || f == "intel" || f == "csv" || f == "hdb" || f == "hsb";
+  return f == "json" || f == "intel" || f == "csv" || f == "hdb" || f == "hsb" || f == "blind";
 }
 
 }  // namespace
 
-Feed ParseFeed(std::string_view text, std::string_view format, const std::string& path) {
+Feed ParseFeed(std::string_view text, std::string_view format, const std::string& path,
+               const BlindKeyring* blind_keys) {
   Feed feed;
   feed.path = path;
   feed.name = std::filesystem::path(path).filename().string();
@@ -40,9 +41,11 @@ Feed ParseFeed(std::string_view text, std::string_view format, const std::string
     ParseCsvFeed(text, &feed);
   } else if (format == "hdb" || format == "hsb") {
     ParseClamAvHashes(text, format == "hsb", &feed);
+  } else if (format == "blind") {
+    ParseBlindFeed(text, blind_keys, &feed);
   } else {
     feed.errors.push_back(path + ": unknown feed format '" + std::string(format) +
-                          "' (expected .json, .intel, .csv, .hdb or .hsb)");
+                          "' (expected " + std::string(kFeedExtensions) + ")");
   }
   feed.load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -82,7 +85,7 @@ Feed LoadFeedAs(const std::string& file, const std::string& as_path,
       return feed;
     }
   }
-  Feed feed = ParseFeed(text, FormatOf(as_path), as_path);
+  Feed feed = ParseFeed(text, FormatOf(as_path), as_path, options.blind_keys);
   feed.signature = std::move(sig);
   feed.load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -1,5 +1,5 @@
 // Reading indicator feeds. The format is known by file extension: .json (STIX 2.1 bundle),
-// .intel (Zeek intel), .csv, .hdb/.hsb (ClamAV hash signatures).
+// .intel (Zeek intel), .csv, .hdb/.hsb (ClamAV hash signatures), .blind (blinded, blind_feed.h).
 //
 // A feed file is all or nothing: one invalid entry makes the whole file invalid (its errors name
 // file and line, or JSON path), so a half-read feed never replaces a good one. Patterns outside the
@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "indicators/blind_key.h"
 #include "indicators/indicator.h"
 #include "indicators/signature.h"
 #include "util/status.h"
@@ -29,6 +30,10 @@ struct Feed {
   // Its minisign signature, when it was read under a FeedSignaturePolicy (a failed check is also
   // the first of `errors`, and no rule is read).
   FeedSignature signature;
+  // A blinded feed: the key its hashes were made with, and the IP prefix lengths it uses (every
+  // IP seen is hashed at each of them).
+  std::shared_ptr<const BlindKey> blind_key;
+  std::vector<int> blind_ipv4_prefixes, blind_ipv6_prefixes;
 
   bool ok() const { return errors.empty(); }
 };
@@ -41,6 +46,8 @@ inline constexpr size_t kMaxErrorsPerFeed = 100;
 struct FeedReadOptions {
   const FeedSignaturePolicy* signatures = nullptr;  // nullptr: signatures are not looked at
   std::string signature_path;  // "" = FILE.minisig beside the file read
+  // The keys a .blind feed may be blinded with; nullptr or none: every .blind feed is invalid.
+  const BlindKeyring* blind_keys = nullptr;
 };
 
 // Reads one feed file; the reader is chosen by extension.
@@ -50,9 +57,13 @@ Feed LoadFeed(const std::string& path, const FeedReadOptions& options = {});
 Feed LoadFeedAs(const std::string& file, const std::string& as_path,
                 const FeedReadOptions& options = {});
 
-// Reads feed text of a given format ("json", "intel", "csv", "hdb", "hsb"); `path` names it in
-// errors. Exposed for tests and fuzzing.
-Feed ParseFeed(std::string_view text, std::string_view format, const std::string& path);
+// Reads feed text of a given format ("json", "intel", "csv", "hdb", "hsb", "blind"); `path` names
+// it in errors. Exposed for tests and fuzzing.
+Feed ParseFeed(std::string_view text, std::string_view format, const std::string& path,
+               const BlindKeyring* blind_keys = nullptr);
+
+// The feed formats by extension, as in error messages: ".json, .intel, .csv, .hdb, .hsb or .blind".
+inline constexpr std::string_view kFeedExtensions = ".json, .intel, .csv, .hdb, .hsb or .blind";
 
 // Expands files and directories (non-recursive, sorted by name; files with other extensions
 // skipped) into the list of feed files. Missing paths are errors.
@@ -67,6 +78,7 @@ void ParseStixBundle(std::string_view text, Feed* feed);
 void ParseZeekIntel(std::string_view text, Feed* feed);
 void ParseCsvFeed(std::string_view text, Feed* feed);
 void ParseClamAvHashes(std::string_view text, bool sha_variant, Feed* feed);
+void ParseBlindFeed(std::string_view text, const BlindKeyring* keys, Feed* feed);
 
 }  // namespace gfi
 

@@ -25,9 +25,12 @@ inline constexpr WhereMask WhereBit(Where w) { return WhereMask{1} << static_cas
 
 struct Term {
   TermKind kind;
-  std::string value;          // normalised (see each kind)
+  std::string value;          // normalised (see each kind); blinded: the 16-byte keyed hash
   std::string header_name;    // kHeaderRegex only, lower-case
   WhereMask where = kAnywhere;
+  // From a blinded feed (blind_feed.h): `value` is BlindKey::Hash of the normalised value under
+  // the feed's key, never the value itself.
+  bool blinded = false;
 };
 
 struct Rule {
@@ -45,6 +48,9 @@ struct Rule {
   // The indicator's value for display ("evil.example", or the STIX pattern); shown only when the
   // marking allows.
   std::string display;
+  // Read from a blinded feed: always sensitive (the value is not known, `display` is empty; what
+  // was observed is withheld unless revealed).
+  bool blinded = false;
 
   // True when the rule may match at `now` (not revoked, within its validity window).
   bool ActiveAt(int64_t now) const {

@@ -129,6 +129,10 @@ bool IsSensitiveMarking(const PolicySettings& p, std::string_view marking) {
   return false;
 }
 
+bool IsSensitiveRule(const PolicySettings& p, const RuleView& rule) {
+  return rule.blinded || IsSensitiveMarking(p, rule.marking);
+}
+
 int TenantFor(const PolicySettings& p, std::string_view rcpt) {
   std::string_view domain = DomainOf(StripBrackets(rcpt));
   int best = -1;
@@ -212,7 +216,7 @@ Verdict Decide(const std::vector<Match>& matches, const IndicatorSnapshot& snaps
       a = Lookup(policy.feed_actions, rep.feed);
     if (!a && tenant != nullptr) a = tenant->default_action;
     rep.action = a.value_or(policy.default_action);
-    rep.redacted = !reveal && IsSensitiveMarking(policy, r.marking);
+    rep.redacted = !reveal && IsSensitiveRule(policy, r);
     if (!rep.redacted) {
       rep.value = std::string(r.display);
       rep.observed = m.observed;

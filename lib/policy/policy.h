@@ -102,6 +102,9 @@ struct Verdict {
 };
 
 bool IsSensitiveMarking(const PolicySettings& p, std::string_view marking);
+// A rule whose matches withhold what was observed: a sensitive marking, or a blinded indicator
+// (whatever its marking: its value is meant to be known to nobody on the host).
+bool IsSensitiveRule(const PolicySettings& p, const RuleView& rule);
 
 // Index of the tenant owning `rcpt` (the one with the longest matching domain), -1 for none.
 int TenantFor(const PolicySettings& p, std::string_view rcpt);

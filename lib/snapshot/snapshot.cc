@@ -14,9 +14,13 @@
 #include <functional>
 #include <unordered_map>
 
+#include "extract/url.h"
+#include "indicators/blind_key.h"
 #include "match/glob.h"
 #include "match/literal_matcher.h"
+#include "indicators/blind_feed.h"
 #include "util/net.h"
+#include "util/public_suffix.h"
 #include "util/strings.h"
 
 namespace gfi {
@@ -118,6 +122,11 @@ class StringTable {
   size_t size_ = 0;
 };
 
+// A host seen with more dots than this is walked only down to its registrable domain (a public
+// suffix look-up, ~1 us); one with fewer has each parent of two labels or more hashed (~0.15 us
+// each).
+constexpr size_t kBlindParentsWithoutPsl = 5;
+
 // A term's place in its rule; chains link terms with the same key.
 struct TermRef {
   uint32_t rule;
@@ -146,7 +155,13 @@ struct RegexGroup {
   std::vector<std::string> patterns;
 };
 
-enum RuleFlags : uint8_t { kRevoked = 1, kGeneratedId = 2, kMultiTerm = 4, kUuidId = 8 };
+enum RuleFlags : uint8_t {
+  kRevoked = 1,
+  kGeneratedId = 2,
+  kMultiTerm = 4,
+  kUuidId = 8,
+  kBlinded = 16,
+};
 
 constexpr std::string_view kIndicatorIdPrefix = "indicator--";
 
@@ -218,16 +233,6 @@ bool HexToBytes(std::string_view hex, uint8_t* out) {
   return true;
 }
 
-// URLs compare without an http/https scheme — an indicator for a phishing URL is the same threat
-// whichever of the two the link uses (Zeek's intel URLs carry no scheme at all) — and without a
-// #fragment, which never reaches the server and which phishing links vary per recipient.
-std::string_view SchemelessUrl(std::string_view url) {
-  if (url.rfind("http://", 0) == 0) url.remove_prefix(7);
-  else if (url.rfind("https://", 0) == 0) url.remove_prefix(8);
-  if (size_t hash = url.find('#'); hash != std::string_view::npos) url = url.substr(0, hash);
-  return url;
-}
-
 void MaskBytes(std::array<uint8_t, 16>* b, int len, int total_bits) {
   for (int bit = len; bit < total_bits; ++bit) (*b)[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
 }
@@ -257,6 +262,57 @@ struct IndicatorSnapshot::Impl {
   std::vector<uint32_t> content_refs;
   std::vector<std::string> content_patterns;
 
+  // Blinded terms, one set per key: a sorted array of 128-bit hashes, and the IP prefix lengths
+  // the feeds blinded with that key use (each IP seen is hashed at every one of them).
+  struct BlindSet {
+    std::shared_ptr<const BlindKey> key;
+    std::vector<int> v4, v6;
+    std::vector<BinEntry<kBlindHashBytes>> table;
+    // The hashes are uniform, so their leading `bits` bits index the sorted table directly:
+    // bucket[p] is the first entry whose prefix is >= p. A look-up reads the bucket and then
+    // about one entry, instead of a binary search's twenty cache misses over a million entries.
+    int bits = 0;
+    std::vector<uint32_t> bucket;
+
+    static uint64_t Prefix(const uint8_t* h) {
+      uint64_t v = 0;
+      for (int i = 0; i < 8; ++i) v = (v << 8) | h[i];
+      return v;
+    }
+    void Index() {
+      bits = 1;
+      while (bits < 24 && (size_t{1} << (bits + 1)) <= table.size()) ++bits;
+      bucket.assign((size_t{1} << bits) + 1, 0);
+      size_t at = 0;
+      for (size_t p = 0; p < (size_t{1} << bits); ++p) {
+        while (at < table.size() && (Prefix(table[at].key.data()) >> (64 - bits)) < p) ++at;
+        bucket[p] = static_cast<uint32_t>(at);
+      }
+      bucket.back() = static_cast<uint32_t>(table.size());
+    }
+    template <typename F>
+    void Find(const BlindHash& h, F&& hit) const {
+      const size_t p = Prefix(h.data()) >> (64 - bits);
+      for (uint32_t i = bucket[p]; i < bucket[p + 1]; ++i)
+        if (std::memcmp(table[i].key.data(), h.data(), kBlindHashBytes) == 0) hit(table[i].ref);
+    }
+  };
+  std::vector<BlindSet> blind;
+
+  // The set of `feed`'s key (made on first use), with the feed's prefix lengths merged in.
+  int BlindSetFor(const Feed& feed) {
+    size_t i = 0;
+    while (i < blind.size() && blind[i].key->id() != feed.blind_key->id()) ++i;
+    if (i == blind.size()) {
+      blind.emplace_back();
+      blind.back().key = feed.blind_key;
+    }
+    BlindSet& s = blind[i];
+    s.v4.insert(s.v4.end(), feed.blind_ipv4_prefixes.begin(), feed.blind_ipv4_prefixes.end());
+    s.v6.insert(s.v6.end(), feed.blind_ipv6_prefixes.begin(), feed.blind_ipv6_prefixes.end());
+    return static_cast<int>(i);
+  }
+
   uint32_t NewRef(uint32_t rule, const Term& t, uint16_t conj, uint16_t term) {
     refs.push_back(TermRef{rule, kNone, t.where, conj, term});
     return static_cast<uint32_t>(refs.size() - 1);
@@ -270,17 +326,25 @@ struct IndicatorSnapshot::Impl {
     return Status::Ok();
   }
 
-  Status AddTerm(const Term& t, uint32_t rule, uint16_t conj, uint16_t term) {
+  Status AddTerm(const Term& t, uint32_t rule, uint16_t conj, uint16_t term, int blind_set) {
     uint32_t ref = NewRef(rule, t, conj, term);
+    if (t.blinded) {
+      if (blind_set < 0 || t.value.size() != kBlindHashBytes)
+        return Status::Error("blinded term without its key or hash");
+      BinEntry<kBlindHashBytes> e{{}, ref};
+      std::memcpy(e.key.data(), t.value.data(), kBlindHashBytes);
+      blind[static_cast<size_t>(blind_set)].table.push_back(e);
+      return Status::Ok();
+    }
     switch (t.kind) {
       case TermKind::kDomain:
         return Chain(&domains, t.value, ref);
       case TermKind::kEmail:
         return Chain(&emails, t.value, ref);
       case TermKind::kUrl:
-        return Chain(&urls, SchemelessUrl(t.value), ref);
+        return Chain(&urls, UrlMatchKey(t.value), ref);
       case TermKind::kUrlPrefix: {
-        std::string_view key = SchemelessUrl(t.value);
+        std::string_view key = UrlMatchKey(t.value);
         uint32_t len = static_cast<uint32_t>(key.size());
         if (!std::binary_search(url_prefix_lengths.begin(), url_prefix_lengths.end(), len))
           url_prefix_lengths.insert(
@@ -380,6 +444,15 @@ struct IndicatorSnapshot::Impl {
       std::sort(v6[len].begin(), v6[len].end());
       if (!v6[len].empty()) v6_lengths.push_back(len);
     }
+    for (BlindSet& b : blind) {
+      std::sort(b.table.begin(), b.table.end());
+      b.table.shrink_to_fit();
+      b.Index();
+      for (std::vector<int>* v : {&b.v4, &b.v6}) {
+        std::sort(v->begin(), v->end());
+        v->erase(std::unique(v->begin(), v->end()), v->end());
+      }
+    }
     if (Status s = BuildSet(&subject, "subject", regex_max_mem); !s.ok()) return s;
     if (Status s = BuildSet(&body, "body", regex_max_mem); !s.ok()) return s;
     for (auto& [name, g] : headers)
@@ -406,6 +479,14 @@ struct IndicatorSnapshot::Impl {
     for (const auto& m : multi) n += sizeof(m) + m.capacity() * 2;
     for (const auto& g : globs) n += sizeof(g) + g.first.capacity();
     if (content) n += content->MemoryBytes();
+    n += BlindTableBytes();
+    return n;
+  }
+
+  size_t BlindTableBytes() const {
+    size_t n = 0;
+    for (const BlindSet& b : blind)
+      n += b.table.capacity() * sizeof(b.table[0]) + b.bucket.capacity() * sizeof(uint32_t);
     return n;
   }
 
@@ -459,7 +540,100 @@ struct IndicatorSnapshot::Impl {
     for (auto it = lo; it != hi; ++it) c->Hit(it->ref, where, observed, kind);
   }
 
+  // Blinded terms: the forms of `o` that a blinded indicator can be (blind_feed.h), hashed under
+  // each key in service and looked up. One observable costs one hash per form and key; nothing
+  // is allocated per hash.
+  void MatchBlinded(const Observable& o, Collector* c) const {
+    const std::string_view value = o.value;
+    char buf[256];
+    std::string_view form = value;
+    std::optional<IpAddress> ip;
+    size_t registrable = std::string::npos;
+    switch (o.type) {
+      case ObservableType::kDomain: {
+        // Parents a domain indicator can be: at least two labels, and not a public suffix. For
+        // the usual host of a few labels every such parent is hashed (a hash costs less than a
+        // public suffix look-up, and a suffix's hash can never match); a long host stops at its
+        // registrable domain (libpsl), which bounds the work on hostile names.
+        const size_t dots = static_cast<size_t>(std::count(value.begin(), value.end(), '.'));
+        if (dots == 0) return;
+        if (dots <= kBlindParentsWithoutPsl) {
+          registrable = value.rfind('.', value.rfind('.') - 1);
+          registrable = registrable == std::string_view::npos ? 0 : registrable + 1;
+        } else {
+          registrable = RegistrableDomainOffset(o.value);
+          if (registrable == std::string::npos || registrable > value.size()) return;
+        }
+        break;
+      }
+      case ObservableType::kUrl:
+        form = UrlMatchKey(value);
+        break;
+      case ObservableType::kMd5:
+      case ObservableType::kSha1:
+      case ObservableType::kSha256:
+      case ObservableType::kFilename: {
+        // Digests are lower-case hex, file names compare ASCII case-insensitively: folded here.
+        if (value.size() > sizeof buf) {
+          if (o.type != ObservableType::kFilename) return;  // not a digest
+          break;  // folded below, with an allocation (a file name of over 256 bytes is rare)
+        }
+        for (size_t i = 0; i < value.size(); ++i) buf[i] = AsciiLower(value[i]);
+        form = std::string_view(buf, value.size());
+        break;
+      }
+      case ObservableType::kIp:
+        ip = ParseIp(value);
+        if (!ip) return;
+        break;
+      case ObservableType::kEmail:
+        break;
+    }
+    std::string long_name;
+    if (o.type == ObservableType::kFilename && value.size() > sizeof buf) {
+      long_name = AsciiLowered(value);
+      form = long_name;
+    }
+    const TermKind kind = o.type == ObservableType::kIp       ? TermKind::kIp
+                          : o.type == ObservableType::kDomain ? TermKind::kDomain
+                          : o.type == ObservableType::kEmail  ? TermKind::kEmail
+                          : o.type == ObservableType::kUrl    ? TermKind::kUrl
+                          : o.type == ObservableType::kMd5    ? TermKind::kMd5
+                          : o.type == ObservableType::kSha1   ? TermKind::kSha1
+                          : o.type == ObservableType::kSha256 ? TermKind::kSha256
+                                                              : TermKind::kFilename;
+    for (const BlindSet& b : blind) {
+      if (b.table.empty()) continue;
+      auto look = [&](std::string_view v) {
+        b.Find(b.key->Hash(o.type, v), [&](uint32_t ref) { c->Hit(ref, o.where, value, kind); });
+      };
+      if (o.type == ObservableType::kDomain) {
+        // The host and each parent down to `registrable` (no indicator is a public suffix or a
+        // single label, so the plain matcher's walk past it finds nothing either).
+        std::string_view d = value;
+        size_t at = 0;
+        while (at <= registrable) {
+          look(d);
+          size_t dot = d.find('.');
+          if (dot == std::string_view::npos) break;
+          d.remove_prefix(dot + 1);
+          at += dot + 1;
+        }
+      } else if (o.type == ObservableType::kIp) {
+        char ipbuf[64];
+        for (int len : ip->v6 ? b.v6 : b.v4) {
+          if (len > ip->bits()) continue;
+          size_t n = FormatBlindIp(ip->bytes, ip->v6, len, ipbuf);
+          if (n != 0) look(std::string_view(ipbuf, n));
+        }
+      } else {
+        look(form);
+      }
+    }
+  }
+
   void MatchObservable(const Observable& o, Collector* c) const {
+    if (!blind.empty()) MatchBlinded(o, c);
     switch (o.type) {
       case ObservableType::kDomain: {
         std::string_view d = o.value;
@@ -478,7 +652,7 @@ struct IndicatorSnapshot::Impl {
         break;
       }
       case ObservableType::kUrl: {
-        std::string_view key = SchemelessUrl(o.value);
+        std::string_view key = UrlMatchKey(o.value);
         uint32_t head = urls.Find(key, arena);
         if (head != kNone) c->Chain(head, o.where, o.value, TermKind::kUrl);
         for (uint32_t len : url_prefix_lengths) {
@@ -580,6 +754,7 @@ Result<std::shared_ptr<const IndicatorSnapshot>> IndicatorSnapshot::Build(
     impl->feeds.push_back(f.name);
     stats.feeds.push_back(FeedSummary{f.path, f.name, f.rules.size(), f.load_seconds});
     const std::string generated_prefix = f.name + ":";
+    const int blind_set = f.blind_key ? impl->BlindSetFor(f) : -1;
     for (const Rule& r : f.rules) {
       if (r.any_of.empty()) continue;
       if (r.modified != 0 && r.modified < latest[r.id]) {
@@ -593,6 +768,7 @@ Result<std::shared_ptr<const IndicatorSnapshot>> IndicatorSnapshot::Build(
       cr.valid_from = Saturate(r.valid_from);
       cr.valid_until = Saturate(r.valid_until);
       if (r.revoked) cr.flags |= kRevoked;
+      if (r.blinded) cr.flags |= kBlinded;
       // "feed.csv:12" ids are stored as the number alone.
       bool generated = r.id.size() > generated_prefix.size() &&
                        r.id.compare(0, generated_prefix.size(), generated_prefix) == 0 &&
@@ -644,10 +820,11 @@ Result<std::shared_ptr<const IndicatorSnapshot>> IndicatorSnapshot::Build(
         for (size_t t = 0; t < r.any_of[c].size(); ++t) {
           const Term& term = r.any_of[c][t];
           if (Status s = impl->AddTerm(term, rule_index, static_cast<uint16_t>(c),
-                                       static_cast<uint16_t>(t));
+                                       static_cast<uint16_t>(t), blind_set);
               !s.ok())
             return Status::Error(f.path + ": " + r.id + ": " + s.message());
           ++stats.terms_by_kind[std::string(ToString(term.kind))];
+          if (term.blinded) ++stats.blinded_terms;
         }
       }
       if (r.revoked) ++stats.revoked;
@@ -658,6 +835,7 @@ Result<std::shared_ptr<const IndicatorSnapshot>> IndicatorSnapshot::Build(
   if (Status s = impl->Finish(options.regex_max_mem); !s.ok()) return s;
   stats.rules = impl->rules.size();
   stats.memory_bytes = impl->MemoryBytes();
+  stats.blinded_table_bytes = impl->BlindTableBytes();
   stats.build_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto snap = std::shared_ptr<IndicatorSnapshot>(new IndicatorSnapshot(std::move(impl)));
@@ -725,6 +903,8 @@ RuleView IndicatorSnapshot::rule(uint32_t index) const {
   v.valid_from = r.valid_from;
   v.valid_until = r.valid_until;
   v.revoked = (r.flags & kRevoked) != 0;
+  v.blinded = (r.flags & kBlinded) != 0;
+  if (v.blinded) v.display = kBlindedDisplay;
   v.where = impl_->refs[r.first_ref].where;
   return v;
 }

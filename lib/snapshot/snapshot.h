@@ -27,6 +27,9 @@ struct SnapshotOptions {
 };
 
 // Read-only view of one compiled rule (strings point into the snapshot).
+// What a blinded rule shows where others show their value: it has none on this host.
+inline constexpr std::string_view kBlindedDisplay = "(blinded)";
+
 struct RuleView {
   std::string id;  // materialised: generated ids ("feed.csv:12") are not stored as text
   std::string_view feed;
@@ -38,6 +41,7 @@ struct RuleView {
   int64_t valid_from = 0;
   int64_t valid_until = 0;
   bool revoked = false;
+  bool blinded = false;  // from a blinded feed: always sensitive; `display` is not its value
   // Where-restriction of the rule's first term (kAnywhere when unrestricted).
   WhereMask where = kAnywhere;
 
@@ -70,6 +74,8 @@ struct SnapshotStats {
   size_t superseded = 0;  // older versions of a STIX id that a newer one replaced
   double build_seconds = 0;
   size_t memory_bytes = 0;
+  size_t blinded_terms = 0;        // terms of blinded feeds (their hashes)
+  size_t blinded_table_bytes = 0;  // the hash tables of blinded terms
   std::vector<FeedSummary> feeds;
 };
 

@@ -12,6 +12,12 @@ namespace gfi {
 // `host` lower-case, punycode (as NormalizeHost gives). False when no list could be loaded.
 bool IsPublicSuffix(const std::string& host);
 
+// Where the registrable domain of `host` starts ("login.evil.co.uk" -> 5: "evil.co.uk"): the
+// parents of a host that a domain indicator can be are the host down to this offset, since no
+// indicator is a public suffix. npos when `host` is itself a public suffix (or empty); when no
+// list could be loaded, the start of the last label (every parent is a candidate).
+size_t RegistrableDomainOffset(const std::string& host);
+
 }  // namespace gfi
 
 #endif  // GFI_UTIL_PUBLIC_SUFFIX_H_

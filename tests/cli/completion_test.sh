@@ -23,7 +23,10 @@ expect "feeds status flags" --json feeds status -
 expect "quarantine purge flags" --dry-run quarantine purge --
 expect "reload flags" --wait reload ""
 expect "--status values" missing quarantine list --status ""
-for path in "inspect" "scan" "indicators check" "indicators lookup" "quarantine list" \
+expect "indicators subcommands" blind indicators ""
+expect "indicators blind flags" --skip-unblindable indicators blind --
+for path in "inspect" "scan" "indicators check" "indicators lookup" "indicators keygen" \
+            "indicators blind" "quarantine list" \
             "quarantine show" "quarantine release" "quarantine delete" "quarantine purge" \
             "quarantine check" "status" "reload" "config check" "config show" "feeds sync" "feeds status"; do
   # shellcheck disable=SC2086

@@ -197,6 +197,7 @@ TEST_CASE("config show lists every key of the shipped config, defaults included"
   CHECK(value("indicators.reload_interval") == "30");
   CHECK(value("indicators.trusted_keys") == "[]");
   CHECK(value("indicators.require_signature") == "false");
+  CHECK(value("indicators.blind_keys") == "[]");
   CHECK(value("policy.feed_actions") == "{}");
   CHECK(value("quarantine.postqueue") == "\"/usr/sbin/postqueue\"");
   Config t;
@@ -207,6 +208,19 @@ TEST_CASE("config show lists every key of the shipped config, defaults included"
   CHECK(std::any_of(tl.begin(), tl.end(), [](const ConfigLine& l) {
     return l.key == "tenant.0.name" && l.value == "\"acme\"" && l.table == "tenant.name";
   }));
+}
+
+TEST_CASE("[indicators] blind_keys: paths only (the keys are read with the feeds), never empty") {
+  Result<Config> r = ParseConfig(
+      "[indicators]\nblind_keys = [\"/etc/gfi-milter/keys/a.key\", \"/etc/gfi-milter/keys/b.key\"]\n",
+      "test.toml");
+  REQUIRE(r.ok());
+  CHECK(r.value().indicators.blind_keys ==
+        std::vector<std::string>{"/etc/gfi-milter/keys/a.key", "/etc/gfi-milter/keys/b.key"});
+  std::string e = ErrorOf("[indicators]\nblind_keys = [\"\"]\n");
+  CHECK(e.find("test.toml:2") != std::string::npos);
+  CHECK(e.find("blind_keys") != std::string::npos);
+  CHECK(ErrorOf("[indicators]\nblind_keys = \"/k\"\n").find("blind_keys") != std::string::npos);
 }
 
 }  // namespace gfi

@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "engine/engine.h"
 #include "engine/forged.h"
+#include "indicators/blind_feed.h"
 
 namespace gfi {
 namespace {
@@ -289,6 +290,55 @@ TEST_CASE("ScanMessage: log fields holding a sensitive match's observed value ar
   REQUIRE(p.ok());
   CHECK(VerdictLogLine(p.value(), plain, {"Q4", "R", 1, 0, ""}).find(" from=<a@ok.example> ") !=
         std::string::npos);
+}
+
+TEST_CASE("ScanMessage: blinded matches are sensitive: the log, headers and verdict withhold "
+          "what was seen; a key others can read stops the state") {
+  TempDir d;
+  const std::string key_path = d.path() + "/ecs.key";
+  const auto bytes = GenerateBlindKey();
+  REQUIRE(WriteBlindKeyFile(key_path, bytes).ok());
+  Feed plain = ParseFeed("email,mole@blind.example,,b-mail\nip,203.0.113.0/24,,b-net\n", "csv",
+                         "plain.csv");
+  REQUIRE(plain.ok());
+  const std::string feeds = d.path() + "/bfeeds";
+  ::mkdir(feeds.c_str(), 0755);
+  d.Write("bfeeds/ecs.blind", BlindFeeds({plain}, *BlindKey::FromBytes(bytes)).text);
+  const std::string toml = "[indicators]\npaths = [\"" + feeds + "\"]\nblind_keys = [\"" +
+                           key_path + "\"]\n";
+  auto state = [&]() {
+    StateOptions o;
+    o.spf = StateOptions::Spf::kOff;
+    return BuildEngineState(ParseConfig(toml, "t.toml").value(), o);
+  };
+  auto st = state();
+  REQUIRE(st.ok());
+  REQUIRE(st.value()->invalid_feeds.empty());
+  const Envelope env = Env("mole@blind.example", {"u@x.example"}, "203.0.113.5");
+  auto r = ScanMessage(*st.value(), env, "Subject: hi\r\n\r\nhello\r\n", Opts());
+  REQUIRE(r.ok());
+  std::vector<std::string> ids = Ids(r.value().verdict);
+  std::sort(ids.begin(), ids.end());
+  CHECK(ids == std::vector<std::string>{"b-mail", "b-net"});
+  for (const MatchReport& m : r.value().verdict.matches) {
+    CHECK(m.redacted);
+    CHECK(m.observed.empty());
+  }
+  std::string line = VerdictLogLine(r.value(), env, {"Q5", "GFI-TEST", 20, 1.5, ""});
+  INFO(line);
+  CHECK(line.find("mole") == std::string::npos);
+  CHECK(line.find("blind.example") == std::string::npos);
+  CHECK(line.find("203.0.113") == std::string::npos);
+  CHECK(line.find(" from=<withheld> ") != std::string::npos);
+  for (const auto& [name, value] : r.value().add_headers) {
+    INFO(name << ": " << value);
+    CHECK(value.find("mole") == std::string::npos);
+    CHECK(value.find("203.0.113") == std::string::npos);
+  }
+  ::chmod(key_path.c_str(), 0644);
+  auto refused = state();
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().find(key_path + ": blinding key has mode 0644") != std::string::npos);
 }
 
 TEST_CASE("authserv-id: configured, else the MTA's name, else the host name") {
