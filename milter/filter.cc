@@ -23,6 +23,7 @@
 
 #include "engine/scan.h"
 #include "extract/analyzer.h"
+#include "hits/recorder.h"
 #include "milter/spool.h"
 #include "quarantine/store.h"
 #include "util/strings.h"
@@ -31,6 +32,8 @@ namespace gfi {
 namespace {
 
 Engine* g_engine = nullptr;
+HitWriter* g_hits = nullptr;
+Metrics* g_metrics = nullptr;
 
 struct Message {
   std::shared_ptr<const EngineState> state;
@@ -488,6 +491,9 @@ sfsistat OnEom(SMFICTX* ctx) {
     }
     syslog(LOG_INFO, "%s", VerdictLogLine(r, m->env, lc).c_str());
     g_engine->CountMessage(v.action);
+    // Ids and names only (hits/recorder.h); the writer thread does the I/O.
+    if (g_hits != nullptr) g_hits->Push(HitsOf(r, st.policy, so.now));
+    g_metrics->OnMessage(r, lc.scan_ms / 1000.0, lc.size);
     c->msg.reset();
     return result;
   });
@@ -511,8 +517,10 @@ sfsistat OnClose(SMFICTX* ctx) {
 
 }  // namespace
 
-smfiDesc MakeFilter(Engine* engine) {
+smfiDesc MakeFilter(Engine* engine, HitWriter* hits, Metrics* metrics) {
   g_engine = engine;
+  g_hits = hits;
+  g_metrics = metrics;
   smfiDesc d{};
   d.xxfi_name = const_cast<char*>("gfi-milter");
   d.xxfi_version = SMFI_VERSION;

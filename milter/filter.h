@@ -8,11 +8,15 @@
 #include <libmilter/mfapi.h>
 
 #include "engine/engine.h"
+#include "hits/hit_writer.h"
+#include "metrics/metrics.h"
 
 namespace gfi {
 
-// The filter description to pass to smfi_register; `engine` must outlive smfi_main.
-smfiDesc MakeFilter(Engine* engine);
+// The filter description to pass to smfi_register; `engine`, `hits` and `metrics` must outlive
+// smfi_main. `hits` may be null ([hits] enabled = false); `metrics` may be NullMetrics. Each
+// scanned message is pushed to `hits` (a queue append, no I/O) and counted in `metrics`.
+smfiDesc MakeFilter(Engine* engine, HitWriter* hits, Metrics* metrics);
 
 }  // namespace gfi
 
