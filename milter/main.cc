@@ -318,6 +318,19 @@ int Run(const std::string& config_path, bool foreground) {
       if (::chown(p.c_str(), id.value().uid, id.value().gid) != 0 && errno != ENOENT)
         return fail(kExitConfig, p + ": chown: " + std::strerror(errno));
   }
+  // SIGUSR1 is taken by the reload thread only; every thread (libmilter's too) blocks it. The
+  // stop signals are blocked too before any thread of ours starts (the metrics' HTTP threads, the
+  // hit writer, the reloader): libmilter's signal thread sigwaits for them, and a thread that
+  // left them unblocked would let the default action kill the process.
+  sigset_t usr1, all;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  all = usr1;
+  sigaddset(&all, SIGTERM);
+  sigaddset(&all, SIGINT);
+  sigaddset(&all, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
   // Hit records: the store is created (and handed to the daemon's user) now, the writer thread
   // starts once we serve. [hits] and [metrics] are read at start only.
   std::unique_ptr<HitWriter> hits;
@@ -362,22 +375,11 @@ int Run(const std::string& config_path, bool foreground) {
   if (Status s = pid_file.WritePid(); !s.ok()) return fail(kExitConfig, s.message());
   engine->SetRunning(mc.socket, mc.user, boot.pid_file, mc.timeout);
 
-  // SIGUSR1 is taken by the reload thread only; every thread (libmilter's too) blocks it. The
-  // stop signals are blocked too before our thread starts: libmilter's signal thread sigwaits for
-  // them, and a thread that left them unblocked would let the default action kill the process.
-  sigset_t usr1, all;
-  sigemptyset(&usr1);
-  sigaddset(&usr1, SIGUSR1);
-  all = usr1;
-  sigaddset(&all, SIGTERM);
-  sigaddset(&all, SIGINT);
-  sigaddset(&all, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &all, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
   engine->WriteStatus(mc.status_file);
   syslog(LOG_INFO, "listening on %s as user %s", mc.socket.c_str(), mc.user.c_str());
   channel.Ready();
   if (hits) hits->Start();
+  UpdateGauges(*st, hits.get(), metrics.get(), /*quarantine=*/true);  // before the first scrape
   std::thread reloader(ReloadLoop, engine.get(), usr1, hits.get(), metrics.get());
   FeedPuller puller(engine.get());
   puller.Start();
