@@ -62,8 +62,19 @@ std::string DayOrHour(int64_t t, bool days) {
   return buf;
 }
 
-// Messages per action over the period, stacked bars per hour (or day, or week for long periods).
-std::string TimelineChart(const Report& r) {
+// The axis maximum: 1, 2 or 5 times a power of ten, at least `v`.
+uint64_t NiceMax(uint64_t v) {
+  uint64_t p = 1;
+  while (p * 10 <= v) p *= 10;
+  for (uint64_t m : {1, 2, 5, 10})
+    if (m * p >= v) return std::max<uint64_t>(m * p, 1);
+  return std::max<uint64_t>(10 * p, 1);
+}
+
+// Messages per action over the period, stacked bars per hour (or day, or week for long periods);
+// `skip_accept` leaves accepted messages out (the messages the filter acted on, which accepted
+// ones would dwarf).
+std::string TimelineChart(const Report& r, bool skip_accept, const std::string& title) {
   const int64_t since = r.options.since, until = std::max(r.options.until, since + 1);
   const int64_t span = until - since;
   int64_t step = 3600;
@@ -74,7 +85,7 @@ std::string TimelineChart(const Report& r) {
   std::vector<std::map<Action, uint64_t>> bars(n);
   uint64_t max = 0;
   for (const MessageBucket& b : r.timeline) {
-    if (b.hour < origin) continue;
+    if (b.hour < origin || (skip_accept && b.action == Action::kAccept)) continue;
     size_t i = static_cast<size_t>((b.hour - origin) / step);
     if (i >= n) continue;
     bars[i][b.action] += b.count;
@@ -87,17 +98,17 @@ std::string TimelineChart(const Report& r) {
   const double width = 900, height = 260, left = 56, bottom = 40, top = 12;
   const double plot_w = width - left - 10, plot_h = height - bottom - top;
   const double bw = plot_w / static_cast<double>(std::max<size_t>(n, 1));
-  std::string svg = "<svg class=\"chart\" role=\"img\" aria-label=\"Messages per action over time\" "
-                    "viewBox=\"0 0 " + Num(width) + " " + Num(height) +
+  std::string svg = "<svg class=\"chart\" role=\"img\" aria-label=\"" + Esc(title) +
+                    "\" viewBox=\"0 0 " + Num(width) + " " + Num(height) +
                     "\" xmlns=\"http://www.w3.org/2000/svg\">";
-  svg += "<title>Messages per action over time</title>";
-  const uint64_t scale = std::max<uint64_t>(max, 1);
+  svg += "<title>" + Esc(title) + "</title>";
+  const uint64_t tick = NiceMax((max + 3) / 4), scale = 4 * tick;  // four round grid steps
   for (int g = 0; g <= 4; ++g) {  // grid lines and their values
     double y = top + plot_h - plot_h * g / 4.0;
     svg += "<line x1=\"" + Num(left) + "\" y1=\"" + Num(y) + "\" x2=\"" + Num(width - 10) +
            "\" y2=\"" + Num(y) + "\" class=\"grid\"/>";
     svg += "<text x=\"" + Num(left - 6) + "\" y=\"" + Num(y + 4) + "\" class=\"axis\" "
-           "text-anchor=\"end\">" + std::to_string(static_cast<uint64_t>(std::llround(scale * g / 4.0))) +
+           "text-anchor=\"end\">" + std::to_string(tick * static_cast<uint64_t>(g)) +
            "</text>";
   }
   for (size_t i = 0; i < n; ++i) {
@@ -121,7 +132,7 @@ std::string TimelineChart(const Report& r) {
            Esc(DayOrHour(origin + static_cast<int64_t>(i) * step, step >= 86400)) + "</text>";
   }
   double lx = left;
-  for (size_t a = 0; a < kActionNames.size(); ++a) {  // legend
+  for (size_t a = skip_accept ? 1 : 0; a < kActionNames.size(); ++a) {  // legend
     const Action act = static_cast<Action>(a);
     svg += "<rect x=\"" + Num(lx) + "\" y=\"" + Num(height - 14) +
            "\" width=\"10\" height=\"10\" fill=\"" + ActionColour(act) + "\"/>";
@@ -133,13 +144,15 @@ std::string TimelineChart(const Report& r) {
 }
 
 // Horizontal bars, one per (label, value), the largest first.
+// `narrow`: for a half-width column (a smaller canvas, so the text keeps its size).
 std::string BarChart(const std::string& title, std::vector<std::pair<std::string, uint64_t>> rows,
-                     size_t max_rows, const char* colour) {
+                     size_t max_rows, const char* colour, bool narrow = false) {
   std::stable_sort(rows.begin(), rows.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
   if (rows.size() > max_rows) rows.resize(max_rows);
   if (rows.empty()) return "<p class=\"empty\">No hits in this period.</p>";
-  const double width = 900, row_h = 22, label_w = 330, top = 4;
+  const double width = narrow ? 440 : 900, row_h = 22, label_w = narrow ? 180 : 380, top = 4;
+  const size_t label_chars = narrow ? 24 : 50;
   const double height = top + row_h * static_cast<double>(rows.size()) + 4;
   const uint64_t max = std::max<uint64_t>(rows.front().second, 1);
   std::string svg = "<svg class=\"chart\" role=\"img\" aria-label=\"" + Esc(title) +
@@ -147,10 +160,10 @@ std::string BarChart(const std::string& title, std::vector<std::pair<std::string
                     "\" xmlns=\"http://www.w3.org/2000/svg\"><title>" + Esc(title) + "</title>";
   for (size_t i = 0; i < rows.size(); ++i) {
     const double y = top + row_h * static_cast<double>(i);
-    const double w = (width - label_w - 70) * static_cast<double>(rows[i].second) /
+    const double w = (width - label_w - 60) * static_cast<double>(rows[i].second) /
                      static_cast<double>(max);
     svg += "<text x=\"" + Num(label_w - 8) + "\" y=\"" + Num(y + 15) +
-           "\" class=\"label\" text-anchor=\"end\">" + Esc(Short(rows[i].first, 44)) + "<title>" +
+           "\" class=\"label\" text-anchor=\"end\">" + Esc(Short(rows[i].first, label_chars)) + "<title>" +
            Esc(rows[i].first) + "</title></text>";
     svg += "<rect x=\"" + Num(label_w) + "\" y=\"" + Num(y + 3) + "\" width=\"" +
            Num(std::max(w, 1.0)) + "\" height=\"" + Num(row_h - 6) + "\" fill=\"" + colour +
@@ -242,8 +255,10 @@ std::string RenderHtml(const Report& r) {
   card("false positives", r.false_positives_total);
   h += "</div></section>";
 
-  h += "<section id=\"timeline\"><h2>Messages per action over time</h2>" + TimelineChart(r) +
-       "</section>";
+  h += "<section id=\"timeline\"><h2>Messages per action over time</h2>" +
+       TimelineChart(r, false, "Messages per action over time") + "</section>";
+  h += "<section id=\"timeline-acted\"><h2>Messages acted on (all but accept) over time</h2>" +
+       TimelineChart(r, true, "Messages acted on over time") + "</section>";
 
   std::vector<std::pair<std::string, uint64_t>> top;
   for (const IndicatorAggregate& i : r.indicators) top.emplace_back(i.indicator, i.count);
@@ -251,13 +266,13 @@ std::string RenderHtml(const Report& r) {
        BarChart("Top indicators", top, o.top, "#2f6f9f") + "</section>";
   h += "<div class=\"grid2\">";
   h += "<section id=\"feeds\"><h2>Hits per feed</h2>" +
-       BarChart("Hits per feed", Rows(r.by_feed), 20, "#4c956c") + "</section>";
+       BarChart("Hits per feed", Rows(r.by_feed), 20, "#4c956c", true) + "</section>";
   h += "<section id=\"types\"><h2>Hits per type</h2>" +
-       BarChart("Hits per type", Rows(r.by_type), 20, "#8d6cab") + "</section>";
+       BarChart("Hits per type", Rows(r.by_type), 20, "#8d6cab", true) + "</section>";
   h += "<section id=\"where\"><h2>Hits per place seen</h2>" +
-       BarChart("Hits per place seen", Rows(r.by_where), 20, "#f07b3f") + "</section>";
+       BarChart("Hits per place seen", Rows(r.by_where), 20, "#f07b3f", true) + "</section>";
   h += "<section id=\"tenants\"><h2>Hits per tenant</h2>" +
-       BarChart("Hits per tenant", Rows(r.by_tenant), 20, "#e0a800") + "</section>";
+       BarChart("Hits per tenant", Rows(r.by_tenant), 20, "#e0a800", true) + "</section>";
   h += "</div>";
 
   constexpr size_t kMaxRows = 1000;

@@ -397,7 +397,7 @@ monitor = true
                      "--user-data-dir=" + os.path.join(base, "chrome")]
             dom = subprocess.run(flags + ["--dump-dom", "file://" + html_path],
                                  capture_output=True, timeout=120).stdout.decode()
-            checks.check(dom.count("<svg") == 6, "html: six svg charts in the rendered DOM (%d)"
+            checks.check(dom.count("<svg") == 7, "html: seven svg charts in the rendered DOM (%d)"
                          % dom.count("<svg"))
             checks.check(dom.count("<rect") > 10, "html: the charts have bars")
             checks.check(STIX_DOMAIN_ID in dom, "html: top indicator by id")

@@ -249,7 +249,7 @@ TEST_CASE("report: HTML is one page with inline SVG charts and no network", "[re
   CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
   size_t svgs = 0;
   for (size_t p = html.find("<svg"); p != std::string::npos; p = html.find("<svg", p + 1)) ++svgs;
-  CHECK(svgs == 6);  // timeline, top indicators, feed, type, where, tenant
+  CHECK(svgs == 7);  // two timelines, top indicators, feed, type, where, tenant
   CHECK(html.find("<script") == std::string::npos);
   CHECK(html.find("&lt;script&gt;") != std::string::npos);
   CHECK(html.find("@media print") != std::string::npos);
