@@ -32,6 +32,7 @@ double Since(std::chrono::steady_clock::time_point t0) {
 int main(int argc, char** argv) {
   std::string gfictl;
   uint64_t records = 1000000, indicators = 5000, batch = 1000;
+  bool keep = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -39,8 +40,9 @@ int main(int argc, char** argv) {
     else if (a == "--records") records = std::strtoull(next().c_str(), nullptr, 10);
     else if (a == "--indicators") indicators = std::strtoull(next().c_str(), nullptr, 10);
     else if (a == "--batch") batch = std::strtoull(next().c_str(), nullptr, 10);
+    else if (a == "--keep") keep = true;
     else {
-      std::fprintf(stderr, "usage: %s --gfictl PATH [--records N] [--indicators K] [--batch B]\n",
+      std::fprintf(stderr, "usage: %s --gfictl PATH [--records N] [--indicators K] [--batch B] [--keep]\n",
                    argv[0]);
       return 2;
     }
@@ -156,6 +158,9 @@ int main(int argc, char** argv) {
     std::printf("gfictl report --format %s over %llu records: %.2f s\n", fmt,
                 static_cast<unsigned long long>(records), s);
   }
-  (void)!std::system(("rm -rf '" + dir + "'").c_str());
+  if (keep)
+    std::printf("kept %s\n", dir.c_str());
+  else
+    (void)!std::system(("rm -rf '" + dir + "'").c_str());
   return 0;
 }

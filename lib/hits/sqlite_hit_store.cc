@@ -11,6 +11,7 @@
 #include <cstring>
 #include <limits>
 #include <tuple>
+#include <unordered_map>
 
 namespace gfi {
 namespace {
@@ -55,6 +56,13 @@ class Stmt {
     return t == nullptr ? std::string()
                         : std::string(reinterpret_cast<const char*>(t),
                                       static_cast<size_t>(sqlite3_column_bytes(s_, i)));
+  }
+  // Valid until the next Step.
+  std::string_view View(int i) const {
+    const unsigned char* t = sqlite3_column_text(s_, i);
+    return t == nullptr ? std::string_view()
+                        : std::string_view(reinterpret_cast<const char*>(t),
+                                           static_cast<size_t>(sqlite3_column_bytes(s_, i)));
   }
   int64_t Int(int i) const { return sqlite3_column_int64(s_, i); }
 
@@ -202,49 +210,51 @@ Result<HitAggregates> SqliteHitStore::Aggregate(const HitQuery& q) {
   const auto [lo, hi] = Bounds(q);
   const bool by_tenant = !q.tenant.empty();
   HitAggregates out;
-  // One pass over the period: grouped by everything a report breaks down by, merged here. The
-  // groups are few (indicators x places x actions x tenants seen), whatever the rows.
+  // One pass over the period's rows, grouped here in a hash table: the file is local, and
+  // SQLite's GROUP BY over six text columns sorts every row (about 3x slower at a million rows).
+  // A database backend groups on the server instead (the same result: one row per indicator,
+  // place, action and tenant).
   std::string sql =
-      "SELECT indicator, feed, type, where_seen, action, tenant, SUM(counted), COUNT(*), "
-      "MIN(time), MAX(time), MAX(sensitive), SUM(counted * monitor) FROM hits "
-      "WHERE time >= ? AND time < ?";
+      "SELECT indicator, feed, type, where_seen, action, tenant, counted, time, sensitive, "
+      "monitor FROM hits WHERE time >= ? AND time < ?";
   if (by_tenant) sql += " AND tenant = ?";
-  sql += " GROUP BY indicator, feed, type, where_seen, action, tenant";
-  sql += " ORDER BY indicator, feed, type";
   Stmt s(db_, sql.c_str());
   if (!s.ok()) return Error("aggregate");
   s.Bind(1, lo).Bind(2, hi);
   if (by_tenant) s.Bind(3, q.tenant);
+  std::unordered_map<std::string, size_t> index;  // indicator \x1f feed \x1f type -> position
+  std::string key;
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) {
-    std::string ind = s.Text(0), feed = s.Text(1), type = s.Text(2);
-    if (out.indicators.empty() ||
-        std::tie(out.indicators.back().indicator, out.indicators.back().feed,
-                 out.indicators.back().type) != std::tie(ind, feed, type)) {
+    const std::string_view ind = s.View(0), feed = s.View(1), type = s.View(2);
+    key.assign(ind).append(1, '\x1f').append(feed).append(1, '\x1f').append(type);
+    auto [it, added] = index.try_emplace(key, out.indicators.size());
+    const int64_t t = s.Int(7);
+    if (added) {
       IndicatorAggregate a;
-      a.indicator = std::move(ind);
-      a.feed = std::move(feed);
-      a.type = std::move(type);
-      a.first_seen = s.Int(8);
-      a.last_seen = s.Int(9);
+      a.indicator = std::string(ind);
+      a.feed = std::string(feed);
+      a.type = std::string(type);
+      a.first_seen = a.last_seen = t;
       out.indicators.push_back(std::move(a));
     }
-    IndicatorAggregate& a = out.indicators.back();
-    const uint64_t counted = static_cast<uint64_t>(s.Int(6));
-    const uint64_t rows = static_cast<uint64_t>(s.Int(7));
-    a.count += counted;
-    a.first_seen = std::min(a.first_seen, s.Int(8));
-    a.last_seen = std::max(a.last_seen, s.Int(9));
-    a.sensitive = a.sensitive || s.Int(10) != 0;
-    a.monitor += static_cast<uint64_t>(s.Int(11));
+    IndicatorAggregate& a = out.indicators[it->second];
+    const bool counted = s.Int(6) != 0;
+    a.first_seen = std::min(a.first_seen, t);
+    a.last_seen = std::max(a.last_seen, t);
+    a.sensitive = a.sensitive || s.Int(8) != 0;
     // Names this version does not know (a newer writer) are left out of the breakdowns.
-    if (auto w = ParseWhere(s.Text(3))) a.where[*w] += rows;
-    if (counted > 0) {
-      if (auto act = ParseAction(s.Text(4))) a.actions[*act] += counted;
-      a.tenants[s.Text(5)] += counted;
-    }
+    if (auto w = ParseWhere(s.View(3))) ++a.where[*w];
+    if (!counted) continue;
+    ++a.count;
+    if (s.Int(9) != 0) ++a.monitor;
+    if (auto act = ParseAction(s.View(4))) ++a.actions[*act];
+    ++a.tenants[std::string(s.View(5))];
   }
   if (rc != SQLITE_DONE) return Error("aggregate");
+  std::sort(out.indicators.begin(), out.indicators.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.indicator, a.feed, a.type) < std::tie(b.indicator, b.feed, b.type);
+  });
 
   std::string msql =
       "SELECT hour, action, SUM(count) FROM message_counts WHERE hour >= ? AND hour < ?";
