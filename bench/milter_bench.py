@@ -532,6 +532,10 @@ def main():
                 r["rss"] = daemon.rss_mb()
                 r["start"] = daemon.start_seconds
                 check_verdicts(cfg, daemon)
+                if cfg.kind == "hits-on":  # the records were written, none dropped
+                    time.sleep(6)  # the status file is rewritten every 5 s
+                    with open(os.path.join(daemon.base, "run", "status.json")) as f:
+                        r["hits"] = json.load(f)["hits"]
     finally:
         for pf, daemon in envs.values():
             pf.stop()
@@ -583,6 +587,12 @@ def report(args, results, negotiated, load0, load1):
         cells.append(fmt(r.get("rss"), "%.0f"))
         cells.append(fmt(r.get("start"), "%.1f"))
         print("| " + " | ".join(cells) + " |")
+    for cfg in CONFIGS:
+        h = results[cfg.key].get("hits")
+        if h:
+            print()
+            print("%s: %d hit records written in %d batches, %d dropped, %d write errors." % (
+                cfg.label, h["written"], h["batches"], h["dropped"], h["write_errors"]))
     print()
     print("x null: to the null milter of the same socket (with 2 headers added for the SPF-on "
           "rows, plain for the others).")

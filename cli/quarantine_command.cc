@@ -600,6 +600,20 @@ void PrintStatus(const std::string& text, bool alive, const std::string& path) {
                 static_cast<long long>(num(m, "discard")), static_cast<long long>(num(m, "errors")),
                 static_cast<long long>(num(m, "split_recipients")));
   }
+  simdjson::dom::element h;
+  if (doc["hits"].get(h) == simdjson::SUCCESS) {
+    const std::string err = str(h, "last_error");
+    std::printf("hit records: %lld written, %lld queued, %lld dropped%s%s\n",
+                static_cast<long long>(num(h, "written")), static_cast<long long>(num(h, "queued")),
+                static_cast<long long>(num(h, "dropped")), err.empty() ? "" : "; last error: ",
+                PrintableUtf8(err).c_str());
+  }
+  simdjson::dom::element mx;
+  if (doc["metrics"].get(mx) == simdjson::SUCCESS && !str(mx, "listen").empty()) {
+    const std::string err = str(mx, "error");
+    std::printf("metrics: %s%s%s\n", PrintableUtf8(str(mx, "listen")).c_str(),
+                err.empty() ? "" : ": OFF, ", PrintableUtf8(err).c_str());
+  }
   std::printf("(status written %s)\n", TimeText(num(doc, "written")).c_str());
 }
 

@@ -374,6 +374,7 @@ int Run(const std::string& config_path, bool foreground) {
   if (Status s = CheckWritable(*st, id.value()); !s.ok()) return fail(kExitConfig, s.message());
   if (Status s = pid_file.WritePid(); !s.ok()) return fail(kExitConfig, s.message());
   engine->SetRunning(mc.socket, mc.user, boot.pid_file, mc.timeout);
+  engine->SetRunningReporting(st->config.hits, st->config.metrics);
 
   engine->WriteStatus(mc.status_file);
   syslog(LOG_INFO, "listening on %s as user %s", mc.socket.c_str(), mc.user.c_str());

@@ -160,6 +160,7 @@ struct HitsConfig {
   uint64_t queue_size = 100000;   // records waiting for the writer; beyond, dropped and counted
   uint64_t batch_size = 1000;     // a write starts when this many wait
   uint64_t flush_ms = 1000;       // and at least this often
+  bool operator==(const HitsConfig&) const = default;
 };
 
 // [report]: gfictl report.
@@ -171,6 +172,7 @@ struct ReportConfig {
 struct MetricsConfig {
   std::string listen = "127.0.0.1:9469";  // IP:PORT ([IPv6]:PORT); "" = off
   bool allow_remote = false;  // a listen address other than loopback is refused unless true
+  bool operator==(const MetricsConfig&) const = default;
 };
 
 struct Config {

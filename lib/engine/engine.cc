@@ -224,6 +224,12 @@ void Engine::SetRunning(std::string socket, std::string user, std::string pid_fi
   running_timeout_ = timeout;
 }
 
+void Engine::SetRunningReporting(HitsConfig hits, MetricsConfig metrics) {
+  std::lock_guard<std::mutex> lock(reload_mu_);
+  running_hits_ = std::move(hits);
+  running_metrics_ = std::move(metrics);
+}
+
 std::vector<std::string> Engine::RestartNeeded() const {
   std::lock_guard<std::mutex> lock(reload_mu_);
   return RestartNeededLocked();
@@ -237,6 +243,9 @@ std::vector<std::string> Engine::RestartNeededLocked() const {
   if (mc.user != running_user_) keys.push_back("[milter] user");
   if (mc.pid_file != running_pid_file_) keys.push_back("[milter] pid_file");
   if (mc.timeout != running_timeout_) keys.push_back("[milter] timeout");
+  if (running_hits_ && !(state()->config.hits == *running_hits_)) keys.push_back("[hits]");
+  if (running_metrics_ && !(state()->config.metrics == *running_metrics_))
+    keys.push_back("[metrics]");
   return keys;
 }
 

@@ -88,6 +88,8 @@ class Engine {
   // it runs as, its pid file and the libmilter timeout. Status shows these (not the config file's
   // current values); a reload whose configuration changes one says a restart is needed.
   void SetRunning(std::string socket, std::string user, std::string pid_file, uint64_t timeout);
+  // [hits] and [metrics] are read at start too (the writer thread, the listener).
+  void SetRunningReporting(HitsConfig hits, MetricsConfig metrics);
   // The keys whose new value waits for a restart ("[milter] socket", ...); empty when none.
   std::vector<std::string> RestartNeeded() const;
 
@@ -125,6 +127,8 @@ class Engine {
   std::string last_reload_result_ = "none yet";
   std::string running_socket_, running_user_, running_pid_file_;
   uint64_t running_timeout_ = 0;
+  std::optional<HitsConfig> running_hits_;
+  std::optional<MetricsConfig> running_metrics_;
   mutable std::mutex sections_mu_;
   std::map<std::string, std::string> sections_;  // key -> JSON value (SetStatusSection)
 };

@@ -448,6 +448,24 @@ monitor = true
                      b"hits.sqlite" in r.stderr, "error: hit db missing names the path (%r)"
                      % r.stderr.decode().strip())
 
+        # gfictl status shows the writer and the listener (the status file is rewritten every 5 s).
+        time.sleep(5.5)
+        st = gfictl("status").stdout.decode()
+        checks.check(re.search(r"hit records: \d+ written, 0 queued, 0 dropped", st) is not None and
+                     "metrics: 127.0.0.1:%d" % metrics_port in st,
+                     "status: hit records and metrics lines (%r)" % st[-300:])
+
+        # --purge keeps what is younger than retention_days (400 by default), and says so.
+        r = gfictl("report", "--purge")
+        checks.check(b"0 row(s) older than" in r.stdout, "purge: nothing younger than the "
+                     "retention is removed (%r)" % r.stdout.decode().strip())
+        with open(other, "a") as f:
+            f.write("[hits]\nretention_days = 0\n")
+        r = subprocess.run([args.gfictl, "report", "--purge", "--config", other],
+                           capture_output=True)
+        checks.check(r.returncode == 2 and b"retention_days is 0" in r.stderr,
+                     "purge: refused when records are kept for ever")
+
         # Stop flushes: records pushed just before SIGTERM are in the store after.
         one("attach", 99)
         milter.stop()
