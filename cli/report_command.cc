@@ -163,7 +163,7 @@ void RegisterReport(CLI::App& app, int* exit_code) {
   r->add_option("--output", o->output, "Write to FILE (whole or not at all) instead of stdout");
   r->add_flag("--round", o->round, "Report first/last seen as the period's bounds");
   r->add_option("--min-count", o->min_count, "Leave out indicators with fewer hits");
-  r->add_option("--top", o->top, "Indicators shown in the text and HTML charts")
+  r->add_option("--top", o->top, "Indicators in the HTML chart of top indicators")
       ->capture_default_str();
   r->add_flag("--purge", o->purge,
               "Remove records older than [hits] retention_days (what the daemon does hourly)");

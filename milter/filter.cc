@@ -33,7 +33,8 @@ namespace {
 
 Engine* g_engine = nullptr;
 HitWriter* g_hits = nullptr;
-Metrics* g_metrics = nullptr;
+NullMetrics g_no_metrics;
+Metrics* g_metrics = &g_no_metrics;
 
 struct Message {
   std::shared_ptr<const EngineState> state;
@@ -517,10 +518,11 @@ sfsistat OnClose(SMFICTX* ctx) {
 
 }  // namespace
 
-smfiDesc MakeFilter(Engine* engine, HitWriter* hits, Metrics* metrics) {
+void SetFilterMetrics(Metrics* metrics) { g_metrics = metrics != nullptr ? metrics : &g_no_metrics; }
+
+smfiDesc MakeFilter(Engine* engine, HitWriter* hits) {
   g_engine = engine;
   g_hits = hits;
-  g_metrics = metrics;
   smfiDesc d{};
   d.xxfi_name = const_cast<char*>("gfi-milter");
   d.xxfi_version = SMFI_VERSION;

@@ -13,10 +13,12 @@
 
 namespace gfi {
 
-// The filter description to pass to smfi_register; `engine`, `hits` and `metrics` must outlive
-// smfi_main. `hits` may be null ([hits] enabled = false); `metrics` may be NullMetrics. Each
-// scanned message is pushed to `hits` (a queue append, no I/O) and counted in `metrics`.
-smfiDesc MakeFilter(Engine* engine, HitWriter* hits, Metrics* metrics);
+// The filter description to pass to smfi_register; `engine` and `hits` must outlive smfi_main.
+// `hits` may be null ([hits] enabled = false). Each scanned message is pushed to `hits` (a queue
+// append, no I/O) and counted in the metrics (SetFilterMetrics; none until it is called).
+smfiDesc MakeFilter(Engine* engine, HitWriter* hits);
+// The metrics the callbacks count in; set before smfi_main, must outlive it.
+void SetFilterMetrics(Metrics* metrics);
 
 }  // namespace gfi
 

@@ -222,7 +222,7 @@ int Check(const std::string& config_path) {
 
 // Socket: opened before privileges are dropped; a unix socket belongs to the daemon user and its
 // group (add the MTA's user to that group), mode 0660. TCP listeners get TCP_NODELAY.
-Status OpenSocket(Engine* engine, const Identity& id, HitWriter* hits, Metrics* metrics) {
+Status OpenSocket(Engine* engine, const Identity& id, HitWriter* hits) {
   const MilterConfig& mc = engine->state()->config.milter;
   std::string conn = mc.socket;
   if (smfi_setconn(conn.data()) != MI_SUCCESS) return Status::Error("cannot use socket " + conn);
@@ -231,7 +231,7 @@ Status OpenSocket(Engine* engine, const Identity& id, HitWriter* hits, Metrics* 
   // raised): libmilter's default 64 KiB packet limit would drop such a connection, and the
   // message would get milter_default_action. Accept packets up to 1 MiB.
   smfi_setmaxdatasize(kMaxMilterPacket);
-  smfiDesc desc = MakeFilter(engine, hits, metrics);
+  smfiDesc desc = MakeFilter(engine, hits);
   if (smfi_register(desc) != MI_SUCCESS) return Status::Error("smfi_register failed");
   Result<MilterSocket> sock = ParseMilterSocket(conn);  // checked with the config; util/net.h
   if (!sock.ok()) return Status::Error("[milter] socket: " + sock.error());
@@ -348,8 +348,16 @@ int Run(const std::string& config_path, bool foreground) {
     hits = std::make_unique<HitWriter>(std::shared_ptr<HitStore>(std::move(store).value()), wo);
     engine->SetStatusSection("hits", hits->StatusJson());
   }
+  if (Status s = OpenSocket(engine.get(), id.value(), hits.get()); !s.ok())
+    return fail(kExitConfig, s.message());
+  if (Status s = DropPrivileges(mc.user, id.value()); !s.ok()) return fail(kExitSoftware, s.message());
+  if (Status s = CheckWritable(*st, id.value()); !s.ok()) return fail(kExitConfig, s.message());
+  if (Status s = pid_file.WritePid(); !s.ok()) return fail(kExitConfig, s.message());
+  engine->SetRunning(mc.socket, mc.user, boot.pid_file, mc.timeout);
+  engine->SetRunningReporting(st->config.hits, st->config.metrics);
   // Metrics are not worth refusing mail for: a listener that cannot be opened is logged, shown
-  // in the status file and left off. (Its threads drop privileges with the process.)
+  // in the status file and left off. Started once every check passed (a failed start has no
+  // HTTP threads to wind down), as the daemon's user.
   std::unique_ptr<Metrics> metrics = std::make_unique<NullMetrics>();
   {
     const std::string& listen = st->config.metrics.listen;
@@ -368,13 +376,7 @@ int Run(const std::string& config_path, bool foreground) {
     w.BeginObject().Key("listen").String(listen).Key("error").String(error).EndObject();
     engine->SetStatusSection("metrics", w.Take());
   }
-  if (Status s = OpenSocket(engine.get(), id.value(), hits.get(), metrics.get()); !s.ok())
-    return fail(kExitConfig, s.message());
-  if (Status s = DropPrivileges(mc.user, id.value()); !s.ok()) return fail(kExitSoftware, s.message());
-  if (Status s = CheckWritable(*st, id.value()); !s.ok()) return fail(kExitConfig, s.message());
-  if (Status s = pid_file.WritePid(); !s.ok()) return fail(kExitConfig, s.message());
-  engine->SetRunning(mc.socket, mc.user, boot.pid_file, mc.timeout);
-  engine->SetRunningReporting(st->config.hits, st->config.metrics);
+  SetFilterMetrics(metrics.get());
 
   engine->WriteStatus(mc.status_file);
   syslog(LOG_INFO, "listening on %s as user %s", mc.socket.c_str(), mc.user.c_str());

@@ -36,7 +36,7 @@ struct ReportOptions {
   uint64_t min_count = 0;        // indicators with fewer hits are left out
   std::string identity_name = "gfi-milter";  // [report] identity_name
   int64_t generated = 0;         // when the report was made (unix seconds)
-  size_t top = 20;               // indicators shown in the text and HTML charts
+  size_t top = 20;               // indicators in the HTML chart of top indicators
 };
 
 struct Report {
