@@ -19,6 +19,8 @@ void RegisterReload(CLI::App& app, int* exit_code);
 void RegisterConfig(CLI::App& app, int* exit_code);
 // `feeds sync|status` (TAXII 2.1 pulls).
 void RegisterFeeds(CLI::App& app, int* exit_code);
+// `report`: the hit records of a period (report_command.cc).
+void RegisterReport(CLI::App& app, int* exit_code);
 // `quarantine check`, under the `quarantine` subcommand `q`.
 void RegisterQuarantineCheck(CLI::App& q, int* exit_code);
 

@@ -14,7 +14,7 @@
 #include "commands.h"
 #include "config/config.h"
 #include "extract/analyzer.h"
-#include "report.h"
+#include "inspect_render.h"
 
 namespace gfi {
 namespace {

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   gfi::RegisterReload(app, &exit_code);
   gfi::RegisterConfig(app, &exit_code);
   gfi::RegisterFeeds(app, &exit_code);
+  gfi::RegisterReport(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -29,6 +29,8 @@
 #include "commands.h"
 #include "config/config.h"
 #include "engine/release.h"
+#include "hits/hit_store.h"
+#include "hits/recorder.h"
 #include "engine_setup.h"
 #include "extract/analyzer.h"
 #include "quarantine/store.h"
@@ -274,7 +276,18 @@ struct ReleaseOptions : Common {
   std::vector<std::string> ids;
   std::vector<std::string> to;
   bool force = false;
+  bool false_positive = false;
 };
+
+// A release as a false positive goes into the hit records (hits/recorder.h), for gfictl report.
+Status RecordFalsePositive(const Config& config, const QuarantineEntry& e) {
+  HitStoreOpenOptions so;  // not created here: the daemon's file, with the daemon's owner
+  auto store = OpenHitStore(config, so);
+  if (!store.ok()) return store.status();
+  HitBatch b;
+  b.false_positives = FalsePositivesOf(e, static_cast<int64_t>(std::time(nullptr)));
+  return store.value()->Write(b);
+}
 
 int RunRelease(const ReleaseOptions& o) {
   Config config;
@@ -317,8 +330,21 @@ int RunRelease(const ReleaseOptions& o) {
         if (!r.warning.empty())
           std::fprintf(stderr, "gfictl quarantine release: %s: warning: %s\n", id.c_str(),
                        r.warning.c_str());
-        Audit("released " + id + " to " + r.to_text + " via " + r.how + r.proof);
+        Audit("released " + id + " to " + r.to_text + " via " + r.how + r.proof +
+              (o.false_positive ? " as a false positive" : ""));
         std::printf("%s: released to %s%s\n", id.c_str(), r.to_text.c_str(), r.proof.c_str());
+        if (o.false_positive) {
+          if (Status fp = RecordFalsePositive(config, e.value()); !fp.ok()) {
+            std::fprintf(stderr,
+                         "gfictl quarantine release: %s: released, but the false positive was "
+                         "not recorded: %s\n",
+                         id.c_str(), fp.message().c_str());
+            rc = rc == 0 ? 1 : rc;
+          } else {
+            std::printf("%s: recorded as a false positive of %zu indicator(s)\n", id.c_str(),
+                        FalsePositivesOf(e.value(), 0).size());
+          }
+        }
         break;
       case ReleaseResult::Outcome::kRefused:
         std::fprintf(stderr, "gfictl quarantine release: %s\n", r.error.c_str());
@@ -475,6 +501,8 @@ void RegisterQuarantine(CLI::App& app, int* exit_code) {
   rel->add_flag("--force", ro->force,
                 "Also release entries left 'releasing' by an interrupted release, and to a "
                 "target that runs this milter");
+  rel->add_flag("--false-positive", ro->false_positive,
+                "The entry was wrongly held: record it against its indicators (gfictl report)");
   rel->add_option("ID", ro->ids, "Entry ids, references or queue ids; - reads them from stdin")
       ->required();
   rel->callback([ro, exit_code] { *exit_code = RunRelease(*ro); });

@@ -14,6 +14,8 @@
 #include "engine/status.h"
 #include "engine_setup.h"
 #include "feeds/sync.h"
+#include "hits/hit_writer.h"
+#include "metrics/metrics_status.h"
 #include "quarantine_common.h"
 #include "util/strings.h"
 
@@ -85,6 +87,27 @@ void PrintStatus(const DaemonStatus& s, bool alive) {
               static_cast<unsigned long long>(s.MessagesTotal()), by_action.c_str(),
               static_cast<unsigned long long>(s.scan_errors),
               static_cast<unsigned long long>(s.split_recipients));
+  if (auto it = s.sections.find(kHitsStatusSection); it != s.sections.end()) {
+    Result<HitWriterStatus> h = ParseHitWriterStatus(it->second);
+    if (h.ok()) {
+      const HitWriter::Stats& st = h.value().stats;
+      std::printf("hit records: %llu written, %llu queued, %llu dropped%s%s\n",
+                  static_cast<unsigned long long>(st.written),
+                  static_cast<unsigned long long>(st.queued),
+                  static_cast<unsigned long long>(st.dropped),
+                  st.last_error.empty() ? "" : "; last error: ",
+                  PrintableUtf8(st.last_error).c_str());
+    } else {
+      std::printf("hit records: the status file's \"%s\" section is unreadable: %s\n",
+                  kHitsStatusSection, h.error().c_str());
+    }
+  }
+  if (auto it = s.sections.find(kMetricsStatusSection); it != s.sections.end()) {
+    Result<MetricsStatus> m = ParseMetricsStatus(it->second);
+    if (m.ok() && !m.value().listen.empty())
+      std::printf("metrics: %s%s%s\n", PrintableUtf8(m.value().listen).c_str(),
+                  m.value().error.empty() ? "" : ": OFF, ", PrintableUtf8(m.value().error).c_str());
+  }
   std::printf("(status written %s)\n", TimeText(s.written).c_str());
 }
 

@@ -14,6 +14,9 @@ pkg_check_modules(LIBCURL REQUIRED IMPORTED_TARGET libcurl)
 # minisign signatures of feed files (Ed25519, BLAKE2b).
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 
+# Prometheus metrics of the daemon (lib/metrics): prometheus-cpp core + pull (civetweb exposer).
+find_package(prometheus-cpp REQUIRED COMPONENTS core pull)
+
 find_path(MIMETIC_INCLUDE_DIR mimetic/mimetic.h REQUIRED)
 find_library(MIMETIC_LIBRARY mimetic REQUIRED)
 add_library(mimetic::mimetic UNKNOWN IMPORTED)

@@ -23,6 +23,7 @@
 
 #include "engine/scan.h"
 #include "extract/analyzer.h"
+#include "hits/recorder.h"
 #include "milter/spool.h"
 #include "quarantine/store.h"
 #include "util/strings.h"
@@ -31,6 +32,9 @@ namespace gfi {
 namespace {
 
 Engine* g_engine = nullptr;
+HitWriter* g_hits = nullptr;
+NullMetrics g_no_metrics;
+Metrics* g_metrics = &g_no_metrics;
 
 struct Message {
   std::shared_ptr<const EngineState> state;
@@ -488,6 +492,9 @@ sfsistat OnEom(SMFICTX* ctx) {
     }
     syslog(LOG_INFO, "%s", VerdictLogLine(r, m->env, lc).c_str());
     g_engine->CountMessage(v.action);
+    // Ids and names only (hits/recorder.h); the writer thread does the I/O.
+    if (g_hits != nullptr) g_hits->Push(HitsOf(r, st.policy, so.now));
+    g_metrics->OnMessage(r, lc.scan_ms / 1000.0, lc.size);
     c->msg.reset();
     return result;
   });
@@ -511,8 +518,11 @@ sfsistat OnClose(SMFICTX* ctx) {
 
 }  // namespace
 
-smfiDesc MakeFilter(Engine* engine) {
+void SetFilterMetrics(Metrics* metrics) { g_metrics = metrics != nullptr ? metrics : &g_no_metrics; }
+
+smfiDesc MakeFilter(Engine* engine, HitWriter* hits) {
   g_engine = engine;
+  g_hits = hits;
   smfiDesc d{};
   d.xxfi_name = const_cast<char*>("gfi-milter");
   d.xxfi_version = SMFI_VERSION;

@@ -8,11 +8,17 @@
 #include <libmilter/mfapi.h>
 
 #include "engine/engine.h"
+#include "hits/hit_writer.h"
+#include "metrics/metrics.h"
 
 namespace gfi {
 
-// The filter description to pass to smfi_register; `engine` must outlive smfi_main.
-smfiDesc MakeFilter(Engine* engine);
+// The filter description to pass to smfi_register; `engine` and `hits` must outlive smfi_main.
+// `hits` may be null ([hits] enabled = false). Each scanned message is pushed to `hits` (a queue
+// append, no I/O) and counted in the metrics (SetFilterMetrics; none until it is called).
+smfiDesc MakeFilter(Engine* engine, HitWriter* hits);
+// The metrics the callbacks count in; set before smfi_main, must outlive it.
+void SetFilterMetrics(Metrics* metrics);
 
 }  // namespace gfi
 

@@ -29,16 +29,23 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <vector>
 #include <string>
 #include <thread>
 
 #include "config/config.h"
 #include "engine/engine.h"
+#include "feeds/feed_state.h"
+#include "hits/hit_writer.h"
+#include "metrics/metrics.h"
+#include "metrics/metrics_status.h"
+#include "metrics/prometheus_metrics.h"
 #include "milter/feeds_puller.h"
 #include "milter/filter.h"
 #include "milter/startup.h"
 #include "milter/state_dirs.h"
+#include "util/json_writer.h"
 #include "util/net.h"
 
 namespace gfi {
@@ -97,11 +104,37 @@ Status DropPrivileges(const std::string& user, const Identity& id) {
   return Status::Ok();
 }
 
-void ReloadLoop(Engine* engine, sigset_t usr1) {
+// The gauges: indicators per feed, TAXII pulls, quarantine entries by status (counted every 30 s:
+// a query per status), hit records dropped.
+void UpdateGauges(const EngineState& st, const HitWriter* hits, Metrics* metrics,
+                  bool quarantine) {
+  std::map<std::string, uint64_t> per_feed;
+  for (const FeedSummary& f : st.snapshot->stats().feeds)
+    per_feed[f.name.empty() ? f.path : f.name] += f.rules;
+  metrics->SetIndicators(per_feed);
+  for (const TaxiiSourceConfig& t : st.config.feeds.taxii) {
+    Result<SourceState> s = LoadSourceState(st.config.feeds.dir, t.name);
+    if (s.ok() && s.value().last_success > 0) metrics->SetFeedLastSuccess(t.name, s.value().last_success);
+  }
+  if (hits != nullptr) metrics->SetHitRecordsDropped(hits->stats().dropped);
+  if (quarantine && st.quarantine) {
+    std::map<QuarantineStatus, uint64_t> per_status;
+    for (size_t i = 0; i < kQuarantineStatusNames.size(); ++i) {
+      QuarantineFilter f;
+      f.status = static_cast<QuarantineStatus>(i);
+      auto n = st.quarantine->Count(f);
+      if (n.ok()) per_status[*f.status] = n.value().entries;
+    }
+    metrics->SetQuarantine(per_status);
+  }
+}
+
+void ReloadLoop(Engine* engine, sigset_t usr1, HitWriter* hits, Metrics* metrics) {
   using Clock = std::chrono::steady_clock;
   auto last_check = Clock::now();
   auto last_status = Clock::time_point{};
   auto last_purge = Clock::time_point{};
+  auto last_quarantine_count = Clock::time_point{};
   while (!g_stop.load()) {
     struct timespec ts = {1, 0};
     int sig = ::sigtimedwait(&usr1, nullptr, &ts);
@@ -115,6 +148,7 @@ void ReloadLoop(Engine* engine, sigset_t usr1) {
     }
     if (reload) {
       Status s = engine->Reload();
+      metrics->OnReload(s.ok());
       auto now = engine->state();
       if (s.ok()) {
         syslog(LOG_INFO, "reload: %zu indicators from %zu feed(s) in %.2f s%s",
@@ -148,6 +182,10 @@ void ReloadLoop(Engine* engine, sigset_t usr1) {
     }
     if (Clock::now() - last_status >= std::chrono::seconds(5)) {
       last_status = Clock::now();
+      const bool count_quarantine = Clock::now() - last_quarantine_count >= std::chrono::seconds(30);
+      if (count_quarantine) last_quarantine_count = Clock::now();
+      UpdateGauges(*engine->state(), hits, metrics, count_quarantine);
+      if (hits != nullptr) engine->SetStatusSection(kHitsStatusSection, hits->StatusJson());
       Status w = engine->WriteStatus(engine->state()->config.milter.status_file);
       if (!w.ok()) syslog(LOG_WARNING, "%s", w.message().c_str());
     }
@@ -199,7 +237,7 @@ int Check(const std::string& config_path) {
 
 // Socket: opened before privileges are dropped; a unix socket belongs to the daemon user and its
 // group (add the MTA's user to that group), mode 0660. TCP listeners get TCP_NODELAY.
-Status OpenSocket(Engine* engine, const Identity& id) {
+Status OpenSocket(Engine* engine, const Identity& id, HitWriter* hits) {
   const MilterConfig& mc = engine->state()->config.milter;
   std::string conn = mc.socket;
   if (smfi_setconn(conn.data()) != MI_SUCCESS) return Status::Error("cannot use socket " + conn);
@@ -208,7 +246,7 @@ Status OpenSocket(Engine* engine, const Identity& id) {
   // raised): libmilter's default 64 KiB packet limit would drop such a connection, and the
   // message would get milter_default_action. Accept packets up to 1 MiB.
   smfi_setmaxdatasize(kMaxMilterPacket);
-  smfiDesc desc = MakeFilter(engine);
+  smfiDesc desc = MakeFilter(engine, hits);
   if (smfi_register(desc) != MI_SUCCESS) return Status::Error("smfi_register failed");
   Result<MilterSocket> sock = ParseMilterSocket(conn);  // checked with the config; util/net.h
   if (!sock.ok()) return Status::Error("[milter] socket: " + sock.error());
@@ -319,17 +357,10 @@ int Run(const std::string& config_path, bool foreground) {
       if (::chown(p.c_str(), id.value().uid, id.value().gid) != 0 && errno != ENOENT)
         return fail(kExitConfig, p + ": chown: " + std::strerror(errno));
   }
-  if (Status s = OpenSocket(engine.get(), id.value()); !s.ok()) return fail(kExitConfig, s.message());
-  if (Status s = DropPrivileges(mc.user, id.value()); !s.ok()) return fail(kExitSoftware, s.message());
-  if (Status s = CheckWritable(*st, id.value()); !s.ok()) return fail(kExitConfig, s.message());
-  if (Status s = pid_file.WritePid(); !s.ok()) return fail(kExitConfig, s.message());
-  MilterConfig running = mc;
-  running.pid_file = boot.pid_file;  // the one acquired at start
-  engine->SetRunning(running);
-
   // SIGUSR1 is taken by the reload thread only; every thread (libmilter's too) blocks it. The
-  // stop signals are blocked too before our thread starts: libmilter's signal thread sigwaits for
-  // them, and a thread that left them unblocked would let the default action kill the process.
+  // stop signals are blocked too before any thread of ours starts (the metrics' HTTP threads, the
+  // hit writer, the reloader): libmilter's signal thread sigwaits for them, and a thread that
+  // left them unblocked would let the default action kill the process.
   sigset_t usr1, all;
   sigemptyset(&usr1);
   sigaddset(&usr1, SIGUSR1);
@@ -339,16 +370,69 @@ int Run(const std::string& config_path, bool foreground) {
   sigaddset(&all, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+  // Hit records: the store is created (and handed to the daemon's user) now, the writer thread
+  // starts once we serve. [hits] and [metrics] are read at start only.
+  std::unique_ptr<HitWriter> hits;
+  if (st->config.hits.enabled) {
+    HitStoreOpenOptions ho;
+    ho.create = true;
+    ho.owner = std::make_pair(id.value().uid, id.value().gid);
+    auto store = OpenHitStore(st->config, ho);
+    if (!store.ok()) return fail(kExitConfig, "[hits]: " + store.error());
+    HitWriterOptions wo;
+    wo.queue_size = st->config.hits.queue_size;
+    wo.batch_size = st->config.hits.batch_size;
+    wo.flush_ms = st->config.hits.flush_ms;
+    wo.retention_days = st->config.hits.retention_days;
+    hits = std::make_unique<HitWriter>(std::shared_ptr<HitStore>(std::move(store).value()), wo);
+    engine->SetStatusSection(kHitsStatusSection, hits->StatusJson());
+  }
+  if (Status s = OpenSocket(engine.get(), id.value(), hits.get()); !s.ok())
+    return fail(kExitConfig, s.message());
+  if (Status s = DropPrivileges(mc.user, id.value()); !s.ok()) return fail(kExitSoftware, s.message());
+  if (Status s = CheckWritable(*st, id.value()); !s.ok()) return fail(kExitConfig, s.message());
+  if (Status s = pid_file.WritePid(); !s.ok()) return fail(kExitConfig, s.message());
+  MilterConfig running = mc;
+  running.pid_file = boot.pid_file;  // the one acquired at start
+  engine->SetRunning(running);
+  engine->SetRunningReporting(st->config.hits, st->config.metrics);
+  // Metrics are not worth refusing mail for: a listener that cannot be opened is logged, shown
+  // in the status file and left off. Started once every check passed (a failed start has no
+  // HTTP threads to wind down), as the daemon's user.
+  std::unique_ptr<Metrics> metrics = std::make_unique<NullMetrics>();
+  {
+    const std::string& listen = st->config.metrics.listen;
+    std::string error;
+    if (!listen.empty()) {
+      auto m = StartPrometheusMetrics(listen);
+      if (m.ok()) {
+        metrics = std::move(m).value();
+        syslog(LOG_INFO, "metrics at http://%s/metrics", listen.c_str());
+      } else {
+        syslog(LOG_ERR, "metrics off: %s", m.error().c_str());
+        error = m.error();
+      }
+    }
+    engine->SetStatusSection(kMetricsStatusSection, MetricsStatusJson({listen, error}));
+  }
+  SetFilterMetrics(metrics.get());
+
   engine->WriteStatus(mc.status_file);
   syslog(LOG_INFO, "listening on %s as user %s", mc.socket.c_str(), mc.user.c_str());
   channel.Ready();
-  std::thread reloader(ReloadLoop, engine.get(), usr1);
+  if (hits) hits->Start();
+  UpdateGauges(*st, hits.get(), metrics.get(), /*quarantine=*/true);  // before the first scrape
+  std::thread reloader(ReloadLoop, engine.get(), usr1, hits.get(), metrics.get());
   FeedPuller puller(engine.get());
   puller.Start();
   int rc = smfi_main();
   g_stop = true;
   puller.Stop();
   reloader.join();
+  if (hits) {  // what is queued is written before we go
+    hits->Stop();
+    engine->SetStatusSection(kHitsStatusSection, hits->StatusJson());
+  }
   engine->WriteStatus(engine->state()->config.milter.status_file);
   pid_file.Remove();
   syslog(LOG_INFO, "stopped");

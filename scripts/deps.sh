@@ -17,6 +17,8 @@ RUN_PACKAGES=(
   libcurl4-openssl-dev
   # signed feeds (minisign signatures: Ed25519, BLAKE2b)
   libsodium-dev
+  # Prometheus metrics ([metrics] listen): prometheus-cpp core + pull (civetweb exposer)
+  prometheus-cpp-dev
 )
 # What the tests and benchmarks add (scripts/test: `deps.sh` or `deps.sh test`): clang for the
 # fuzzers and sanitizers, a private Postfix (with smtp-source/smtp-sink), miltertest, a DNS server
@@ -29,6 +31,8 @@ TEST_PACKAGES=(
   openssl
   # signs the feeds of the signed-feed tests
   minisign
+  # renders the HTML report in the report tests (headless) and for docs/report.png
+  chromium
 )
 # What building the Debian package adds (scripts/package: `deps.sh package`; scripts/test builds
 # and checks the package too). debian/control's Build-Depends must list RUN_PACKAGES' libraries

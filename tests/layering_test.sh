@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The drawing of the house, checked: each folder of lib/ may include only the folders below it in
 # the data flow (README, Layout). A message flows util/global -> mime -> extract -> (indicators,
-# match) -> snapshot -> policy, spf, quarantine -> engine -> feeds; milter/ and cli/ sit on top.
+# match) -> snapshot -> policy, spf, quarantine -> engine -> hits -> report, and engine -> metrics,
+# feeds; milter/ and cli/ sit on top.
 # Fails naming every include that runs against it.
 set -u
 lib="$(cd "$(dirname "$0")/../lib" && pwd)"
@@ -18,6 +19,9 @@ declare -A allowed=(
   [spf]="spf config global util"
   [quarantine]="quarantine extract config global util"
   [engine]="engine policy spf quarantine snapshot indicators match extract mime config global util"
+  [hits]="hits engine policy spf quarantine snapshot indicators match extract mime config global util"
+  [report]="report hits config global util"
+  [metrics]="metrics engine policy spf quarantine snapshot indicators match extract mime config global util"
   [feeds]="feeds engine indicators config global util"
 )
 bad=0

@@ -48,6 +48,14 @@ bool ValidDefectPattern(const std::string& d) {
 const std::vector<std::string> kWheres = kWhereNames.Names();
 const std::vector<std::string> kSpfResults = kSpfResultNames.Names();
 
+// 127.0.0.0/8 or ::1.
+bool IsLoopback(const IpAddress& ip) {
+  if (!ip.v6) return ip.bytes[0] == 127;
+  for (size_t i = 0; i < 15; ++i)
+    if (ip.bytes[i] != 0) return false;
+  return ip.bytes[15] == 1;
+}
+
 class Reader {
  public:
   // errors == nullptr: strict (the first error is returned). Otherwise lenient: each error is
@@ -59,7 +67,8 @@ class Reader {
 
   Status Run(Config* c) {
     static const std::vector<std::string> kTables = {"milter", "indicators", "policy", "quarantine",
-                                                     "store", "limits", "allow", "spf", "feeds"};
+                                                     "store", "limits", "allow", "spf", "feeds",
+                                                     "hits", "report", "metrics"};
     for (const auto& [k, v] : root_) {
       std::string key(k.str());
       if (key == "tenant") {
@@ -242,6 +251,52 @@ class Reader {
              }},
         })).ok())
       return s;
+    if (!(s = Table("hits", {
+            {"enabled", [&](const toml::node& n, const std::string& k) {
+               return Bool(n, k, &c->hits.enabled);
+             }},
+            {"retention_days", [&](const toml::node& n, const std::string& k) {
+               return Int(n, k, 0, 36500, &c->hits.retention_days);
+             }},
+            {"queue_size", [&](const toml::node& n, const std::string& k) {
+               return Int(n, k, 1, 100000000, &c->hits.queue_size);
+             }},
+            {"batch_size", [&](const toml::node& n, const std::string& k) {
+               return Int(n, k, 1, 1000000, &c->hits.batch_size);
+             }},
+            {"flush_ms", [&](const toml::node& n, const std::string& k) {
+               return Int(n, k, 10, 3600000, &c->hits.flush_ms);
+             }},
+        })).ok())
+      return s;
+    if (!(s = Table("report", {
+            {"identity_name", [&](const toml::node& n, const std::string& k) {
+               return IdentityName(n, k, &c->report.identity_name);
+             }},
+        })).ok())
+      return s;
+    if (!(s = Table("metrics", {
+            {"listen", [&](const toml::node& n, const std::string& k) {
+               return MetricsListen(n, k, &c->metrics.listen);
+             }},
+            {"allow_remote", [&](const toml::node& n, const std::string& k) {
+               return Bool(n, k, &c->metrics.allow_remote);
+             }},
+        })).ok())
+      return s;
+    if (const toml::node* n = root_["metrics"]["listen"].node();
+        n != nullptr && !c->metrics.allow_remote && !c->metrics.listen.empty()) {
+      Result<HostPort> hp = ParseHostPort(c->metrics.listen);
+      std::optional<IpAddress> ip = hp.ok() ? ParseIp(hp.value().host) : std::nullopt;
+      if (!ip || !IsLoopback(*ip)) {
+        Status e = Error(*n, "metrics.listen",
+                         "'" + c->metrics.listen +
+                             "' is not a loopback address; metrics show what the filter does, "
+                             "set [metrics] allow_remote = true to serve them there");
+        if (!Note(e)) return e;
+        c->metrics.listen = MetricsConfig{}.listen;
+      }
+    }
     if (!(s = Table("feeds", {
             {"dir", [&](const toml::node& n, const std::string& k) {
                return Path(n, k, &c->feeds.dir);
@@ -694,6 +749,35 @@ class Reader {
     std::string v;
     if (Status s = String(n, key, &v); !s.ok()) return s;
     if (auto m = ParseMilterSocket(v); !m.ok()) return Error(n, key, m.error());
+    *out = v;
+    return Status::Ok();
+  }
+
+  // [metrics] listen: "" (off) or IP:PORT / [IPv6]:PORT with an address literal (no name: the
+  // exposer binds what it is given).
+  Status MetricsListen(const toml::node& n, const std::string& key, std::string* out) const {
+    auto v = n.value<std::string>();
+    if (!n.is_string() || !v) return Error(n, key, "expected a string");
+    if (v->empty()) {
+      out->clear();
+      return Status::Ok();
+    }
+    Result<HostPort> hp = ParseHostPort(*v);
+    if (!hp.ok()) return Error(n, key, hp.error());
+    if (!ParseIp(hp.value().host))
+      return Error(n, key, "'" + hp.value().host + "' is not an IP address (\"\" turns metrics off)");
+    if (hp.value().port == 0) return Error(n, key, "port 0");
+    *out = *v;
+    return Status::Ok();
+  }
+
+  // The reporting organisation's name: one printable line (it goes into STIX and HTML output).
+  Status IdentityName(const toml::node& n, const std::string& key, std::string* out) const {
+    std::string v;
+    if (Status s = String(n, key, &v); !s.ok()) return s;
+    if (v.size() > 200 || !IsValidUtf8(v) ||
+        std::any_of(v.begin(), v.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; }))
+      return Error(n, key, "expected one printable line of at most 200 bytes");
     *out = v;
     return Status::Ok();
   }

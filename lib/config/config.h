@@ -160,6 +160,29 @@ struct FeedsConfig {
   std::vector<TaxiiSourceConfig> taxii;  // [[feeds.taxii]]
 };
 
+// [hits]: the daemon's hit records (hits/hit_store.h): which indicators fired, never message
+// content. Written off the message's path by one thread (hits/hit_writer.h).
+struct HitsConfig {
+  bool enabled = true;
+  uint64_t retention_days = 400;  // older records are purged by the daemon; 0 = kept for ever
+  uint64_t queue_size = 100000;   // records waiting for the writer; beyond, dropped and counted
+  uint64_t batch_size = 1000;     // a write starts when this many wait
+  uint64_t flush_ms = 1000;       // and at least this often
+  bool operator==(const HitsConfig&) const = default;
+};
+
+// [report]: gfictl report.
+struct ReportConfig {
+  std::string identity_name = "gfi-milter";  // the reporting organisation (STIX identity name)
+};
+
+// [metrics]: Prometheus text format at GET /metrics.
+struct MetricsConfig {
+  std::string listen = "127.0.0.1:9469";  // IP:PORT ([IPv6]:PORT); "" = off
+  bool allow_remote = false;  // a listen address other than loopback is refused unless true
+  bool operator==(const MetricsConfig&) const = default;
+};
+
 struct Config {
   MilterConfig milter;
   IndicatorsConfig indicators;
@@ -171,6 +194,9 @@ struct Config {
   SpfConfig spf;
   AnalysisLimits limits;  // [limits]
   FeedsConfig feeds;      // [feeds], [[feeds.taxii]]
+  HitsConfig hits;        // [hits]
+  ReportConfig report;    // [report]
+  MetricsConfig metrics;  // [metrics]
   std::string source;     // file the values came from; "" for built-in defaults
 };
 

@@ -187,6 +187,14 @@ std::vector<ConfigLine> DescribeConfig(const Config& c) {
     l.N("page_size", t.page_size);
     l.EndIndexed();
   }
+  l.B("hits.enabled", c.hits.enabled);
+  l.N("hits.retention_days", c.hits.retention_days);
+  l.N("hits.queue_size", c.hits.queue_size);
+  l.N("hits.batch_size", c.hits.batch_size);
+  l.N("hits.flush_ms", c.hits.flush_ms);
+  l.S("report.identity_name", c.report.identity_name);
+  l.S("metrics.listen", c.metrics.listen);
+  l.B("metrics.allow_remote", c.metrics.allow_remote);
   const AnalysisLimits& lim = c.limits;
   l.N("limits.max_header_bytes", lim.max_header_bytes);
   l.N("limits.max_parts", lim.max_parts);

@@ -237,6 +237,12 @@ void Engine::SetRunning(const MilterConfig& running) {
   running_ = running;
 }
 
+void Engine::SetRunningReporting(HitsConfig hits, MetricsConfig metrics) {
+  std::lock_guard<std::mutex> lock(reload_mu_);
+  running_hits_ = std::move(hits);
+  running_metrics_ = std::move(metrics);
+}
+
 std::vector<std::string> Engine::RestartNeeded() const {
   std::lock_guard<std::mutex> lock(reload_mu_);
   return RestartNeededLocked();
@@ -251,6 +257,9 @@ std::vector<std::string> Engine::RestartNeededLocked() const {
   if (mc.socket_group != running_->socket_group) keys.push_back("[milter] socket_group");
   if (mc.pid_file != running_->pid_file) keys.push_back("[milter] pid_file");
   if (mc.timeout != running_->timeout) keys.push_back("[milter] timeout");
+  if (running_hits_ && !(state()->config.hits == *running_hits_)) keys.push_back("[hits]");
+  if (running_metrics_ && !(state()->config.metrics == *running_metrics_))
+    keys.push_back("[metrics]");
   return keys;
 }
 

@@ -88,6 +88,8 @@ class Engine {
   // it runs as, its pid file and the libmilter timeout. Status shows these (not the config file's
   // current values); a reload whose configuration changes one says a restart is needed.
   void SetRunning(const MilterConfig& running);
+  // [hits] and [metrics] are read at start too (the writer thread, the listener).
+  void SetRunningReporting(HitsConfig hits, MetricsConfig metrics);
   // The keys whose new value waits for a restart ("[milter] socket", ...); empty when none.
   std::vector<std::string> RestartNeeded() const;
 
@@ -124,6 +126,8 @@ class Engine {
   int64_t last_reload_ = 0;
   std::string last_reload_result_ = "none yet";
   std::optional<MilterConfig> running_;  // what serves (SetRunning); restart-only keys
+  std::optional<HitsConfig> running_hits_;
+  std::optional<MetricsConfig> running_metrics_;
   mutable std::mutex sections_mu_;
   std::map<std::string, std::string> sections_;  // key -> JSON value (SetStatusSection)
 };

@@ -185,6 +185,17 @@ inline constexpr NameTable<Limit, 10> kLimitDefectNames{{{
 static_assert(NameTableIsDense(kLimitDefectNames));
 inline constexpr std::string_view kLimitDefectPrefix = "limit.";
 
+// gfictl report --format.
+enum class ReportFormat { kText, kJson, kCsv, kStix, kHtml };
+inline constexpr NameTable<ReportFormat, 5> kReportFormatNames{{{
+    {ReportFormat::kText, "text"},
+    {ReportFormat::kJson, "json"},
+    {ReportFormat::kCsv, "csv"},
+    {ReportFormat::kStix, "stix"},
+    {ReportFormat::kHtml, "html"},
+}}};
+static_assert(NameTableIsDense(kReportFormatNames));
+
 inline std::string_view ToString(Limit l) { return kLimitDefectNames.Name(l); }
 inline std::string_view ToString(ObservableType t) { return kObservableTypeNames.Name(t); }
 inline std::string_view ToString(Where w) { return kWhereNames.Name(w); }
@@ -193,6 +204,7 @@ inline std::string_view ToString(TermKind k) { return kTermKindNames.Name(k); }
 inline std::string_view ToString(SpfResult r) { return kSpfResultNames.Name(r); }
 inline std::string_view ToString(OnError e) { return kOnErrorNames.Name(e); }
 inline std::string_view ToString(MixedTenants m) { return kMixedTenantsNames.Name(m); }
+inline std::string_view ToString(ReportFormat f) { return kReportFormatNames.Name(f); }
 
 inline std::optional<ObservableType> ParseObservableType(std::string_view s) {
   return kObservableTypeNames.Parse(s);

@@ -26,7 +26,7 @@ bool DayExists(int y, int mo, int d) {
   return d <= kDays[mo - 1] + (mo == 2 && leap ? 1 : 0);
 }
 
-// YYYY-MM-DD[THH:MM[:SS]], nothing after; UTC.
+// YYYY-MM-DD[THH:MM[:SS][Z]], nothing after; UTC.
 std::optional<int64_t> ParseCalendar(std::string_view s) {
   int y, mo, d, h = 0, mi = 0, sec = 0;
   if (!Digits(s, 0, 4, &y) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &mo) ||
@@ -38,10 +38,11 @@ std::optional<int64_t> ParseCalendar(std::string_view s) {
         s[13] != ':' || !Digits(s, 14, 2, &mi))
       return std::nullopt;
     i = 16;
-    if (i < s.size()) {
-      if (s[i] != ':' || !Digits(s, 17, 2, &sec)) return std::nullopt;
+    if (i < s.size() && s[i] == ':') {
+      if (!Digits(s, 17, 2, &sec)) return std::nullopt;
       i = 19;
     }
+    if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) ++i;  // UTC said explicitly
   }
   if (i != s.size() || !DayExists(y, mo, d) || h > 23 || mi > 59 || sec > 59) return std::nullopt;
   return DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
@@ -115,7 +116,9 @@ std::optional<int64_t> ParseDuration(std::string_view s) {
 }
 
 std::optional<int64_t> ParsePointInTime(std::string_view s, int64_t now) {
-  if (auto d = ParseDuration(s)) return now - *d;
+  if (s == "now") return now;
+  if (s.size() > 1 && s[0] == '@') s.remove_prefix(1);  // @UNIXSECONDS, as date(1) reads it
+  else if (auto d = ParseDuration(s)) return now - *d;
   if (!s.empty() && s.size() < 12 && s.find_first_not_of("0123456789") == std::string_view::npos) {
     int64_t v = 0;
     for (char c : s) v = v * 10 + (c - '0');

@@ -32,8 +32,8 @@ std::optional<Rfc3339Time> ParseRfc3339(std::string_view s);
 // "30d", "12h", "45m", "90s", "2w" -> seconds; nullopt when malformed or absurdly large.
 std::optional<int64_t> ParseDuration(std::string_view s);
 
-// A point in time as an admin types it: unix seconds, YYYY-MM-DD[THH:MM[:SS]] (UTC), an RFC 3339
-// date-time, or a duration ago ("2h" = two hours before `now`).
+// A point in time as an admin types it: unix seconds (or @seconds), YYYY-MM-DD[THH:MM[:SS]] (UTC),
+// an RFC 3339 date-time, "now", or a duration ago ("2h" = two hours before `now`).
 std::optional<int64_t> ParsePointInTime(std::string_view s, int64_t now);
 
 // "2026-11-01T08:00:00Z".

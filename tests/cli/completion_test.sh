@@ -25,10 +25,12 @@ expect "reload flags" --wait reload ""
 expect "--status values" missing quarantine list --status ""
 expect "indicators subcommands" blind indicators ""
 expect "indicators blind flags" --skip-unblindable indicators blind --
+expect "report formats" stix report --format ""
+expect "report flags" --min-count report --
 for path in "inspect" "scan" "indicators check" "indicators lookup" "indicators keygen" \
             "indicators blind" "quarantine list" \
             "quarantine show" "quarantine release" "quarantine delete" "quarantine purge" \
-            "quarantine check" "status" "reload" "config check" "config show" "feeds sync" "feeds status"; do
+            "quarantine check" "status" "reload" "config check" "config show" "feeds sync" "feeds status" "report"; do
   # shellcheck disable=SC2086
   help=$("$GFICTL" $path --help 2>&1)
   # shellcheck disable=SC2086

@@ -223,4 +223,44 @@ TEST_CASE("[indicators] blind_keys: paths only (the keys are read with the feeds
   CHECK(ErrorOf("[indicators]\nblind_keys = \"/k\"\n").find("blind_keys") != std::string::npos);
 }
 
+TEST_CASE("[hits], [report] and [metrics] are read and checked") {
+  Result<Config> r = ParseConfig(R"(
+[hits]
+enabled = false
+retention_days = 30
+queue_size = 500
+batch_size = 50
+flush_ms = 250
+[report]
+identity_name = "Example Provider"
+[metrics]
+listen = "[::1]:9470"
+)", "t.toml");
+  REQUIRE(r.ok());
+  CHECK_FALSE(r.value().hits.enabled);
+  CHECK(r.value().hits.retention_days == 30);
+  CHECK(r.value().hits.queue_size == 500);
+  CHECK(r.value().hits.batch_size == 50);
+  CHECK(r.value().hits.flush_ms == 250);
+  CHECK(r.value().report.identity_name == "Example Provider");
+  CHECK(r.value().metrics.listen == "[::1]:9470");
+  CHECK(Config{}.metrics.listen == "127.0.0.1:9469");
+  CHECK(ParseConfig("[metrics]\nlisten = \"\"\n", "t.toml").value().metrics.listen.empty());
+  // Loopback only, unless allowed; an address, not a name.
+  std::string e = ErrorOf("[metrics]\nlisten = \"0.0.0.0:9469\"\n");
+  CHECK(e.find("test.toml:2: metrics.listen") != std::string::npos);
+  CHECK(e.find("not a loopback address") != std::string::npos);
+  CHECK(ParseConfig("[metrics]\nlisten = \"0.0.0.0:9469\"\nallow_remote = true\n", "t.toml").ok());
+  CHECK(ErrorOf("[metrics]\nlisten = \"localhost:9469\"\n").find("not an IP address") !=
+        std::string::npos);
+  CHECK(ErrorOf("[metrics]\nlisten = \"127.0.0.1\"\n").find("metrics.listen") !=
+        std::string::npos);
+  CHECK(ErrorOf("[hits]\nqueue_size = 0\n").find("hits.queue_size") != std::string::npos);
+  CHECK(ErrorOf("[hits]\nflush_ms = 1\n").find("out of range") != std::string::npos);
+  CHECK(ErrorOf("[hits]\nretention = \"400d\"\n").find("hits.retention: unknown key") !=
+        std::string::npos);
+  CHECK(ErrorOf("[report]\nidentity_name = \"a\\nb\"\n").find("report.identity_name") !=
+        std::string::npos);
+}
+
 }  // namespace gfi

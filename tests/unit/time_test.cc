@@ -57,6 +57,12 @@ TEST_CASE("durations and points in time", "[time]") {
   CHECK(ParsePointInTime("2026-01-01T01:02", now) == 1767225600 + 3720);
   CHECK(ParsePointInTime("2026-01-01T01:02:03", now) == 1767225600 + 3723);
   CHECK(ParsePointInTime("2026-01-01T01:00:00+01:00", now) == 1767225600);
+  CHECK(ParsePointInTime("now", now) == now);
+  CHECK(ParsePointInTime("2026-01-01T01:02Z", now) == 1767225600 + 3720);
+  CHECK_FALSE(ParsePointInTime("2026-01-01T01:02ZZ", now));
+  CHECK(ParsePointInTime("@1767225600", now) == 1767225600);
+  CHECK_FALSE(ParsePointInTime("@", now));
+  CHECK_FALSE(ParsePointInTime("@2h", now));
   CHECK_FALSE(ParsePointInTime("yesterday", now));
   CHECK_FALSE(ParsePointInTime("2026-02-30", now));
   CHECK_FALSE(ParsePointInTime("2026-01-01T25:00", now));

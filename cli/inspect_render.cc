@@ -1,6 +1,6 @@
 // Output formats of `gfictl inspect`. JSON keys and their order are a contract (product.md);
 // extra keys may be added, none renamed.
-#include "report.h"
+#include "inspect_render.h"
 
 #include <fmt/format.h>
 

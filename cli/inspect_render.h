@@ -1,6 +1,6 @@
 // Rendering of a MessageAnalysis for gfictl: the JSON contract of product.md and a readable table.
-#ifndef GFI_CLI_REPORT_H_
-#define GFI_CLI_REPORT_H_
+#ifndef GFI_CLI_INSPECT_RENDER_H_
+#define GFI_CLI_INSPECT_RENDER_H_
 
 #include <string>
 #include <string_view>
@@ -17,4 +17,4 @@ std::string InspectText(std::string_view file, const MessageAnalysis& a);
 
 }  // namespace gfi
 
-#endif  // GFI_CLI_REPORT_H_
+#endif  // GFI_CLI_INSPECT_RENDER_H_
