@@ -31,6 +31,9 @@ TEST_PACKAGES=(
   openssl
   # signs the feeds of the signed-feed tests
   minisign
+  # the private Sendmail of tests/sendmail (sendmail-bin itself is unpacked by the test, as it
+  # conflicts with postfix): m4 builds its config, and the libraries it links
+  m4 libdb5.3 libldap-2.5-0 liblockfile1 libnsl2 libsasl2-2 libwrap0 libssl3
   # renders the HTML report in the report tests (headless) and for docs/report.png
   chromium
 )
