@@ -234,4 +234,13 @@ Status PgMigrate(PgConn& c, const std::string& component, const std::vector<std:
   return Status::Ok();
 }
 
+Result<int> PgSchemaVersion(PgConn& c, const std::string& component) {
+  auto t = c.Query("SELECT to_regclass('gfi_schema_version') IS NOT NULL");
+  if (!t.ok()) return t.status();
+  if (t.value().Text(0, 0) != "t") return 0;
+  auto v = c.Query("SELECT version FROM gfi_schema_version WHERE component = $1", {{component}});
+  if (!v.ok()) return v.status();
+  return v.value().size() == 0 ? 0 : static_cast<int>(v.value().Int(0, 0));
+}
+
 }  // namespace gfi

@@ -106,6 +106,9 @@ class PgPool {
 // to v + 1. Refuses a stored version newer than steps.size() (kCorruption, naming both).
 Status PgMigrate(PgConn& c, const std::string& component, const std::vector<std::string>& steps);
 
+// The stored schema version of `component`; 0 when it has none (or no version table).
+Result<int> PgSchemaVersion(PgConn& c, const std::string& component);
+
 }  // namespace gfi
 
 #endif  // GFI_UTIL_PG_H_
