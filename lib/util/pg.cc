@@ -1,11 +1,16 @@
 // The PostgreSQL connection pool; see pg.h.
 #include "util/pg.h"
 
+#include <fcntl.h>
 #include <libpq-fe.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 
 namespace gfi {
@@ -241,6 +246,41 @@ Result<int> PgSchemaVersion(PgConn& c, const std::string& component) {
   auto v = c.Query("SELECT version FROM gfi_schema_version WHERE component = $1", {{component}});
   if (!v.ok()) return v.status();
   return v.value().size() == 0 ? 0 : static_cast<int>(v.value().Int(0, 0));
+}
+
+Result<std::string> ReadDsnFile(const std::string& path) {
+  const std::string what = "[store] dsn_file " + path;
+  if (path.empty())
+    return Status::Error(ErrorCode::kInvalid,
+                         "[store] backend = \"postgresql\" needs dsn_file (a file holding the "
+                         "libpq connection string)");
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return Status::Error(ErrorCode::kIo, what + ": " + std::strerror(errno));
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::Error(ErrorCode::kInvalid, what + ": not a regular file");
+  }
+  if ((st.st_mode & (S_IROTH | S_IWOTH)) != 0) {
+    ::close(fd);
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::Error(ErrorCode::kInvalid, what + " is readable or writable by others (mode " +
+                                                  mode + "); refused: chmod o-rwx " + path);
+  }
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0 && text.size() < 65536)
+    text.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  if (n < 0) return Status::Error(ErrorCode::kIo, what + ": " + std::strerror(errno));
+  size_t eol = text.find_first_of("\r\n");
+  if (eol != std::string::npos) text.resize(eol);
+  if (text.empty())
+    return Status::Error(ErrorCode::kInvalid,
+                         what + ": empty (the connection string is its first line)");
+  return text;
 }
 
 }  // namespace gfi

@@ -106,6 +106,11 @@ class PgPool {
 // to v + 1. Refuses a stored version newer than steps.size() (kCorruption, naming both).
 Status PgMigrate(PgConn& c, const std::string& component, const std::vector<std::string>& steps);
 
+// The connection string: the first line of `path` ([store] dsn_file), refused when the file is
+// readable or writable by others (it may hold a password; the daemon's group, the admins running
+// gfictl, may read it). Messages name the file, never its content.
+Result<std::string> ReadDsnFile(const std::string& path);
+
 // The stored schema version of `component`; 0 when it has none (or no version table).
 Result<int> PgSchemaVersion(PgConn& c, const std::string& component);
 

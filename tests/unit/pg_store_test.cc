@@ -5,13 +5,17 @@
 #include <catch2/catch.hpp>
 
 #include <libpq-fe.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "hits/hit_store.h"
 #include "quarantine/pg_store.h"
 
 namespace gfi {
@@ -90,6 +94,46 @@ TEST_CASE("pg store: two hosts releasing at once deliver once", "[pg]") {
     CHECK(claimed == 1);
     CHECK(conflicts == 3);
   }
+}
+
+TEST_CASE("pg store: dsn_file is a secret, named but never printed", "[pg][dsn]") {
+  char tmpl[] = "/tmp/gfi-dsn.XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  const std::string path = dir + "/store.dsn";
+  const std::string dsn = Dsn() != nullptr ? Dsn() : "host=/nonexistent password=s3cret";
+  { std::ofstream(path) << dsn << "\nignored second line\n"; }
+  Config config;
+  config.store.backend = StoreBackend::kPostgresql;
+  config.store.dsn_file = path;
+  ::chmod(path.c_str(), 0644);
+  auto refused = OpenQuarantineStore(config, StoreOpenOptions{});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().find("readable or writable by others") != std::string::npos);
+  CHECK(refused.error().find(path) != std::string::npos);
+  CHECK(refused.error().find(dsn) == std::string::npos);
+  CHECK(OpenHitStore(config, HitStoreOpenOptions{}).code() == ErrorCode::kInvalid);
+  ::chmod(path.c_str(), 0640);
+  CHECK(ReadDsnFile(path).value() == dsn);
+  config.store.dsn_file.clear();
+  CHECK(OpenQuarantineStore(config, StoreOpenOptions{}).error().find("needs dsn_file") !=
+        std::string::npos);
+  config.store.dsn_file = path;
+  if (Dsn() != nullptr) {  // through the factory, as the daemon and gfictl open it
+    auto s = OpenQuarantineStore(config, StoreOpenOptions{});
+    INFO(s.status().message());
+    REQUIRE(s.ok());
+    CHECK(s.value()->Describe() == "postgresql quarantine");
+    HitStoreOpenOptions ho;
+    ho.create = true;
+    CHECK(OpenHitStore(config, ho).ok());
+  } else {
+    auto down = OpenQuarantineStore(config, StoreOpenOptions{});
+    REQUIRE_FALSE(down.ok());
+    CHECK(down.code() == ErrorCode::kIo);
+    CHECK(down.error().find("s3cret") == std::string::npos);
+  }
+  ::unlink(path.c_str());
+  ::rmdir(dir.c_str());
 }
 
 TEST_CASE("pg store: the database stopped mid-use is an error, never a success", "[stop]") {
