@@ -30,6 +30,7 @@ set_target_properties(CLI11::CLI11 PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${CL
 
 # SQLite (quarantine index), libspf2 (+ libresolv for its DNS layer), libmilter (daemon only).
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 find_path(SPF2_INCLUDE_DIR spf2/spf.h REQUIRED)
 find_library(SPF2_LIBRARY spf2 REQUIRED)
 add_library(spf2::spf2 UNKNOWN IMPORTED)

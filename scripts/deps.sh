@@ -19,6 +19,8 @@ RUN_PACKAGES=(
   libsodium-dev
   # Prometheus metrics ([metrics] listen): prometheus-cpp core + pull (civetweb exposer)
   prometheus-cpp-dev
+  # the shared store of a fleet ([store] backend = "postgresql")
+  libpq-dev
 )
 # What the tests and benchmarks add (scripts/test: `deps.sh` or `deps.sh test`): clang for the
 # fuzzers and sanitizers, a private Postfix (with smtp-source/smtp-sink), miltertest, a DNS server
@@ -36,6 +38,8 @@ TEST_PACKAGES=(
   m4 libdb5.3 libldap-2.5-0 liblockfile1 libnsl2 libsasl2-2 libwrap0 libssl3
   # renders the HTML report in the report tests (headless) and for docs/report.png
   chromium
+  # the private PostgreSQL cluster of tests/pg (initdb, pg_ctl from Debian's postgresql)
+  postgresql
 )
 # What building the Debian package adds (scripts/package: `deps.sh package`; scripts/test builds
 # and checks the package too). debian/control's Build-Depends must list RUN_PACKAGES' libraries

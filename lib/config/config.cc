@@ -225,6 +225,15 @@ class Reader {
             {"backend", [&](const toml::node& n, const std::string& k) {
                return Enum(n, k, kStoreBackendNames, &c->store.backend);
              }},
+            {"dsn_file", [&](const toml::node& n, const std::string& k) {
+               return Path(n, k, &c->store.dsn_file);
+             }},
+            {"pool_size", [&](const toml::node& n, const std::string& k) {
+               return Int(n, k, 1, 64, &c->store.pool_size);
+             }},
+            {"timeout_ms", [&](const toml::node& n, const std::string& k) {
+               return Int(n, k, 100, 600000, &c->store.timeout_ms);
+             }},
         })).ok())
       return s;
     if (!(s = Table("quarantine", {

@@ -130,9 +130,13 @@ struct QuarantineConfig {
   uint64_t retention_days = 0;                       // the daemon purges older entries; 0 = never
 };
 
-// [store]: where the quarantine's entries live (sqlite: files and index under [quarantine] dir).
+// [store]: where the quarantine's entries live (sqlite: files and index under [quarantine] dir;
+// postgresql: the database dsn_file names, shared by a fleet).
 struct StoreConfig {
   StoreBackend backend = StoreBackend::kSqlite;
+  std::string dsn_file;        // a file whose first line is a libpq connection string (secret)
+  uint64_t pool_size = 4;      // connections per process, at most
+  uint64_t timeout_ms = 10000;  // statement_timeout (and lock_timeout) of every query
 };
 
 // One [[feeds.taxii]] source: a TAXII 2.1 collection pulled into [feeds] dir as NAME.json

@@ -167,6 +167,9 @@ std::vector<ConfigLine> DescribeConfig(const Config& c) {
   l.S("quarantine.postfix_config", q.postfix_config);
   l.N("quarantine.retention_days", q.retention_days);
   l.E_("store.backend", c.store.backend);
+  l.S("store.dsn_file", c.store.dsn_file);
+  l.N("store.pool_size", c.store.pool_size);
+  l.N("store.timeout_ms", c.store.timeout_ms);
   l.S("feeds.dir", c.feeds.dir);
   for (size_t i = 0; i < c.feeds.taxii.size(); ++i) {
     const TaxiiSourceConfig& t = c.feeds.taxii[i];

@@ -29,9 +29,10 @@ inline constexpr NameTable<QuarantineMode, 2> kQuarantineModeNames{{{
 static_assert(NameTableIsDense(kQuarantineModeNames));
 
 // [store] backend: where entries (and their bytes) live.
-enum class StoreBackend { kSqlite };
-inline constexpr NameTable<StoreBackend, 1> kStoreBackendNames{{{
+enum class StoreBackend { kSqlite, kPostgresql };
+inline constexpr NameTable<StoreBackend, 2> kStoreBackendNames{{{
     {StoreBackend::kSqlite, "sqlite"},
+    {StoreBackend::kPostgresql, "postgresql"},
 }}};
 static_assert(NameTableIsDense(kStoreBackendNames));
 

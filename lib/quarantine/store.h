@@ -46,6 +46,8 @@ struct QuarantineEntry {
   std::string ref, queue_id, client_ip, client_name, helo, mail_from;
   std::vector<std::string> rcpts;
   std::string header_from, subject, tenant, action;
+  // The host that quarantined it (a shared store serves a fleet); filled by Put when empty.
+  std::string host;
   QuarantineMode mode = QuarantineMode::kStore;
   uint64_t size = 0;
   std::string sha256;  // of the stored message; empty for hold mode (no body kept)

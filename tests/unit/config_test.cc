@@ -105,6 +105,18 @@ TEST_CASE("wrong types and values are errors naming the key") {
         std::string::npos);
   CHECK(ParseConfig("[store]\nbackend = \"sqlite\"\n", "t.toml").value().store.backend ==
         StoreBackend::kSqlite);
+  auto pg = ParseConfig(
+      "[store]\nbackend = \"postgresql\"\ndsn_file = \"/etc/gfi-milter/store.dsn\"\n"
+      "pool_size = 8\ntimeout_ms = 5000\n",
+      "t.toml");
+  REQUIRE(pg.ok());
+  CHECK(pg.value().store.backend == StoreBackend::kPostgresql);
+  CHECK(pg.value().store.dsn_file == "/etc/gfi-milter/store.dsn");
+  CHECK(pg.value().store.pool_size == 8);
+  CHECK(pg.value().store.timeout_ms == 5000);
+  CHECK(ErrorOf("[store]\ndsn_file = \"store.dsn\"\n").find("not an absolute path") !=
+        std::string::npos);
+  CHECK(ErrorOf("[store]\npool_size = 0\n").find("store.pool_size") != std::string::npos);
 }
 
 TEST_CASE("TOML syntax errors name the line") {

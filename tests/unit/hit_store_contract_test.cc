@@ -9,7 +9,10 @@
 #include <thread>
 #include <vector>
 
+#include <libpq-fe.h>
+
 #include "hits/hit_store.h"
+#include "hits/pg_hit_store.h"
 
 namespace gfi {
 namespace {
@@ -24,6 +27,7 @@ struct TempDir {
 };
 
 struct SqliteBackend {
+  static bool Available() { return true; }
   TempDir dir;
   Config config;
   SqliteBackend() {
@@ -42,6 +46,43 @@ struct SqliteBackend {
     HitStoreOpenOptions o;
     o.create = create;
     return OpenHitStore(config, o);
+  }
+};
+
+// The shared PostgreSQL store, when GFI_TEST_PG_DSN names a database for tests (tests/pg/run.py
+// starts a private cluster); without it, its cases pass without running. Each case starts with
+// no hit-record schema at all. `dir.path` is what its messages name instead of a file.
+struct PgBackend {
+  static bool Available() { return std::getenv("GFI_TEST_PG_DSN") != nullptr; }
+  struct {
+    std::string path = "postgresql";
+  } dir;
+  PgBackend() {
+    if (!Available()) return;
+    PGconn* c = PQconnectdb(std::getenv("GFI_TEST_PG_DSN"));
+    REQUIRE(PQstatus(c) == CONNECTION_OK);
+    PQclear(PQexec(c, "SET client_min_messages = warning"));
+    PGresult* r = PQexec(c,
+                         "DROP TABLE IF EXISTS gfi_hits, gfi_hit_message_counts, "
+                         "gfi_hit_false_positives");
+    REQUIRE(PQresultStatus(r) == PGRES_COMMAND_OK);
+    PQclear(r);
+    PQclear(PQexec(c, "DELETE FROM gfi_schema_version WHERE component = 'hits'"));
+    PQfinish(c);
+  }
+  Result<std::unique_ptr<HitStore>> TryOpen(bool create, bool read_only = false) {
+    HitStoreOpenOptions o;
+    o.create = create;
+    o.read_only = read_only;
+    auto s = PgHitStore::Open(std::getenv("GFI_TEST_PG_DSN"), o);
+    if (!s.ok()) return s.status();
+    return std::unique_ptr<HitStore>(std::move(s).value());
+  }
+  std::unique_ptr<HitStore> Open(bool create = true, bool read_only = false) {
+    auto s = TryOpen(create, read_only);
+    INFO(s.status().message());
+    REQUIRE(s.ok());
+    return std::move(s).value();
   }
 };
 
@@ -71,7 +112,8 @@ constexpr int64_t kT = 1764547200;  // 2025-12-01T00:00:00Z
 }  // namespace
 
 TEMPLATE_TEST_CASE("hit store contract: an empty store aggregates to nothing", "[hits]",
-                   SqliteBackend) {
+                   SqliteBackend, PgBackend) {
+  if (!TestType::Available()) return;
   TestType b;
   auto s = b.Open();
   auto a = s->Aggregate({});
@@ -85,7 +127,8 @@ TEMPLATE_TEST_CASE("hit store contract: an empty store aggregates to nothing", "
 }
 
 TEMPLATE_TEST_CASE("hit store contract: a store that does not exist is named, not created",
-                   "[hits]", SqliteBackend) {
+                   "[hits]", SqliteBackend, PgBackend) {
+  if (!TestType::Available()) return;
   TestType b;
   auto s = b.TryOpen(/*create=*/false);
   REQUIRE_FALSE(s.ok());
@@ -95,7 +138,8 @@ TEMPLATE_TEST_CASE("hit store contract: a store that does not exist is named, no
 }
 
 TEMPLATE_TEST_CASE("hit store contract: aggregates count messages, places, actions, tenants",
-                   "[hits]", SqliteBackend) {
+                   "[hits]", SqliteBackend, PgBackend) {
+  if (!TestType::Available()) return;
   TestType b;
   auto s = b.Open();
   HitBatch batch;
@@ -152,7 +196,8 @@ TEMPLATE_TEST_CASE("hit store contract: aggregates count messages, places, actio
   CHECK(c.value().newest == kT + 40);
 }
 
-TEMPLATE_TEST_CASE("hit store contract: period and tenant select", "[hits]", SqliteBackend) {
+TEMPLATE_TEST_CASE("hit store contract: period and tenant select", "[hits]", SqliteBackend, PgBackend) {
+  if (!TestType::Available()) return;
   TestType b;
   auto s = b.Open();
   HitBatch batch;
@@ -191,7 +236,8 @@ TEMPLATE_TEST_CASE("hit store contract: period and tenant select", "[hits]", Sql
 }
 
 TEMPLATE_TEST_CASE("hit store contract: false positives join their indicator", "[hits]",
-                   SqliteBackend) {
+                   SqliteBackend, PgBackend) {
+  if (!TestType::Available()) return;
   TestType b;
   auto s = b.Open();
   HitBatch batch;
@@ -208,7 +254,8 @@ TEMPLATE_TEST_CASE("hit store contract: false positives join their indicator", "
 }
 
 TEMPLATE_TEST_CASE("hit store contract: purge removes what is older, keeps the rest", "[hits]",
-                   SqliteBackend) {
+                   SqliteBackend, PgBackend) {
+  if (!TestType::Available()) return;
   TestType b;
   auto s = b.Open();
   HitBatch batch;
@@ -230,7 +277,8 @@ TEMPLATE_TEST_CASE("hit store contract: purge removes what is older, keeps the r
 }
 
 TEMPLATE_TEST_CASE("hit store contract: a second handle sees what the first wrote", "[hits]",
-                   SqliteBackend) {
+                   SqliteBackend, PgBackend) {
+  if (!TestType::Available()) return;
   TestType b;
   auto writer = b.Open();
   auto reader = b.Open(/*create=*/false, /*read_only=*/true);
@@ -246,7 +294,8 @@ TEMPLATE_TEST_CASE("hit store contract: a second handle sees what the first wrot
 }
 
 TEMPLATE_TEST_CASE("hit store contract: concurrent writers lose nothing", "[hits]",
-                   SqliteBackend) {
+                   SqliteBackend, PgBackend) {
+  if (!TestType::Available()) return;
   TestType b;
   auto s = b.Open();
   std::vector<std::thread> threads;
