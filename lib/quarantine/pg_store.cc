@@ -41,41 +41,8 @@ Status NotFound(const std::string& id) {
 std::string Name(QuarantineStatus st) { return std::string(ToString(st)); }
 std::string Name(QuarantineMode m) { return std::string(ToString(m)); }
 
-std::string Sha256Hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(hex[md[i] >> 4]);
-    out.push_back(hex[md[i] & 15]);
-  }
-  return out;
-}
 
-// The same id grammar as the SQLite store: time-ordered text, a random tail.
-std::string NewId(int64_t* now) {
-  auto t = std::chrono::system_clock::now();
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-  *now = us / 1000000;
-  time_t secs = static_cast<time_t>(*now);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  thread_local std::mt19937 rng{std::random_device{}()};
-  std::snprintf(buf, sizeof(buf), "%04d%02d%02dT%02d%02d%02d.%06ldZ-%03x", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<long>(us % 1000000), static_cast<unsigned>(rng() & 0xfff));
-  return buf;
-}
 
-bool ValidId(const std::string& id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-')) return false;
-  return true;
-}
 
 std::string LocalHost() {
   char buf[256] = {};
@@ -204,12 +171,12 @@ Status PgQuarantineStore::Migrate() {
 Result<std::string> PgQuarantineStore::Put(QuarantineEntry e,
                                            std::optional<std::string_view> raw) {
   int64_t now = 0;
-  e.id = NewId(&now);
+  e.id = NewQuarantineId(&now);
   if (e.time == 0) e.time = now;
   if (e.host.empty()) e.host = LocalHost();
   if (raw) {
     e.size = raw->size();
-    e.sha256 = Sha256Hex(*raw);
+    e.sha256 = QuarantineSha256Hex(*raw);
   } else {
     e.size = 0;
     e.sha256.clear();
@@ -296,7 +263,7 @@ Result<std::vector<std::string>> PgQuarantineStore::Find(const std::string& key)
 }
 
 Result<QuarantineEntry> PgQuarantineStore::Get(const std::string& id) {
-  if (!ValidId(id)) return NotFound(id);
+  if (!ValidQuarantineId(id)) return NotFound(id);
   auto c = pool_->Acquire();
   if (!c.ok()) return c.status();
   auto r = c.value().Query(
@@ -336,7 +303,7 @@ Result<std::string> PgQuarantineStore::ReadRaw(const std::string& id) {
     return Status::Error(ErrorCode::kCorruption,
                          "postgresql quarantine: " + id + ": message bytes missing");
   std::string data = r.value().Text(0, 0);
-  if (Sha256Hex(data) != e.value().sha256)
+  if (QuarantineSha256Hex(data) != e.value().sha256)
     return Status::Error(ErrorCode::kCorruption,
                          "postgresql quarantine: " + id + ": message bytes are corrupted "
                                                           "(sha256 differs)");
@@ -365,7 +332,7 @@ Status PgQuarantineStore::Change(PgConn& db, const std::string& id, QuarantineSt
 Status PgQuarantineStore::SetStatus(const std::string& id, QuarantineStatus expect,
                                     QuarantineStatus status, const std::string& by,
                                     const std::string& detail) {
-  if (!ValidId(id)) return NotFound(id);
+  if (!ValidQuarantineId(id)) return NotFound(id);
   auto c = pool_->Acquire();
   if (!c.ok()) return c.status();
   return Change(c.value(), id, expect, status, by, detail);

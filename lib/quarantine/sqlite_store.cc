@@ -40,40 +40,8 @@ Status NotFound(const std::string& id) {
 std::string Name(QuarantineStatus st) { return std::string(ToString(st)); }
 std::string Name(QuarantineMode m) { return std::string(ToString(m)); }
 
-std::string Sha256Hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(hex[md[i] >> 4]);
-    out.push_back(hex[md[i] & 15]);
-  }
-  return out;
-}
 
-std::string NewId(int64_t* now) {
-  auto t = std::chrono::system_clock::now();
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-  *now = us / 1000000;
-  time_t secs = static_cast<time_t>(*now);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  thread_local std::mt19937 rng{std::random_device{}()};
-  std::snprintf(buf, sizeof(buf), "%04d%02d%02dT%02d%02d%02d.%06ldZ-%03x", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<long>(us % 1000000), static_cast<unsigned>(rng() & 0xfff));
-  return buf;
-}
 
-bool ValidId(const std::string& id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-')) return false;
-  return true;
-}
 
 Status WriteFileDurably(const std::string& dir, const std::string& name, std::string_view data) {
   std::string tmp = dir + "/." + name + ".tmp";
@@ -327,11 +295,11 @@ Status SqliteQuarantineStore::InsertRow(const QuarantineEntry& e, QuarantineStat
 
 Result<std::string> SqliteQuarantineStore::Put(QuarantineEntry e, std::optional<std::string_view> raw) {
   int64_t now = 0;
-  e.id = NewId(&now);
+  e.id = NewQuarantineId(&now);
   if (e.time == 0) e.time = now;
   if (raw) {
     e.size = raw->size();
-    e.sha256 = Sha256Hex(*raw);
+    e.sha256 = QuarantineSha256Hex(*raw);
     if (Status s = WriteFileDurably(dir_ + "/messages", e.id + ".eml", *raw); !s.ok())
       return IoError("quarantine store " + dir_ + ": " + s.message());
   }
@@ -453,7 +421,7 @@ Result<std::vector<SqliteQuarantineStore::MessageFile>> SqliteQuarantineStore::M
     if (name.size() <= 4 || name[0] == '.' || name.compare(name.size() - 4, 4, ".eml") != 0)
       continue;
     std::string id = name.substr(0, name.size() - 4);
-    if (!ValidId(id)) continue;
+    if (!ValidQuarantineId(id)) continue;
     struct stat st;
     int64_t mtime = ::fstatat(::dirfd(d), name.c_str(), &st, 0) == 0 ? st.st_mtim.tv_sec : 0;
     out.push_back({id, mtime});
@@ -465,7 +433,7 @@ Result<std::vector<SqliteQuarantineStore::MessageFile>> SqliteQuarantineStore::M
 }
 
 Status SqliteQuarantineStore::Adopt(QuarantineEntry e, const std::string& by, const std::string& detail) {
-  if (!ValidId(e.id))
+  if (!ValidQuarantineId(e.id))
     return Status::Error(ErrorCode::kInvalid, "'" + e.id + "' is not a quarantine id");
   std::string path = MessagePath(e.id);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -477,7 +445,7 @@ Status SqliteQuarantineStore::Adopt(QuarantineEntry e, const std::string& by, co
   ::close(fd);
   if (r < 0) return IoError(Errno("cannot read " + path));
   e.size = data.size();
-  e.sha256 = Sha256Hex(data);
+  e.sha256 = QuarantineSha256Hex(data);
   e.mode = QuarantineMode::kStore;
   std::lock_guard<std::mutex> lock(mu_);
   int64_t now = static_cast<int64_t>(std::time(nullptr));
@@ -492,7 +460,7 @@ Status SqliteQuarantineStore::Adopt(QuarantineEntry e, const std::string& by, co
 }
 
 Result<QuarantineEntry> SqliteQuarantineStore::Get(const std::string& id) {
-  if (!ValidId(id)) return NotFound(id);
+  if (!ValidQuarantineId(id)) return NotFound(id);
   std::lock_guard<std::mutex> lock(mu_);
   Stmt s(db_, ("SELECT " + std::string(kColumns) + " FROM entries WHERE id = ?").c_str());
   s.Bind(1, id);
@@ -529,7 +497,7 @@ Result<std::string> SqliteQuarantineStore::ReadRaw(const std::string& id) {
   while ((r = ::read(fd, buf, sizeof(buf))) > 0) data.append(buf, static_cast<size_t>(r));
   ::close(fd);
   if (r < 0) return IoError(Errno(id + ": reading " + path));
-  if (Sha256Hex(data) != e.value().sha256)
+  if (QuarantineSha256Hex(data) != e.value().sha256)
     return Status::Error(ErrorCode::kCorruption,
                          id + ": message file " + path + " is corrupted (sha256 differs)");
   return data;

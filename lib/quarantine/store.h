@@ -118,6 +118,13 @@ struct StoreOpenOptions {
 Result<std::unique_ptr<QuarantineStore>> OpenQuarantineStore(const Config& config,
                                                              const StoreOpenOptions& options);
 
+// Shared by every backend, so ids and digests are the same whichever holds the entry:
+// a new entry id (time-ordered text with a random tail, "20261202T101500.123456Z-3af"; `now`
+// gets its unix time), whether a text can be an id at all, and the hex SHA-256 of message bytes.
+std::string NewQuarantineId(int64_t* now);
+bool ValidQuarantineId(const std::string& id);
+std::string QuarantineSha256Hex(std::string_view data);
+
 }  // namespace gfi
 
 #endif  // GFI_QUARANTINE_STORE_H_
