@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
     b.hits.push_back(std::move(h));
     if (n % 3 == 0)
       b.messages.push_back({b.hits.back().time - b.hits.back().time % 3600, b.hits.back().tenant,
-                            b.hits.back().action, 1});
+                            b.hits.back().action, 1, "bench"});
     if (b.hits.size() >= batch) {
       if (auto s = store.value()->Write(b); !s.ok()) {
         std::fprintf(stderr, "%s\n", s.message().c_str());

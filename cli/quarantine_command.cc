@@ -71,6 +71,7 @@ void WriteEntryJson(JsonWriter& w, const QuarantineEntry& e, bool history) {
   w.Key("size").Uint(e.size);
   w.Key("sha256").String(e.sha256);
   w.Key("tenant").String(e.tenant);
+  w.Key("host").String(e.host);
   w.Key("action").String(e.action);
   w.Key("mode").String(ToString(e.mode));
   w.Key("status").String(ToString(e.status));
@@ -146,15 +147,15 @@ int RunList(const ListOptions& o) {
     }
     return 0;
   }
-  std::printf("%-32s %-20s %-9s %-10s %-28s %-28s %s\n", "ID", "TIME", "STATUS", "ACTION", "FROM",
-              "TO", "SUBJECT / MATCHES");
+  std::printf("%-32s %-20s %-16s %-9s %-10s %-28s %-28s %s\n", "ID", "TIME", "HOST", "STATUS",
+              "ACTION", "FROM", "TO", "SUBJECT / MATCHES");
   for (const QuarantineEntry& e : entries.value()) {
     std::string to = e.rcpts.empty() ? "" : e.rcpts[0];
     if (e.rcpts.size() > 1) to += " +" + std::to_string(e.rcpts.size() - 1);
     std::string ids;
     for (const QuarantineMatch& m : e.matches) ids += (ids.empty() ? "" : ",") + m.indicator;
-    std::printf("%-32s %-20s %-9s %-10s %-28s %-28s %s [%s]\n", e.id.c_str(),
-                TimeText(e.time).c_str(), Name(e.status), e.action.c_str(),
+    std::printf("%-32s %-20s %-16s %-9s %-10s %-28s %-28s %s [%s]\n", e.id.c_str(),
+                TimeText(e.time).c_str(), Cut(e.host, 16).c_str(), Name(e.status), e.action.c_str(),
                 Cut(e.mail_from, 28).c_str(), Cut(to, 28).c_str(), Cut(e.subject, 40).c_str(),
                 Cut(ids, 60).c_str());
   }
@@ -218,9 +219,10 @@ int RunShow(const ShowOptions& o) {
     std::cout << w.Take() << "\n";
     return rc;
   }
-  std::printf("id:        %s\ntime:      %s\nstatus:    %s\naction:    %s (%s)\nreference: %s\n",
-              q.id.c_str(), TimeText(q.time).c_str(), Name(q.status), q.action.c_str(),
-              Name(q.mode), q.ref.c_str());
+  std::printf("id:        %s\ntime:      %s\nhost:      %s\nstatus:    %s\naction:    %s (%s)\n"
+              "reference: %s\n",
+              q.id.c_str(), TimeText(q.time).c_str(), PrintableUtf8(q.host).c_str(), Name(q.status),
+              q.action.c_str(), Name(q.mode), q.ref.c_str());
   std::printf("queue id:  %s\nclient:    %s [%s] helo=%s\nmail from: <%s>\n", q.queue_id.c_str(),
               PrintableUtf8(q.client_name).c_str(), q.client_ip.c_str(),
               PrintableUtf8(q.helo).c_str(), PrintableUtf8(q.mail_from).c_str());
@@ -479,6 +481,7 @@ void RegisterQuarantine(CLI::App& app, int* exit_code) {
   list->add_option("--sender", lo->filter.sender, "Envelope sender contains");
   list->add_option("--recipient", lo->filter.recipient, "A recipient contains");
   list->add_option("--tenant", lo->filter.tenant, "Tenant name");
+  list->add_option("--host", lo->filter.host, "Host that quarantined it ([store] host_name)");
   list->add_option("--indicator", lo->filter.indicator, "An indicator id contains");
   list->add_option("--status", lo->status, "held, releasing, released, deleted or missing")
       ->check(CLI::IsMember(kQuarantineStatusNames.Names()));

@@ -405,6 +405,7 @@ QuarantineEntry EntryFor(const Message& m, const Verdict& v, const MessageAnalys
   }
   e.subject = a.subject;
   e.tenant = v.tenant;
+  e.host = StoreHostName(m.state->config);
   e.action = std::string(ToString(v.action));
   e.mode = mode;
   e.size = m.spool->size();

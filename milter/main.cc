@@ -41,6 +41,7 @@
 #include "metrics/metrics.h"
 #include "metrics/metrics_status.h"
 #include "metrics/prometheus_metrics.h"
+#include "quarantine/store.h"
 #include "milter/feeds_puller.h"
 #include "milter/filter.h"
 #include "milter/startup.h"
@@ -384,6 +385,7 @@ int Run(const std::string& config_path, bool foreground) {
     wo.batch_size = st->config.hits.batch_size;
     wo.flush_ms = st->config.hits.flush_ms;
     wo.retention_days = st->config.hits.retention_days;
+    wo.host = StoreHostName(st->config);
     hits = std::make_unique<HitWriter>(std::shared_ptr<HitStore>(std::move(store).value()), wo);
     engine->SetStatusSection(kHitsStatusSection, hits->StatusJson());
   }

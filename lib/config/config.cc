@@ -234,6 +234,9 @@ class Reader {
             {"timeout_ms", [&](const toml::node& n, const std::string& k) {
                return Int(n, k, 100, 600000, &c->store.timeout_ms);
              }},
+            {"host_name", [&](const toml::node& n, const std::string& k) {
+               return Token(n, k, &c->store.host_name);
+             }},
         })).ok())
       return s;
     if (!(s = Table("quarantine", {

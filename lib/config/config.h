@@ -137,6 +137,9 @@ struct StoreConfig {
   std::string dsn_file;        // a file whose first line is a libpq connection string (secret)
   uint64_t pool_size = 4;      // connections per process, at most
   uint64_t timeout_ms = 10000;  // statement_timeout (and lock_timeout) of every query
+  // This host's name in the shared store: quarantine entries and hit records say which host
+  // wrote them. "" = the machine's host name (gethostname).
+  std::string host_name;
 };
 
 // One [[feeds.taxii]] source: a TAXII 2.1 collection pulled into [feeds] dir as NAME.json

@@ -170,6 +170,7 @@ std::vector<ConfigLine> DescribeConfig(const Config& c) {
   l.S("store.dsn_file", c.store.dsn_file);
   l.N("store.pool_size", c.store.pool_size);
   l.N("store.timeout_ms", c.store.timeout_ms);
+  l.S("store.host_name", c.store.host_name);
   l.S("feeds.dir", c.feeds.dir);
   for (size_t i = 0; i < c.feeds.taxii.size(); ++i) {
     const TaxiiSourceConfig& t = c.feeds.taxii[i];

@@ -58,6 +58,7 @@ struct MessageCount {
   std::string tenant;
   Action action = Action::kAccept;  // what was enforced on the message
   uint64_t count = 0;
+  std::string host;  // the filter host that scanned them ([store] host_name); "" = not recorded
 };
 
 // A reviewer released a quarantined message as a false positive (gfictl quarantine release
@@ -106,6 +107,9 @@ struct MessageBucket {
 struct HitAggregates {
   std::vector<IndicatorAggregate> indicators;  // ordered by indicator, feed, type
   std::vector<MessageBucket> messages;         // ordered by hour, action
+  // Messages per action per filter host (a shared store holds a fleet's); "" = counts written
+  // before hosts were recorded.
+  std::map<std::string, std::map<Action, uint64_t>> hosts;
   // False positives of indicators with no hit in the period (released later than they fired).
   std::map<std::string, uint64_t> false_positives_only;
 };

@@ -52,7 +52,7 @@ Status HitWriter::WriteQueued(std::unique_lock<std::mutex>* lock) {
   std::map<CountKey, uint64_t> counts;
   counts.swap(counts_);
   for (const auto& [key, n] : counts)
-    batch.messages.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), n});
+    batch.messages.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), n, options_.host});
   lock->unlock();
   Status s = store_->Write(batch);
   lock->lock();

@@ -41,6 +41,7 @@ struct HitWriterOptions {
   uint64_t flush_ms = 1000;    // and at least this often ([hits] flush_ms)
   uint64_t retention_days = 400;  // older records are purged; 0 = kept for ever
   std::chrono::seconds purge_interval{3600};
+  std::string host;  // this filter host, written with the message counts ([store] host_name)
   // Where the writer's own messages go (priority as syslog's); default syslog(3).
   std::function<void(int priority, const std::string& message)> log;
 };

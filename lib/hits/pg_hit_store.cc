@@ -21,12 +21,21 @@ CREATE TABLE gfi_hit_message_counts(
 CREATE TABLE gfi_hit_false_positives(
   time bigint NOT NULL, tenant text NOT NULL, indicator text NOT NULL, type text NOT NULL);
 CREATE INDEX gfi_hit_false_positives_time ON gfi_hit_false_positives(time);
+)",
+    // 2: the filter host in the message counts (a fleet's report per host). Counts written
+    // before it get host ''.
+    R"(
+ALTER TABLE gfi_hit_message_counts ADD COLUMN host text NOT NULL DEFAULT '';
+ALTER TABLE gfi_hit_message_counts DROP CONSTRAINT gfi_hit_message_counts_pkey;
+ALTER TABLE gfi_hit_message_counts ADD PRIMARY KEY (hour, tenant, action, host);
 )"};
 
 std::string N(int64_t v) { return std::to_string(v); }
 std::string B(bool v) { return v ? "true" : "false"; }
 
 }  // namespace
+
+const std::vector<std::string>& PgHitStore::Migrations() { return kMigrations; }
 
 Result<std::unique_ptr<PgHitStore>> PgHitStore::Open(const std::string& dsn,
                                                      const HitStoreOpenOptions& options,
@@ -83,11 +92,11 @@ Status PgHitStore::Write(const HitBatch& b) {
   }
   for (const MessageCount& m : b.messages) {
     auto r = db.Query(
-        "INSERT INTO gfi_hit_message_counts(hour, tenant, action, count) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT (hour, tenant, action) DO UPDATE SET count = gfi_hit_message_counts.count + "
-        "EXCLUDED.count",
+        "INSERT INTO gfi_hit_message_counts(hour, tenant, action, count, host) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (hour, tenant, action, host) DO UPDATE SET "
+        "count = gfi_hit_message_counts.count + EXCLUDED.count",
         {{N(m.hour)}, {m.tenant}, {std::string(ToString(m.action))},
-         {N(static_cast<int64_t>(m.count))}});
+         {N(static_cast<int64_t>(m.count))}, {m.host}});
     if (!r.ok()) return fail(r.status());
   }
   for (const FalsePositive& f : b.false_positives) {
@@ -169,6 +178,16 @@ Result<HitAggregates> PgHitStore::Aggregate(const HitQuery& q) {
   std::sort(out.messages.begin(), out.messages.end(), [](const auto& a, const auto& b) {
     return std::tie(a.hour, a.action) < std::tie(b.hour, b.action);
   });
+  auto hm = db.Query(
+      "SELECT host, action, sum(count) FROM gfi_hit_message_counts "
+      "WHERE hour >= $1::bigint AND hour < $2::bigint" + tenant_sql +
+          " GROUP BY host, action",
+      mparams);
+  if (!hm.ok()) return hm.status();
+  for (int i = 0; i < hm.value().size(); ++i) {
+    if (auto act = ParseAction(hm.value().Text(i, 1)))
+      out.hosts[hm.value().Text(i, 0)][*act] += static_cast<uint64_t>(hm.value().Int(i, 2));
+  }
 
   auto f = db.Query(
       "SELECT indicator, count(*) FROM gfi_hit_false_positives "

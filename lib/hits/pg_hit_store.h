@@ -15,7 +15,9 @@ namespace gfi {
 
 class PgHitStore final : public HitStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
+  // The schema's steps (PgMigrate): steps[v] brings version v to v + 1. For the upgrade test.
+  static const std::vector<std::string>& Migrations();
 
   // `dsn`: a libpq connection string (never printed). Without options.create, a database with
   // no hit-record schema is kNotFound.

@@ -25,10 +25,24 @@ CREATE TABLE IF NOT EXISTS hits(
 CREATE INDEX IF NOT EXISTS hits_time ON hits(time);
 CREATE TABLE IF NOT EXISTS message_counts(
   hour BIGINT NOT NULL, tenant TEXT NOT NULL, action TEXT NOT NULL, count BIGINT NOT NULL,
-  PRIMARY KEY (hour, tenant, action));
+  host TEXT NOT NULL DEFAULT '', PRIMARY KEY (hour, tenant, action, host));
 CREATE TABLE IF NOT EXISTS false_positives(
   time BIGINT NOT NULL, tenant TEXT NOT NULL, indicator TEXT NOT NULL, type TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS false_positives_time ON false_positives(time);
+)";
+
+// The file's schema version (PRAGMA user_version). 0: the first layout, message counts without a
+// host; 1: message_counts.host in the key. An older file is upgraded when opened for writing; a
+// newer one is refused.
+constexpr int kSchemaVersion = 1;
+constexpr const char* kMigrateToV1 = R"(
+CREATE TABLE message_counts_v1(
+  hour BIGINT NOT NULL, tenant TEXT NOT NULL, action TEXT NOT NULL, count BIGINT NOT NULL,
+  host TEXT NOT NULL DEFAULT '', PRIMARY KEY (hour, tenant, action, host));
+INSERT INTO message_counts_v1(hour, tenant, action, count, host)
+  SELECT hour, tenant, action, count, '' FROM message_counts;
+DROP TABLE message_counts;
+ALTER TABLE message_counts_v1 RENAME TO message_counts;
 )";
 
 class Stmt {
@@ -146,12 +160,45 @@ Result<std::unique_ptr<SqliteHitStore>> SqliteHitStore::Open(const std::string& 
     if (Status e = s->Exec(kSchema); !e.ok()) return e;
     if (Status e = probe(); !e.ok()) return e;
   }
+  if (Status e = s->Migrate(!options.read_only); !e.ok()) return e;
   if (options.owner && ::geteuid() == 0) {
     for (const std::string& f : {path, path + "-wal", path + "-shm"})
       if (::chown(f.c_str(), options.owner->first, options.owner->second) != 0 && errno != ENOENT)
         return Status::Error(ErrorCode::kIo, f + ": chown: " + std::strerror(errno));
   }
   return s;
+}
+
+Status SqliteHitStore::Migrate(bool writable) {
+  // Statements still open would make DROP TABLE fail ("table is locked"): each in its scope.
+  int64_t v = 0;
+  {
+    Stmt ver(db_, "PRAGMA user_version");
+    if (!ver.ok() || ver.Step() != SQLITE_ROW) return Error("schema version");
+    v = ver.Int(0);
+  }
+  if (v > kSchemaVersion)
+    return Status::Error(ErrorCode::kCorruption,
+                         "hit records " + path_ + ": schema version " + std::to_string(v) +
+                             " is newer than this gfi-milter's (" +
+                             std::to_string(kSchemaVersion) + "): upgrade gfi-milter");
+  {
+    Stmt col(db_, "SELECT count(*) FROM pragma_table_info('message_counts') WHERE name = 'host'");
+    if (!col.ok() || col.Step() != SQLITE_ROW) return Error("schema");
+    has_host_ = col.Int(0) == 1;
+  }
+  if (v == kSchemaVersion || !writable) return Status::Ok();  // read-only: read it as it is
+  std::lock_guard<std::mutex> lock(mu_);
+  Status st = Exec("BEGIN IMMEDIATE");
+  if (st.ok() && !has_host_) st = Exec(kMigrateToV1);
+  if (st.ok()) st = Exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+  if (st.ok()) st = Exec("COMMIT");
+  if (!st.ok()) {
+    Exec("ROLLBACK");
+    return st;
+  }
+  has_host_ = true;
+  return st;
 }
 
 Status SqliteHitStore::Write(const HitBatch& b) {
@@ -178,13 +225,13 @@ Status SqliteHitStore::Write(const HitBatch& b) {
   }
   {
     Stmt up(db_,
-            "INSERT INTO message_counts(hour, tenant, action, count) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (hour, tenant, action) DO UPDATE SET count = message_counts.count + "
+            "INSERT INTO message_counts(hour, tenant, action, count, host) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (hour, tenant, action, host) DO UPDATE SET count = message_counts.count + "
             "excluded.count");
     if (!up.ok()) return fail("prepare message count");
     for (const MessageCount& m : b.messages) {
       up.Bind(1, m.hour).Bind(2, m.tenant).Bind(3, ToString(m.action));
-      up.Bind(4, static_cast<int64_t>(m.count));
+      up.Bind(4, static_cast<int64_t>(m.count)).Bind(5, m.host);
       if (up.Step() != SQLITE_DONE) return fail("message count");
       up.Reset();
     }
@@ -275,6 +322,19 @@ Result<HitAggregates> SqliteHitStore::Aggregate(const HitQuery& q) {
   std::sort(out.messages.begin(), out.messages.end(), [](const auto& a, const auto& b) {
     return std::tie(a.hour, a.action) < std::tie(b.hour, b.action);
   });
+  std::string hsql = std::string("SELECT ") + (has_host_ ? "host" : "''") +
+                     ", action, SUM(count) FROM message_counts WHERE hour >= ? AND hour < ?";
+  if (by_tenant) hsql += " AND tenant = ?";
+  hsql += has_host_ ? " GROUP BY host, action" : " GROUP BY action";
+  Stmt hq(db_, hsql.c_str());
+  if (!hq.ok()) return Error("message counts by host");
+  hq.Bind(1, lo <= 0 ? 0 : first_hour).Bind(2, hi);
+  if (by_tenant) hq.Bind(3, q.tenant);
+  while ((rc = hq.Step()) == SQLITE_ROW) {
+    if (auto act = ParseAction(hq.View(1)))
+      out.hosts[hq.Text(0)][*act] += static_cast<uint64_t>(hq.Int(2));
+  }
+  if (rc != SQLITE_DONE) return Error("message counts by host");
 
   std::string fsql = "SELECT indicator, COUNT(*) FROM false_positives WHERE time >= ? AND time < ?";
   if (by_tenant) fsql += " AND tenant = ?";

@@ -34,10 +34,12 @@ class SqliteHitStore final : public HitStore {
  private:
   SqliteHitStore() = default;
   Status Exec(const char* sql);
+  Status Migrate(bool writable);  // to kSchemaVersion when writable; sets has_host_
   Status Error(const std::string& what) const;  // kIo with SQLite's message
 
   std::string path_;
   sqlite3* db_ = nullptr;
+  bool has_host_ = true;  // message_counts has its host column (false: a version-0 file, read only)
   std::mutex mu_;
 };
 

@@ -44,12 +44,6 @@ std::string Name(QuarantineMode m) { return std::string(ToString(m)); }
 
 
 
-std::string LocalHost() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof(buf) - 1) != 0) return "unknown";
-  return buf;
-}
-
 std::string Join(const std::vector<std::string>& v) {
   std::string out;
   for (const std::string& s : v) out += (out.empty() ? "" : "\n") + s;
@@ -145,6 +139,7 @@ std::string FilterSql(const QuarantineFilter& f, std::vector<PgParam>* params) {
   like("rcpts", f.recipient);
   like("matches", f.indicator);
   if (!f.tenant.empty()) sql += " AND tenant = " + param(f.tenant);
+  if (!f.host.empty()) sql += " AND host = " + param(f.host);
   if (f.status) sql += " AND status = " + param(Name(*f.status));
   return sql;
 }
@@ -173,7 +168,7 @@ Result<std::string> PgQuarantineStore::Put(QuarantineEntry e,
   int64_t now = 0;
   e.id = NewQuarantineId(&now);
   if (e.time == 0) e.time = now;
-  if (e.host.empty()) e.host = LocalHost();
+  if (e.host.empty()) e.host = LocalStoreHost();
   if (raw) {
     e.size = raw->size();
     e.sha256 = QuarantineSha256Hex(*raw);

@@ -23,12 +23,17 @@ CREATE TABLE IF NOT EXISTS entries(
   id TEXT PRIMARY KEY, time INTEGER NOT NULL, ref TEXT, queue_id TEXT, client_ip TEXT,
   client_name TEXT, helo TEXT, mail_from TEXT, rcpts TEXT, header_from TEXT, subject TEXT,
   tenant TEXT, action TEXT, mode TEXT, size INTEGER, sha256 TEXT, matches TEXT,
-  status TEXT NOT NULL);
+  status TEXT NOT NULL, host TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS entries_time ON entries(time);
 CREATE TABLE IF NOT EXISTS history(
   id TEXT NOT NULL, time INTEGER NOT NULL, status TEXT NOT NULL, actor TEXT, detail TEXT);
 CREATE INDEX IF NOT EXISTS history_id ON history(id);
 )";
+
+// The index's schema version (PRAGMA user_version). 0: the first index (gfi-milter before the
+// fleet store), without the host column; 1: entries.host, the host that quarantined the entry.
+// Migrate() upgrades an older index in one transaction; a newer one is refused.
+constexpr int kSchemaVersion = 1;
 
 std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
 
@@ -143,7 +148,7 @@ std::string Clean(std::string s) {
 
 constexpr const char* kColumns =
     "id, time, ref, queue_id, client_ip, client_name, helo, mail_from, rcpts, header_from, "
-    "subject, tenant, action, mode, size, sha256, matches, status";
+    "subject, tenant, action, mode, size, sha256, matches, status, host";
 
 // An index row; nullopt when its mode or status is not one this version knows.
 std::optional<QuarantineEntry> Row(const Stmt& s) {
@@ -174,6 +179,7 @@ std::optional<QuarantineEntry> Row(const Stmt& s) {
   auto status = kQuarantineStatusNames.Parse(s.Text(17));
   if (!status) return std::nullopt;
   e.status = *status;
+  e.host = s.Text(18);
   return e;
 }
 
@@ -235,11 +241,44 @@ Result<std::unique_ptr<SqliteQuarantineStore>> SqliteQuarantineStore::Open(
       s = Status::Error(ErrorCode::kCorruption,
                         "quarantine store " + db + ": not a gfi-milter quarantine index");
   }
+  if (s.ok()) s = q->Migrate(db);
   if (!s.ok()) return s;
   if (options.owner && ::geteuid() == 0) {
     if (Status c = q->Chown(options.owner->first, options.owner->second); !c.ok()) return c;
   }
   return q;
+}
+
+// A fresh index is made at the current version. An index without a version is version 0 (made
+// before versions were kept): it gets the host column, empty for the entries it already holds
+// (gfictl shows them as from this host). gfictl upgrades too (it opens without create): the step
+// only adds a column, last and with a default, so nothing already written changes meaning.
+Status SqliteQuarantineStore::Migrate(const std::string& db) {
+  int64_t v = 0;
+  bool has_host = false;
+  {  // statements closed before the ALTER TABLE
+    Stmt ver(db_, "PRAGMA user_version");
+    if (!ver.ok() || ver.Step() != SQLITE_ROW)
+      return IoError("quarantine store " + db + ": " + std::string(sqlite3_errmsg(db_)));
+    v = ver.Int(0);
+    Stmt cols(db_, "SELECT count(*) FROM pragma_table_info('entries') WHERE name = 'host'");
+    if (!cols.ok() || cols.Step() != SQLITE_ROW)
+      return IoError("quarantine store " + db + ": " + std::string(sqlite3_errmsg(db_)));
+    has_host = cols.Int(0) == 1;
+  }
+  if (v > kSchemaVersion)
+    return Status::Error(ErrorCode::kCorruption,
+                         "quarantine store " + db + ": schema version " + std::to_string(v) +
+                             " is newer than this gfi-milter's (" +
+                             std::to_string(kSchemaVersion) + "): upgrade gfi-milter");
+  if (v == kSchemaVersion) return Status::Ok();
+  std::lock_guard<std::mutex> lock(mu_);
+  Status s = Exec("BEGIN IMMEDIATE");
+  if (s.ok() && !has_host) s = Exec("ALTER TABLE entries ADD COLUMN host TEXT NOT NULL DEFAULT ''");
+  if (s.ok()) s = Exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+  if (s.ok()) s = Exec("COMMIT");
+  if (!s.ok()) Exec("ROLLBACK");
+  return s;
 }
 
 SqliteQuarantineStore::~SqliteQuarantineStore() { sqlite3_close_v2(db_); }
@@ -282,12 +321,12 @@ Status SqliteQuarantineStore::InsertRow(const QuarantineEntry& e, QuarantineStat
                Clean(m.where) + "\t" + Clean(m.action);
   std::vector<std::string> rcpts;
   for (const std::string& r : e.rcpts) rcpts.push_back(Clean(r));
-  Stmt ins(db_, "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  Stmt ins(db_, "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   ins.Bind(1, e.id).Bind(2, e.time).Bind(3, e.ref).Bind(4, e.queue_id).Bind(5, e.client_ip);
   ins.Bind(6, e.client_name).Bind(7, e.helo).Bind(8, e.mail_from).Bind(9, Join(rcpts));
   ins.Bind(10, e.header_from).Bind(11, e.subject).Bind(12, e.tenant).Bind(13, e.action);
   ins.Bind(14, Name(e.mode)).Bind(15, static_cast<int64_t>(e.size)).Bind(16, e.sha256);
-  ins.Bind(17, matches).Bind(18, Name(status));
+  ins.Bind(17, matches).Bind(18, Name(status)).Bind(19, e.host);
   if (!ins.ok() || ins.Step() != SQLITE_DONE)
     return IoError("quarantine store " + dir_ + ": " + std::string(sqlite3_errmsg(db_)));
   return Status::Ok();
@@ -297,6 +336,7 @@ Result<std::string> SqliteQuarantineStore::Put(QuarantineEntry e, std::optional<
   int64_t now = 0;
   e.id = NewQuarantineId(&now);
   if (e.time == 0) e.time = now;
+  if (e.host.empty()) e.host = LocalStoreHost();
   if (raw) {
     e.size = raw->size();
     e.sha256 = QuarantineSha256Hex(*raw);
@@ -336,6 +376,10 @@ std::string FilterSql(const QuarantineFilter& f, std::vector<std::string>* texts
   if (!f.tenant.empty()) {
     sql += " AND tenant = ?";
     texts->push_back(f.tenant);
+  }
+  if (!f.host.empty()) {
+    sql += " AND host = ?";
+    texts->push_back(f.host);
   }
   if (f.status) {
     sql += " AND status = ?";

@@ -65,6 +65,7 @@ class SqliteQuarantineStore final : public QuarantineStore {
  private:
   SqliteQuarantineStore() = default;
   Status Exec(const char* sql);
+  Status Migrate(const std::string& db);  // the index's schema to kSchemaVersion
   Status InsertRow(const QuarantineEntry& e, QuarantineStatus status);  // caller holds mu_
   Status AddEvent(const std::string& id, QuarantineStatus status, const std::string& by,
                   const std::string& detail, int64_t now);

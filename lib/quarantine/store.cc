@@ -2,6 +2,7 @@
 #include "quarantine/store.h"
 
 #include <openssl/evp.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <chrono>
@@ -25,6 +26,16 @@ std::string QuarantineSha256Hex(std::string_view data) {
     out.push_back(hex[md[i] & 15]);
   }
   return out;
+}
+
+std::string LocalStoreHost() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "unknown";
+  return buf;
+}
+
+std::string StoreHostName(const Config& config) {
+  return config.store.host_name.empty() ? LocalStoreHost() : config.store.host_name;
 }
 
 std::string NewQuarantineId(int64_t* now) {

@@ -58,7 +58,8 @@ struct QuarantineEntry {
 
 struct QuarantineFilter {
   int64_t since = 0, until = 0;  // 0 = unbounded
-  std::string sender, recipient, tenant, indicator;  // substrings
+  std::string sender, recipient, tenant, indicator;  // substrings (tenant: exact)
+  std::string host;  // exact: the host that quarantined it; "" = any
   std::optional<QuarantineStatus> status;
   size_t limit = 50;
   size_t offset = 0;
@@ -124,6 +125,12 @@ Result<std::unique_ptr<QuarantineStore>> OpenQuarantineStore(const Config& confi
 std::string NewQuarantineId(int64_t* now);
 bool ValidQuarantineId(const std::string& id);
 std::string QuarantineSha256Hex(std::string_view data);
+
+// The name this host writes into a shared store (quarantine entries, hit records): [store]
+// host_name, or the machine's host name when that is empty. LocalStoreHost() is the machine's
+// ("unknown" when it has none), what Put fills in for an entry that names no host.
+std::string StoreHostName(const Config& config);
+std::string LocalStoreHost();
 
 }  // namespace gfi
 

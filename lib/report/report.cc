@@ -25,6 +25,7 @@ Report BuildReport(HitAggregates a, const ReportOptions& o) {
     r.messages_total += b.count;
   }
   r.timeline = std::move(a.messages);
+  r.hosts = std::move(a.hosts);
   std::sort(a.indicators.begin(), a.indicators.end(),
             [](const IndicatorAggregate& x, const IndicatorAggregate& y) {
               if (x.count != y.count) return x.count > y.count;
@@ -166,6 +167,16 @@ std::string RenderJson(const Report& r) {
   w.Key("total").Uint(r.messages_total);
   for (const auto& [a, n] : r.messages) w.Key(ToString(a)).Uint(n);
   w.EndObject();
+  w.Key("hosts").BeginObject();
+  for (const auto& [host, actions] : r.hosts) {
+    uint64_t total = 0;
+    for (const auto& [a, n] : actions) total += n;
+    w.Key(host).BeginObject();
+    w.Key("total").Uint(total);
+    for (const auto& [a, n] : actions) w.Key(ToString(a)).Uint(n);
+    w.EndObject();
+  }
+  w.EndObject();
   w.Key("hits").Uint(r.hits_total);
   w.Key("false_positives").Uint(r.false_positives_total);
   w.Key("indicators_left_out").Uint(r.indicators_left_out);
@@ -218,6 +229,12 @@ std::string RenderText(const Report& r) {
   out += "\n\nmessages: " + std::to_string(r.messages_total);
   for (const auto& [a, n] : r.messages)
     out += "  " + std::string(ToString(a)) + " " + std::to_string(n);
+  for (const auto& [host, actions] : r.hosts) {
+    uint64_t total = 0;
+    for (const auto& [a, n] : actions) total += n;
+    out += "\n  host " + (host.empty() ? std::string("(not recorded)") : host) + ": " +
+           std::to_string(total) + " (" + CountsText(actions) + ")";
+  }
   out += "\nhits: " + std::to_string(r.hits_total) + " from " +
          std::to_string(r.indicators.size()) + " indicator(s)";
   if (r.indicators_left_out > 0)

@@ -44,6 +44,9 @@ struct Report {
   uint64_t messages_total = 0;
   std::map<Action, uint64_t> messages;  // every action, zeros included
   std::vector<MessageBucket> timeline;  // per hour (html charts it)
+  // Messages per action per filter host that scanned them ("" = counts from before hosts were
+  // recorded): the fleet's share of each host.
+  std::map<std::string, std::map<Action, uint64_t>> hosts;
   std::vector<IndicatorAggregate> indicators;  // most hits first, then by id
   uint64_t hits_total = 0;                     // sum of the indicators' counts
   uint64_t false_positives_total = 0;

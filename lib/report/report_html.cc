@@ -255,6 +255,26 @@ std::string RenderHtml(const Report& r) {
   card("false positives", r.false_positives_total);
   h += "</div></section>";
 
+  if (!r.hosts.empty()) {
+    h += "<section id=\"hosts\"><h2>Messages per filter host</h2><table><thead><tr><th>Host</th>"
+         "<th>Messages</th>";
+    for (size_t i = 0; i < kActionNames.size(); ++i)
+      h += "<th>" + Esc(std::string(ToString(static_cast<Action>(i)))) + "</th>";
+    h += "</tr></thead><tbody>";
+    for (const auto& [host, actions] : r.hosts) {
+      uint64_t total = 0;
+      for (const auto& [a, n] : actions) total += n;
+      h += "<tr><td class=\"id\">" + Esc(host.empty() ? "(not recorded)" : host) +
+           "</td><td class=\"n\">" + std::to_string(total) + "</td>";
+      for (size_t i = 0; i < kActionNames.size(); ++i) {
+        auto it = actions.find(static_cast<Action>(i));
+        h += "<td class=\"n\">" + std::to_string(it == actions.end() ? 0 : it->second) + "</td>";
+      }
+      h += "</tr>";
+    }
+    h += "</tbody></table></section>";
+  }
+
   h += "<section id=\"timeline\"><h2>Messages per action over time</h2>" +
        TimelineChart(r, false, "Messages per action over time") + "</section>";
   h += "<section id=\"timeline-acted\"><h2>Messages acted on (all but accept) over time</h2>" +
@@ -303,8 +323,9 @@ std::string RenderHtml(const Report& r) {
            " indicators are listed; --format csv or json lists them all.</p>";
   }
   h += "</section>";
-  h += "<p class=\"note\">This report holds indicator ids, feed, type, tenant and place names and "
-       "counts only: no address, IP, host name, subject, message id or observed value.</p>";
+  h += "<p class=\"note\">This report holds indicator ids, feed, type, tenant, place and filter "
+       "host names and counts only: no customer address, IP, host name, subject, message id or "
+       "observed value.</p>";
   h += "</main></body></html>\n";
   return h;
 }

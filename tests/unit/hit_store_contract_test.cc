@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include "hits/hit_store.h"
 #include "hits/pg_hit_store.h"
@@ -39,6 +40,7 @@ struct SqliteBackend {
     o.create = create;
     o.read_only = read_only;
     auto s = OpenHitStore(config, o);
+    INFO(s.status().message());
     REQUIRE(s.ok());
     return std::move(s).value();
   }
@@ -149,13 +151,13 @@ TEMPLATE_TEST_CASE("hit store contract: aggregates count messages, places, actio
   batch.hits.push_back(Hit(kT + 20, "ind-1", Where::kBodyHtml, Action::kQuarantine, "acme", false));
   batch.hits.push_back(Hit(kT + 30, "ind-1", Where::kMailFrom, Action::kTag, "beta"));
   batch.hits.push_back(Hit(kT + 40, "ind-2", Where::kAttachment, Action::kReject));
-  batch.messages.push_back({kT, "acme", Action::kQuarantine, 2});
-  batch.messages.push_back({kT, "beta", Action::kTag, 1});
-  batch.messages.push_back({kT, "acme", Action::kAccept, 7});
+  batch.messages.push_back({kT, "acme", Action::kQuarantine, 2, "mx1"});
+  batch.messages.push_back({kT, "beta", Action::kTag, 1, "mx2"});
+  batch.messages.push_back({kT, "acme", Action::kAccept, 7, "mx1"});
   REQUIRE(s->Write(batch).ok());
   // Counts add up across writes.
   HitBatch more;
-  more.messages.push_back({kT, "acme", Action::kAccept, 3});
+  more.messages.push_back({kT, "acme", Action::kAccept, 3, "mx2"});
   REQUIRE(s->Write(more).ok());
 
   auto a = s->Aggregate({});
@@ -188,6 +190,19 @@ TEMPLATE_TEST_CASE("hit store contract: aggregates count messages, places, actio
   }
   CHECK(accept == 10);
   CHECK(total == 13);
+  // Per filter host: mx1 quarantine 2 + accept 7, mx2 tag 1 + accept 3.
+  const auto& hosts = a.value().hosts;
+  REQUIRE(hosts.size() == 2);
+  CHECK(hosts.at("mx1").at(Action::kQuarantine) == 2);
+  CHECK(hosts.at("mx1").at(Action::kAccept) == 7);
+  CHECK(hosts.at("mx2").at(Action::kTag) == 1);
+  CHECK(hosts.at("mx2").at(Action::kAccept) == 3);
+  CHECK(hosts.at("mx1").count(Action::kTag) == 0);
+  // The same tenant's per-host view.
+  auto acme = s->Aggregate({0, 0, "acme"});
+  REQUIRE(acme.ok());
+  CHECK(acme.value().hosts.size() == 2);
+  CHECK(acme.value().hosts.at("mx2").count(Action::kTag) == 0);
   auto c = s->Counts();
   REQUIRE(c.ok());
   CHECK(c.value().hits == 5);
@@ -205,10 +220,10 @@ TEMPLATE_TEST_CASE("hit store contract: period and tenant select", "[hits]", Sql
   batch.hits.push_back(Hit(kT + 3600, "mid", Where::kBodyHtml, Action::kQuarantine, "acme"));
   batch.hits.push_back(Hit(kT + 3600, "mid", Where::kBodyHtml, Action::kQuarantine, "beta"));
   batch.hits.push_back(Hit(kT + 7200, "late"));
-  batch.messages.push_back({kT, "acme", Action::kAccept, 1});
-  batch.messages.push_back({kT + 3600, "acme", Action::kAccept, 2});
-  batch.messages.push_back({kT + 3600, "beta", Action::kAccept, 4});
-  batch.messages.push_back({kT + 7200, "acme", Action::kAccept, 8});
+  batch.messages.push_back({kT, "acme", Action::kAccept, 1, ""});
+  batch.messages.push_back({kT + 3600, "acme", Action::kAccept, 2, ""});
+  batch.messages.push_back({kT + 3600, "beta", Action::kAccept, 4, ""});
+  batch.messages.push_back({kT + 7200, "acme", Action::kAccept, 8, ""});
   REQUIRE(s->Write(batch).ok());
 
   // [since, until): the end is excluded.
@@ -261,8 +276,8 @@ TEMPLATE_TEST_CASE("hit store contract: purge removes what is older, keeps the r
   HitBatch batch;
   batch.hits.push_back(Hit(kT, "old"));
   batch.hits.push_back(Hit(kT + 86400, "new"));
-  batch.messages.push_back({kT, "acme", Action::kAccept, 5});
-  batch.messages.push_back({kT + 86400, "acme", Action::kAccept, 6});
+  batch.messages.push_back({kT, "acme", Action::kAccept, 5, ""});
+  batch.messages.push_back({kT + 86400, "acme", Action::kAccept, 6, ""});
   batch.false_positives.push_back({kT, "acme", "old", "domain"});
   REQUIRE(s->Write(batch).ok());
   auto n = s->Purge(kT + 3600);
@@ -304,7 +319,7 @@ TEMPLATE_TEST_CASE("hit store contract: concurrent writers lose nothing", "[hits
       for (int k = 0; k < 25; ++k) {
         HitBatch batch;
         batch.hits.push_back(Hit(kT + k, "ind-" + std::to_string(t)));
-        batch.messages.push_back({kT, "acme", Action::kQuarantine, 1});
+        batch.messages.push_back({kT, "acme", Action::kQuarantine, 1, ""});
         REQUIRE(s->Write(batch).ok());
       }
     });
@@ -330,6 +345,114 @@ TEST_CASE("sqlite hit store: a file that is not a hit store is named as such", "
   CHECK(s.code() == ErrorCode::kCorruption);
   CHECK(s.error().find(HitStorePath(b.config)) != std::string::npos);
   CHECK(HitStorePath(b.config) == b.dir.path + "/hits.sqlite");
+}
+
+// The SQLite file as the first version wrote it: message counts without a host.
+TEST_CASE("sqlite hit store: a version-0 file is read as it is, and upgraded when written",
+          "[hits]") {
+  SqliteBackend b;
+  {
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open(HitStorePath(b.config).c_str(), &h) == SQLITE_OK);
+    const char* v0 = R"(
+CREATE TABLE hits(
+  time BIGINT NOT NULL, tenant TEXT NOT NULL, feed TEXT NOT NULL, indicator TEXT NOT NULL,
+  type TEXT NOT NULL, where_seen TEXT NOT NULL, action TEXT NOT NULL, monitor INTEGER NOT NULL,
+  sensitive INTEGER NOT NULL, counted INTEGER NOT NULL);
+CREATE TABLE message_counts(
+  hour BIGINT NOT NULL, tenant TEXT NOT NULL, action TEXT NOT NULL, count BIGINT NOT NULL,
+  PRIMARY KEY (hour, tenant, action));
+CREATE TABLE false_positives(
+  time BIGINT NOT NULL, tenant TEXT NOT NULL, indicator TEXT NOT NULL, type TEXT NOT NULL);
+INSERT INTO hits VALUES (1796083200, 'acme', 'ecs', 'ind-old', 'domain', 'body.text',
+  'quarantine', 0, 0, 1);
+INSERT INTO message_counts VALUES (1796083200, 'acme', 'quarantine', 4);
+)";
+    REQUIRE(sqlite3_exec(h, v0, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(h);
+  }
+  {  // gfictl report: read only, the old layout read as it is
+    auto s = b.Open(/*create=*/false, /*read_only=*/true);
+    auto a = s->Aggregate({});
+    REQUIRE(a.ok());
+    REQUIRE(a.value().messages.size() == 1);
+    CHECK(a.value().messages[0].count == 4);
+    REQUIRE(a.value().hosts.size() == 1);
+    CHECK(a.value().hosts.at("").at(Action::kQuarantine) == 4);
+  }
+  auto s = b.Open();  // the daemon: upgraded
+  HitBatch more;
+  more.messages.push_back({1796083200, "acme", Action::kQuarantine, 3, "mx1"});
+  REQUIRE(s->Write(more).ok());
+  auto a = s->Aggregate({});
+  REQUIRE(a.ok());
+  CHECK(a.value().indicators.size() == 1);
+  CHECK(a.value().hosts.at("").at(Action::kQuarantine) == 4);
+  CHECK(a.value().hosts.at("mx1").at(Action::kQuarantine) == 3);
+  uint64_t total = 0;
+  for (const MessageBucket& m : a.value().messages) total += m.count;
+  CHECK(total == 7);
+}
+
+TEST_CASE("sqlite hit store: a file newer than this program is refused", "[hits]") {
+  SqliteBackend b;
+  (void)b.Open();
+  {
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open(HitStorePath(b.config).c_str(), &h) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(h, "PRAGMA user_version = 9", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(h);
+  }
+  auto s = b.TryOpen(/*create=*/true);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.code() == ErrorCode::kCorruption);
+  CHECK(s.error().find("schema version 9 is newer") != std::string::npos);
+}
+
+// PostgreSQL: a database at schema version 1 (the first release of the fleet store) is upgraded
+// by the next program that opens it for writing, the rows kept; a reader refuses to guess.
+TEST_CASE("pg hit store: schema 1 is upgraded to the current one, rows kept", "[hits]") {
+  if (!PgBackend::Available()) return;
+  PgBackend b;
+  const char* dsn = std::getenv("GFI_TEST_PG_DSN");
+  {
+    auto pool = PgPool::Open(dsn, "test", 1, 5000);
+    REQUIRE(pool.ok());
+    auto c = pool.value()->Acquire();
+    REQUIRE(c.ok());
+    const std::vector<std::string> first = {PgHitStore::Migrations().at(0)};
+    Status m = PgMigrate(c.value(), "hits", first);
+    INFO(m.message());
+    REQUIRE(m.ok());
+    REQUIRE(PgSchemaVersion(c.value(), "hits").value() == 1);
+  }
+  {
+    PGconn* c = PQconnectdb(dsn);
+    REQUIRE(PQstatus(c) == CONNECTION_OK);
+    PGresult* r = PQexec(c,
+                         "INSERT INTO gfi_hit_message_counts(hour, tenant, action, count) "
+                         "VALUES (1796083200, 'acme', 'quarantine', 4)");
+    REQUIRE(PQresultStatus(r) == PGRES_COMMAND_OK);
+    PQclear(r);
+    PQfinish(c);
+  }
+  auto ro = b.TryOpen(/*create=*/false, /*read_only=*/true);
+  REQUIRE_FALSE(ro.ok());
+  CHECK(ro.error().find("older than this gfi-milter") != std::string::npos);
+  auto s = b.Open();
+  {
+    auto pool = PgPool::Open(dsn, "test", 1, 5000);
+    auto c = pool.value()->Acquire();
+    CHECK(PgSchemaVersion(c.value(), "hits").value() == PgHitStore::kSchemaVersion);
+  }
+  HitBatch more;
+  more.messages.push_back({1796083200, "acme", Action::kQuarantine, 3, "mx1"});
+  more.messages.push_back({1796083200, "acme", Action::kQuarantine, 2, "mx1"});
+  REQUIRE(s->Write(more).ok());
+  auto a = s->Aggregate({});
+  REQUIRE(a.ok());
+  CHECK(a.value().hosts.at("").at(Action::kQuarantine) == 4);
+  CHECK(a.value().hosts.at("mx1").at(Action::kQuarantine) == 5);
 }
 
 }  // namespace gfi

@@ -43,6 +43,8 @@ HitAggregates Sample() {
   a.messages.push_back({kSince, Action::kAccept, 100});
   a.messages.push_back({kSince, Action::kQuarantine, 11});
   a.messages.push_back({kSince + 3600, Action::kReject, 1});
+  a.hosts["mx1.provider.example"] = {{Action::kAccept, 60}, {Action::kQuarantine, 11}};
+  a.hosts["mx2.provider.example"] = {{Action::kAccept, 40}, {Action::kReject, 1}};
   return a;
 }
 
@@ -138,6 +140,11 @@ TEST_CASE("report: JSON is product.md's object", "[report]") {
   REQUIRE(doc["since"].get(since) == simdjson::SUCCESS);
   CHECK(since == "2025-12-01T00:00:00Z");
   REQUIRE(doc["until"].get(until) == simdjson::SUCCESS);
+  uint64_t mx1_total = 0, mx2_reject = 0;
+  REQUIRE(doc["hosts"]["mx1.provider.example"]["total"].get(mx1_total) == simdjson::SUCCESS);
+  CHECK(mx1_total == 71);
+  REQUIRE(doc["hosts"]["mx2.provider.example"]["reject"].get(mx2_reject) == simdjson::SUCCESS);
+  CHECK(mx2_reject == 1);
   CHECK(until == "2025-12-08T00:00:00Z");
   uint64_t total = 0, quarantine = 0;
   REQUIRE(doc["messages"]["total"].get(total) == simdjson::SUCCESS);
@@ -250,6 +257,8 @@ TEST_CASE("report: HTML is one page with inline SVG charts and no network", "[re
   size_t svgs = 0;
   for (size_t p = html.find("<svg"); p != std::string::npos; p = html.find("<svg", p + 1)) ++svgs;
   CHECK(svgs == 7);  // two timelines, top indicators, feed, type, where, tenant
+  CHECK(html.find("<section id=\"hosts\">") != std::string::npos);
+  CHECK(html.find("mx2.provider.example") != std::string::npos);
   CHECK(html.find("<script") == std::string::npos);
   CHECK(html.find("&lt;script&gt;") != std::string::npos);
   CHECK(html.find("@media print") != std::string::npos);
@@ -267,6 +276,8 @@ TEST_CASE("report: text names the period and lists the indicators", "[report]") 
   std::string t = RenderText(BuildReport(Sample(), Options()));
   CHECK(t.find("2025-12-01T00:00:00Z") != std::string::npos);
   CHECK(t.find("messages: 112") != std::string::npos);
+  CHECK(t.find("host mx1.provider.example: 71 (accept=60;quarantine=11)") != std::string::npos);
+  CHECK(t.find("host mx2.provider.example: 41") != std::string::npos);
   CHECK(t.find(kStixId) != std::string::npos);
   CHECK(t.find("(sensitive)") != std::string::npos);
   std::string empty = RenderText(BuildReport(HitAggregates{}, Options()));

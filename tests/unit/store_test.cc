@@ -261,3 +261,96 @@ TEST_CASE("a row with a status this version does not know is corruption, not a g
 }
 
 }  // namespace gfi
+
+namespace gfi {
+namespace {
+
+// The index as gfi-milter wrote it before schema versions (version 0): no host column.
+constexpr const char* kIndexV0 = R"(
+CREATE TABLE entries(
+  id TEXT PRIMARY KEY, time INTEGER NOT NULL, ref TEXT, queue_id TEXT, client_ip TEXT,
+  client_name TEXT, helo TEXT, mail_from TEXT, rcpts TEXT, header_from TEXT, subject TEXT,
+  tenant TEXT, action TEXT, mode TEXT, size INTEGER, sha256 TEXT, matches TEXT,
+  status TEXT NOT NULL);
+CREATE INDEX entries_time ON entries(time);
+CREATE TABLE history(
+  id TEXT NOT NULL, time INTEGER NOT NULL, status TEXT NOT NULL, actor TEXT, detail TEXT);
+CREATE INDEX history_id ON history(id);
+INSERT INTO entries VALUES ('20261101T000000.000000Z-abc', 1793491200, 'GFI-OLD', 'Q1',
+  '192.0.2.9', '', 'helo', 'old@evil.example', 'a@acme.example', '', 'Old one', 'acme',
+  'quarantine', 'hold', 0, '', 'ind-1	domain	body	quarantine', 'held');
+INSERT INTO history VALUES ('20261101T000000.000000Z-abc', 1793491200, 'held', 'gfi-milter',
+  'hold');
+)";
+
+void SqliteExec(const std::string& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+  char* err = nullptr;
+  int rc = sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &err);
+  INFO((err != nullptr ? err : ""));
+  sqlite3_free(err);
+  sqlite3_close(h);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+int64_t UserVersion(const std::string& db) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  REQUIRE(sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &s, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(s) == SQLITE_ROW);
+  int64_t v = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  sqlite3_close(h);
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("an index from before schema versions is upgraded in place: entries kept, host added") {
+  TempDir d;
+  REQUIRE(::mkdir((d.path + "/messages").c_str(), 0750) == 0);
+  SqliteExec(d.path + "/index.sqlite", kIndexV0);
+  StoreOpenOptions o;  // gfictl's open (no create) upgrades too
+  auto q = SqliteQuarantineStore::Open(d.path, o);
+  INFO(q.status().message());
+  REQUIRE(q.ok());
+  CHECK(UserVersion(d.path + "/index.sqlite") == 1);
+  auto old = q.value()->Get("20261101T000000.000000Z-abc");
+  REQUIRE(old.ok());
+  CHECK(old.value().mail_from == "old@evil.example");
+  CHECK(old.value().host.empty());
+  CHECK(old.value().history.size() == 1);
+  QuarantineEntry e = Sample("new@evil.example");
+  e.host = "mx7";
+  auto id = q.value()->Put(e, std::string("message"));
+  REQUIRE(id.ok());
+  CHECK(q.value()->Get(id.value()).value().host == "mx7");
+  QuarantineFilter f;
+  f.host = "mx7";
+  auto l = q.value()->List(f);
+  REQUIRE(l.ok());
+  REQUIRE(l.value().size() == 1);
+  CHECK(l.value()[0].id == id.value());
+  CHECK(q.value()->List({}).value().size() == 2);
+  // Opened again: nothing to do, nothing changes.
+  q = SqliteQuarantineStore::Open(d.path, o);
+  REQUIRE(q.ok());
+  CHECK(q.value()->List({}).value().size() == 2);
+  // An entry put without a host gets this machine's.
+  auto local = q.value()->Put(Sample("x@evil.example"), std::string("m"));
+  CHECK(q.value()->Get(local.value()).value().host == LocalStoreHost());
+}
+
+TEST_CASE("an index newer than this program is refused, not read") {
+  TempDir d;
+  { auto q = SqliteQuarantineStore::Open(d.path, Create()); REQUIRE(q.ok()); }
+  SqliteExec(d.path + "/index.sqlite", "PRAGMA user_version = 42");
+  auto q = SqliteQuarantineStore::Open(d.path, StoreOpenOptions{});
+  REQUIRE_FALSE(q.ok());
+  CHECK(q.status().code() == ErrorCode::kCorruption);
+  CHECK(q.status().message().find("schema version 42 is newer") != std::string::npos);
+}
+
+}  // namespace gfi
