@@ -68,8 +68,9 @@ gfi::Result<std::unique_ptr<gfi::QuarantineStore>> Fresh(const std::string& dir,
                                                          const std::string& dsn) {
   if (!dsn.empty()) {
     PgExec(dsn, "SET client_min_messages = warning; DROP TABLE IF EXISTS gfi_quarantine_history, "
-                "gfi_quarantine_messages, gfi_quarantine_entries; DELETE FROM gfi_schema_version "
-                "WHERE component = 'quarantine'");
+                "gfi_quarantine_messages, gfi_quarantine_entries; CREATE TABLE IF NOT EXISTS "
+                "gfi_schema_version (component text PRIMARY KEY, version integer NOT NULL); "
+                "DELETE FROM gfi_schema_version WHERE component = 'quarantine'");
     auto s = gfi::PgQuarantineStore::Open(dsn, gfi::PgStoreOptions{4, 30000});
     if (!s.ok()) return s.status();
     return std::unique_ptr<gfi::QuarantineStore>(std::move(s).value());
