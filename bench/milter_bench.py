@@ -157,11 +157,12 @@ def rewrite_config(text, overrides):
 
 def shipped_config(base, spec, feeds, resolver, extra=None):
     """rules/gfi-milter.toml as shipped, with what must be private to the bench moved into base.
-    The daemon runs as postfix (the shipped gfi-milter user need not exist here, and the unix
-    socket must be Postfix's to open); `extra` overrides more keys."""
+    The daemon runs as postfix (the shipped gfi-milter user and gfi-milter-mta group need not
+    exist here, and the unix socket must be Postfix's to open); `extra` overrides more keys."""
     overrides = {
         ("milter", "socket"): spec,
         ("milter", "user"): "postfix",
+        ("milter", "socket_group"): "",  # the socket is postfix's own: no MTA group needed
         ("milter", "pid_file"): base + "/run/gfi-milter.pid",
         ("milter", "status_file"): base + "/run/status.json",
         ("milter", "spool_dir"): base + "/spool",

@@ -79,6 +79,9 @@ void PrintStatus(const DaemonStatus& s, bool alive) {
               PrintableUtf8(s.last_reload_result).c_str(),
               static_cast<unsigned long long>(s.reloads_ok),
               static_cast<unsigned long long>(s.reloads_failed));
+  if (s.retired_states > 0)
+    std::printf("replaced indicator sets still in memory: %llu (held by messages being scanned)\n",
+                static_cast<unsigned long long>(s.retired_states));
   std::string by_action;
   for (const auto& [action, name] : kActionNames.entries)
     by_action += (by_action.empty() ? "" : ", ") + std::string(name) + " " +

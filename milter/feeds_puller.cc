@@ -30,8 +30,9 @@ void FeedPuller::Stop() {
 void FeedPuller::Loop() {
   int64_t last_status = 0;
   while (!stop_.load()) {
-    auto st = engine_->state();
-    const FeedsConfig& feeds = st->config.feeds;
+    // A copy of the sources, not the engine state: holding that across the wait would keep a
+    // replaced snapshot in memory.
+    const FeedsConfig feeds = engine_->state()->config.feeds;
     bool pulled = false;
     for (const TaxiiSourceConfig& src : feeds.taxii) {
       if (stop_.load()) break;

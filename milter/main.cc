@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <libmilter/mfapi.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -136,12 +137,14 @@ void ReloadLoop(Engine* engine, sigset_t usr1, HitWriter* hits, Metrics* metrics
   auto last_status = Clock::time_point{};
   auto last_purge = Clock::time_point{};
   auto last_quarantine_count = Clock::time_point{};
+  bool trim_pending = false;
   while (!g_stop.load()) {
     struct timespec ts = {1, 0};
     int sig = ::sigtimedwait(&usr1, nullptr, &ts);
-    auto st = engine->state();
     bool reload = sig == SIGUSR1;
-    uint64_t interval = st->config.indicators.reload_interval;
+    // No state is held across Reload(): the old snapshot must go as soon as the last message
+    // scanned against it is done, not a loop turn later.
+    const uint64_t interval = engine->state()->config.indicators.reload_interval;
     if (!reload && interval > 0 &&
         Clock::now() - last_check >= std::chrono::seconds(static_cast<int64_t>(interval))) {
       last_check = Clock::now();
@@ -166,7 +169,14 @@ void ReloadLoop(Engine* engine, sigset_t usr1, HitWriter* hits, Metrics* metrics
                s.message().c_str());
       }
       last_status = Clock::time_point{};
+      trim_pending = true;
+    } else if (trim_pending) {
+      // A second after a reload, messages that were being scanned against the old snapshot are
+      // done: hand its memory (and the loaders' peak) back to the system.
+      ::malloc_trim(0);
+      trim_pending = false;
     }
+    auto st = engine->state();
     // Retention: entries older than [quarantine] retention_days are purged once an hour.
     uint64_t days = st->config.quarantine.retention_days;
     if (days > 0 && st->quarantine &&
@@ -331,8 +341,10 @@ int Run(const std::string& config_path, bool foreground) {
       Engine::Start(config_path, /*open_store=*/true, std::make_pair(id.value().uid, id.value().gid));
   if (!started.ok()) return fail(kExitConfig, started.error());
   std::unique_ptr<Engine> engine = std::move(started).value();
+  // `st` is the first engine state; it is let go before serving (below), or the first snapshot
+  // would stay in memory beside every reloaded one.
   auto st = engine->state();
-  const MilterConfig& mc = st->config.milter;
+  const MilterConfig mc = st->config.milter;
   for (const std::string& e : st->feed_errors) syslog(LOG_WARNING, "feed left out: %s", e.c_str());
   for (const std::string& f : st->skipped_files)
     syslog(LOG_WARNING, "not a feed (unknown extension), skipped: %s", f.c_str());
@@ -424,6 +436,7 @@ int Run(const std::string& config_path, bool foreground) {
   channel.Ready();
   if (hits) hits->Start();
   UpdateGauges(*st, hits.get(), metrics.get(), /*quarantine=*/true);  // before the first scrape
+  st.reset();
   std::thread reloader(ReloadLoop, engine.get(), usr1, hits.get(), metrics.get());
   FeedPuller puller(engine.get());
   puller.Start();

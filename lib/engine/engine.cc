@@ -219,6 +219,8 @@ Status Engine::Reload() {
   }
   attempted_signature_ = next.value()->signature;
   state_.store(std::move(next).value());
+  std::erase_if(retired_, [](const auto& w) { return w.expired(); });
+  retired_.push_back(old);
   old.reset();
   ::malloc_trim(0);  // the parsers' peak (and the old snapshot, once its last message is done)
   ++reloads_ok_;
@@ -284,6 +286,8 @@ std::string Engine::StatusJson() const {
     s.last_reload_result = last_reload_result_;
     s.reloads_ok = reloads_ok_;
     s.reloads_failed = reloads_failed_;
+    std::erase_if(retired_, [](const auto& w) { return w.expired(); });
+    s.retired_states = retired_.size();
   }
   s.loaded_at = st->loaded_at;
   s.load_seconds = st->load_seconds;

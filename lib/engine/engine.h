@@ -123,6 +123,8 @@ class Engine {
   mutable std::mutex reload_mu_;  // one reload at a time; guards the fields below
   std::string attempted_signature_;  // files of the last reload attempt ("" = none yet)
   uint64_t reloads_ok_ = 0, reloads_failed_ = 0;
+  // States replaced by reloads, watched (not held) until their last message lets go.
+  mutable std::vector<std::weak_ptr<const EngineState>> retired_;
   int64_t last_reload_ = 0;
   std::string last_reload_result_ = "none yet";
   std::optional<MilterConfig> running_;  // what serves (SetRunning); restart-only keys

@@ -31,6 +31,7 @@ constexpr const char* kLastReload = "last_reload";
 constexpr const char* kLastReloadResult = "last_reload_result";
 constexpr const char* kReloadsOk = "reloads_ok";
 constexpr const char* kReloadsFailed = "reloads_failed";
+constexpr const char* kRetiredStates = "retired_states";
 constexpr const char* kMessages = "messages";
 constexpr const char* kTotal = "total";
 constexpr const char* kErrors = "errors";
@@ -43,7 +44,7 @@ bool IsOwnKey(std::string_view k) {
         key::kRestartNeeded, key::kLoadedAt, key::kLoadSeconds, key::kIndicators,
         key::kMemoryBytes, key::kTypes, key::kFeeds, key::kInvalidFeeds, key::kStaleFeeds,
         key::kDegraded, key::kLastReload, key::kLastReloadResult, key::kReloadsOk,
-        key::kReloadsFailed, key::kMessages})
+        key::kReloadsFailed, key::kRetiredStates, key::kMessages})
     if (k == own) return true;
   return false;
 }
@@ -124,6 +125,7 @@ std::string DaemonStatusJson(const DaemonStatus& s) {
   w.Key(key::kLastReloadResult).String(s.last_reload_result);
   w.Key(key::kReloadsOk).Uint(s.reloads_ok);
   w.Key(key::kReloadsFailed).Uint(s.reloads_failed);
+  w.Key(key::kRetiredStates).Uint(s.retired_states);
   w.Key(key::kMessages).BeginObject();
   for (const auto& [action, name] : kActionNames.entries)
     w.Key(name).Uint(s.messages[static_cast<size_t>(action)]);
@@ -184,6 +186,7 @@ Result<DaemonStatus> ParseDaemonStatus(std::string_view json) {
   s.last_reload_result = Str(doc, key::kLastReloadResult);
   s.reloads_ok = U64(doc, key::kReloadsOk);
   s.reloads_failed = U64(doc, key::kReloadsFailed);
+  s.retired_states = U64(doc, key::kRetiredStates);
   element m;
   if (doc[key::kMessages].get(m) == simdjson::SUCCESS) {
     for (const auto& [action, name] : kActionNames.entries)

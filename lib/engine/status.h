@@ -54,6 +54,10 @@ struct DaemonStatus {
   std::string last_reload_result;
   uint64_t reloads_ok = 0;
   uint64_t reloads_failed = 0;
+  // Engine states replaced by a reload and still in memory: held by a message being scanned
+  // against them. It falls back to 0 once those messages are done; one that stays above 0 is a
+  // stuck scan (or a leak) keeping a whole snapshot resident.
+  uint64_t retired_states = 0;
 
   std::array<uint64_t, kActionNames.size()> messages{};  // by Action
   uint64_t scan_errors = 0;

@@ -265,6 +265,17 @@ check "indicators check as non-root: a feed in a closed directory is not 'no suc
 
 # --- 6. reload ----------------------------------------------------------------------------------
 check "reload --wait: ok" 0 "reloaded: ok" "$GFICTL" reload --config "$work/g.toml" --wait --timeout 20
+# The replaced indicator set is let go once no message holds it (nothing is being scanned here):
+# the status file says how many replaced sets are still in memory; it must come back to 0.
+check "reload --wait: a second reload" 0 "reloaded: ok" "$GFICTL" reload --config "$work/g.toml" --wait --timeout 20
+retired=x
+for _ in $(seq 1 100); do
+  retired=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["retired_states"])' \
+    "$work/run/status.json" 2>/dev/null) && [ "$retired" = 0 ] && break
+  sleep 0.2
+done
+if [ "$retired" = 0 ]; then echo "ok: replaced indicator sets are released after a reload"
+else echo "FAIL: retired_states is '$retired' after reloads: a replaced snapshot is held"; fail=1; fi
 # (A bad feed no longer refuses a reload: its last good version stays in service. A config error
 # still does.)
 cp "$work/g.toml" "$work/g.toml.good"

@@ -32,6 +32,7 @@ DaemonStatus Sample() {
   s.last_reload_result = "ok: 1234 indicators";
   s.reloads_ok = 3;
   s.reloads_failed = 1;
+  s.retired_states = 2;
   for (size_t a = 0; a < s.messages.size(); ++a) s.messages[a] = 10 * (a + 1);
   s.scan_errors = 2;
   s.split_recipients = 1;
@@ -84,6 +85,7 @@ TEST_CASE("status file: what the daemon writes, gfictl reads back", "[status]") 
   CHECK(b.last_reload_result == s.last_reload_result);
   CHECK(b.reloads_ok == 3);
   CHECK(b.reloads_failed == 1);
+  CHECK(b.retired_states == 2);
   CHECK(b.messages == s.messages);
   CHECK(b.MessagesTotal() == 210);
   CHECK(b.scan_errors == 2);
