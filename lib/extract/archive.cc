@@ -21,6 +21,9 @@ namespace {
 
 constexpr size_t kBlockBytes = 64 * 1024;
 
+// The smallest read near the ratio limit: the input a read consumes is what lets the member go on.
+constexpr size_t kMinRatioRead = 4096;
+
 // LooksLikeArchive needs this much of a member to see the iso9660 signature at 0x8001.
 constexpr size_t kSniffBytes = 0x8001 + 5;
 
@@ -290,6 +293,12 @@ Reader::DataResult Reader::ReadData(archive* a, int depth, DigestBuilder* digest
     // the input that block consumed: at most one block past it is decompressed.
     const uint64_t budget = budget_->bytes_left;
     size_t want = budget >= kBlockBytes ? kBlockBytes : static_cast<size_t>(budget) + 1;
+    // Near the ratio, ask for little more than it allows: a bomb member then costs a few KiB of
+    // inflating, not a whole block, once the allowance is spent.
+    const uint64_t cap_before = RatioCap(consumed());
+    const uint64_t room_before = cap_before > r.bytes ? cap_before - r.bytes : 0;
+    if (room_before < want)
+      want = std::min(want, std::max<size_t>(kMinRatioRead, static_cast<size_t>(room_before) + 1));
     la_ssize_t n = archive_read_data(a, block_.get(), want);
     if (n == 0) break;
     if (n < 0) {
