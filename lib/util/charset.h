@@ -1,8 +1,8 @@
 // Conversion of text in a declared MIME charset to UTF-8 (glibc iconv).
 //
 // Thread-safe: each thread keeps its own converters (up to kThreadConverterCacheEntries charsets,
-// least recently used closed first, all closed at thread exit), reset before every use. Bytes that are invalid in the declared charset
-// become U+FFFD; an unknown charset is read as Windows-1252 (what mail clients do) and reported.
+// least recently used closed first, all closed at thread exit), reset before every use. Bytes
+// that are invalid in the declared charset become U+FFFD; an unknown charset is read as Windows-1252 (what mail clients do) and reported.
 #ifndef GFI_UTIL_CHARSET_H_
 #define GFI_UTIL_CHARSET_H_
 

@@ -450,7 +450,8 @@ TEST_CASE("the ratio allowance is shared: many small bombs cannot each take it")
   // Each member is 256 KiB of zeros, a few hundred bytes compressed: far past 100:1 each, and the
   // archive as a whole still small (the old whole-archive measure let every one of them through).
   std::vector<TestFile> files;
-  for (int i = 0; i < 200; ++i) files.push_back({"z" + std::to_string(i), std::string(256 << 10, '\0')});
+  for (int i = 0; i < 200; ++i)
+    files.push_back({"z" + std::to_string(i), std::string(256 << 10, '\0')});
   std::string zip = MakeArchive(files);
   AnalysisLimits limits;
   limits.max_archive_ratio = 100;

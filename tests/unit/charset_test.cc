@@ -78,10 +78,12 @@ TEST_CASE("the converter cache is bounded and evicts the least recently used") {
     if (i == 12) continue;  // there is no ISO-8859-12
     names.push_back("iso-8859-" + std::to_string(i));
   }
-  for (const char* n : {"koi8-r", "koi8-u", "windows-1250", "windows-1251", "windows-1253",
-                        "windows-1254", "windows-1255", "windows-1256", "windows-1257",
-                        "windows-1258", "cp866", "cp850", "cp437", "shift_jis", "euc-jp", "big5",
-                        "euc-kr", "utf-16le", "utf-16be", "iso-2022-jp", "tis-620", "cp1125"})
+  for (const char* n :
+       {"koi8-r",       "koi8-u",       "windows-1250", "windows-1251", "windows-1253",
+        "windows-1254", "windows-1255", "windows-1256", "windows-1257", "windows-1258",
+        "cp866",        "cp850",        "cp437",        "shift_jis",    "euc-jp",
+        "big5",         "euc-kr",       "utf-16le",     "utf-16be",     "iso-2022-jp",
+        "tis-620",      "cp1125"})
     names.push_back(n);
   REQUIRE(names.size() > kThreadConverterCacheEntries);
   for (const std::string& n : names) {
