@@ -335,6 +335,7 @@ class Reader {
     uint64_t nesting = static_cast<uint64_t>(l.max_nesting);
     uint64_t adepth = static_cast<uint64_t>(l.max_archive_depth);
     uint64_t ratio = l.max_archive_ratio;
+    uint64_t scan_ms = l.max_scan_ms;
     if (!(s = Table("limits", {
             {"max_header_bytes", sz(&l.max_header_bytes, 1024, 64ull << 20)},
             {"max_parts", sz(&l.max_parts, 1, 1000000)},
@@ -346,8 +347,11 @@ class Reader {
             {"max_archive_ratio", u64(&ratio, 1, 1000000)},
             {"max_urls", sz(&l.max_urls, 1, 10000000)},
             {"max_html_bytes", sz(&l.max_html_bytes, 1024, 1ull << 30)},
+            {"max_regex_bytes", u64(&l.max_regex_bytes, 1024, 16ull << 30)},
+            {"max_scan_ms", u64(&scan_ms, 1, 3600000)},
         })).ok())
       return s;
+    l.max_scan_ms = static_cast<uint32_t>(scan_ms);
     l.max_nesting = static_cast<int>(nesting);
     l.max_archive_depth = static_cast<int>(adepth);
     l.max_archive_ratio = static_cast<uint32_t>(ratio);

@@ -210,6 +210,8 @@ std::vector<ConfigLine> DescribeConfig(const Config& c) {
   l.N("limits.max_archive_ratio", lim.max_archive_ratio);
   l.N("limits.max_urls", lim.max_urls);
   l.N("limits.max_html_bytes", lim.max_html_bytes);
+  l.N("limits.max_regex_bytes", lim.max_regex_bytes);
+  l.N("limits.max_scan_ms", lim.max_scan_ms);
   return l.Take();
 }
 

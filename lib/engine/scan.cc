@@ -4,6 +4,7 @@
 #include "engine/scan.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include "util/strings.h"
@@ -104,9 +105,15 @@ Result<ScanResult> ScanMessage(const EngineState& state, const Envelope& envelop
     return r;
   }
 
-  r.analysis = AnalyzeMessage(message, envelope, state.config.limits);
-  if (Status ms = state.snapshot->MatchMessage(r.analysis, options.now, &r.matches); !ms.ok())
-    return Status::Error("matching: " + ms.message());
+  const AnalysisLimits& limits = state.config.limits;
+  MatchBudget budget;
+  budget.max_regex_bytes = limits.max_regex_bytes;
+  budget.deadline = Deadline::After(std::chrono::milliseconds(limits.max_scan_ms),
+                                    options.started.value_or(Deadline::Clock::now()));
+  r.analysis = AnalyzeMessage(message, envelope, limits, budget.deadline);
+  // Defects of matching (limit.regex_bytes, limit.scan_time, limit.regex_memory) join the
+  // analysis's: the policy and the report see one list.
+  state.snapshot->MatchMessage(r.analysis, options.now, budget, &r.matches, &r.analysis.defects);
 
   // SPF (MAIL FROM, or HELO for the null sender) for network clients only.
   r.authserv_id = AuthservId(state.config.milter, options.mta_host);

@@ -7,8 +7,8 @@
 // result to libmilter calls; gfictl prints it).
 //
 // Thread-safe: reads the (immutable) state only; SPF does DNS queries and may block up to [spf]
-// timeout. No exceptions: a matching error (an RE2 set out of memory) is an error Result, which
-// the daemon answers per [milter] on_error.
+// timeout. No exceptions. Cost is bounded per message by [limits] (max_scan_ms, max_regex_bytes
+// and the others): running out is a limit.* defect the policy acts on, not an error.
 #ifndef GFI_ENGINE_SCAN_H_
 #define GFI_ENGINE_SCAN_H_
 
@@ -51,6 +51,9 @@ struct ScanOptions {
   std::string mta_host;  // the MTA's host name ({j}); "" when unknown (authserv-id fallback)
   std::string ref;       // the reference id that replies, headers and the log carry
   bool reveal = false;   // show sensitive values in the verdict (gfictl scan --reveal)
+  // When the message's scan started, for [limits] max_scan_ms; nullopt = when ScanMessage is
+  // called. The daemon may pass the end of the message's data.
+  std::optional<Deadline::Clock::time_point> started;
 };
 
 struct ScanResult {

@@ -22,10 +22,22 @@ namespace {
 
 class Analyzer {
  public:
-  Analyzer(const AnalysisLimits& limits, MessageAnalysis* out)
+  Analyzer(const AnalysisLimits& limits, const Deadline& deadline, MessageAnalysis* out)
       : limits_(limits),
+        deadline_(deadline),
         out_(out),
         archive_budget_{limits.max_archive_members, limits.max_archive_bytes} {}
+
+  // True once the scan's time is up; the first time, records limit.scan_time naming `next`, the
+  // first thing not analysed.
+  bool OutOfTime(std::string_view next) {
+    if (out_of_time_) return true;
+    if (!deadline_.Expired()) return false;
+    out_of_time_ = true;
+    Defect(std::string(ToString(Limit::kScanTime)) + " at " + std::string(next) +
+           ": more than " + std::to_string(limits_.max_scan_ms) + " ms; the rest is not analysed");
+    return true;
+  }
 
   void Envelope(const gfi::Envelope& env) {
     if (!env.client_ip.empty()) {
@@ -39,6 +51,7 @@ class Analyzer {
   void Headers(const MimePart& root) {
     for (const HeaderField& h : root.headers) {
       const std::string& n = h.name;
+      if (OutOfTime("header " + PrintableUtf8(n))) return;
       if (EqualsIgnoreCase(n, "From")) {
         AddAddressList(h.value, Where::kHeaderFrom);
       } else if (EqualsIgnoreCase(n, "Sender")) {
@@ -72,6 +85,7 @@ class Analyzer {
   }
 
   void Walk(const MimePart& part) {
+    if (OutOfTime(part.path)) return;
     if (!part.IsLeaf()) {
       for (const MimePart& c : part.children) Walk(c);
       return;
@@ -325,8 +339,10 @@ class Analyzer {
   }
 
   const AnalysisLimits& limits_;
+  const Deadline deadline_;
   MessageAnalysis* out_;
   ArchiveBudget archive_budget_;
+  bool out_of_time_ = false;
   std::unordered_set<std::string> seen_;
   uint64_t decoded_ = 0;
   size_t urls_ = 0;
@@ -337,11 +353,16 @@ class Analyzer {
 
 MessageAnalysis AnalyzeMessage(std::string_view raw, const Envelope& envelope,
                                const AnalysisLimits& limits) {
+  return AnalyzeMessage(raw, envelope, limits, Deadline());
+}
+
+MessageAnalysis AnalyzeMessage(std::string_view raw, const Envelope& envelope,
+                               const AnalysisLimits& limits, const Deadline& deadline) {
   MessageAnalysis out;
   out.size = raw.size();
   ParsedMessage parsed = ParseMime(raw, limits);
   out.defects = std::move(parsed.defects);
-  Analyzer a(limits, &out);
+  Analyzer a(limits, deadline, &out);
   a.Envelope(envelope);
   a.Headers(parsed.root);
   a.Walk(parsed.root);

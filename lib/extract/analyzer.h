@@ -16,6 +16,7 @@
 #include "global/limits.h"
 #include "extract/observable.h"
 #include "mime/mime_parser.h"
+#include "util/deadline.h"
 #include "util/digest.h"
 
 namespace gfi {
@@ -63,6 +64,12 @@ struct MessageAnalysis {
 
 MessageAnalysis AnalyzeMessage(std::string_view raw, const Envelope& envelope,
                                const AnalysisLimits& limits);
+
+// The same within a deadline (the scan's [limits] max_scan_ms, see ScanMessage): checked before
+// each header field and each MIME entity; once it has passed, defect limit.scan_time names the
+// first one left out and the rest of the message is not analysed.
+MessageAnalysis AnalyzeMessage(std::string_view raw, const Envelope& envelope,
+                               const AnalysisLimits& limits, const Deadline& deadline);
 
 }  // namespace gfi
 

@@ -21,12 +21,11 @@ namespace {
 
 constexpr size_t kBlockBytes = 64 * 1024;
 
+// The smallest read near the ratio limit: the input a read consumes is what lets the member go on.
+constexpr size_t kMinRatioRead = 4096;
+
 // LooksLikeArchive needs this much of a member to see the iso9660 signature at 0x8001.
 constexpr size_t kSniffBytes = 0x8001 + 5;
-
-// A member may always expand to this size whatever its ratio: a ratio measured on a few hundred
-// bytes of input flags ordinary small text files, and the byte budget bounds the rest.
-constexpr uint64_t kRatioFloorBytes = 1 << 20;
 
 // What a skipped entry (directory, link, device) costs the byte budget. Skipping still parses a
 // header, and in a compressed stream decompresses it, so an archive of millions of empty
@@ -209,7 +208,15 @@ class Reader {
     bool nested_too_deep = false;
   };
 
-  DataResult ReadData(archive* a, uint64_t ratio_cap, int depth, DigestBuilder* digest);
+  DataResult ReadData(archive* a, int depth, DigestBuilder* digest);
+  // What the member being read may expand to, `consumed` compressed bytes read for it so far.
+  uint64_t RatioCap(uint64_t consumed) const {
+    if (limits_.max_archive_ratio == 0) return std::numeric_limits<uint64_t>::max();  // off
+    uint64_t cap = SaturatingMul(consumed, limits_.max_archive_ratio);
+    return cap > std::numeric_limits<uint64_t>::max() - budget_->ratio_allowance_left
+               ? std::numeric_limits<uint64_t>::max()
+               : cap + budget_->ratio_allowance_left;
+  }
   bool Drain(archive* a);
   // Limits are named like the [limits] options they reach ("limit.archive_ratio"), so that one
   // policy rule ("limit.*") covers every way a message was read only in part.
@@ -254,9 +261,17 @@ class Reader {
   bool stopped_ = false;
 };
 
-Reader::DataResult Reader::ReadData(archive* a, uint64_t ratio_cap, int depth,
-                                    DigestBuilder* digest) {
+// The compressed size of a member is not in the entry (zip's is, most formats' is not): it is the
+// growth of libarchive's count of bytes read from our buffer (the last filter) while the member's
+// data is read. Formats that decompress ahead (solid 7z and rar blocks, a compression filter)
+// charge their look-ahead to the member that triggered it.
+Reader::DataResult Reader::ReadData(archive* a, int depth, DigestBuilder* digest) {
   DataResult r;
+  const la_int64_t in_start = archive_filter_bytes(a, -1);
+  auto consumed = [&]() -> uint64_t {
+    la_int64_t now = archive_filter_bytes(a, -1);
+    return now > in_start ? static_cast<uint64_t>(now - in_start) : 0;
+  };
   // Every member is sniffed (so that an archive too deep to open is still reported); only one that
   // will be opened is kept whole, and that copy is bounded by the byte budget it is charged to.
   enum class Keep { kSniff, kAll, kNone } keep = Keep::kSniff;
@@ -273,12 +288,17 @@ Reader::DataResult Reader::ReadData(archive* a, uint64_t ratio_cap, int depth,
     std::string().swap(r.nested);
   };
   for (;;) {
-    uint64_t ratio_room = ratio_cap - r.bytes;
-    bool budget_binds = budget_->bytes_left <= ratio_room;
-    uint64_t allowed = budget_binds ? budget_->bytes_left : ratio_room;
-    // One byte past what is allowed tells a member that ends exactly at the limit from one that
-    // goes on; that byte is neither hashed nor charged.
-    size_t want = allowed >= kBlockBytes ? kBlockBytes : static_cast<size_t>(allowed) + 1;
+    // One byte past the budget tells a member that ends exactly at the limit from one that goes
+    // on; that byte is neither hashed nor charged. The ratio is checked after each block, against
+    // the input that block consumed: at most one block past it is decompressed.
+    const uint64_t budget = budget_->bytes_left;
+    size_t want = budget >= kBlockBytes ? kBlockBytes : static_cast<size_t>(budget) + 1;
+    // Near the ratio, ask for little more than it allows: a bomb member then costs a few KiB of
+    // inflating, not a whole block, once the allowance is spent.
+    const uint64_t cap_before = RatioCap(consumed());
+    const uint64_t room_before = cap_before > r.bytes ? cap_before - r.bytes : 0;
+    if (room_before < want)
+      want = std::min(want, std::max<size_t>(kMinRatioRead, static_cast<size_t>(room_before) + 1));
     la_ssize_t n = archive_read_data(a, block_.get(), want);
     if (n == 0) break;
     if (n < 0) {
@@ -286,6 +306,10 @@ Reader::DataResult Reader::ReadData(archive* a, uint64_t ratio_cap, int depth,
       r.status = n;
       break;
     }
+    const uint64_t cap = RatioCap(consumed());
+    const uint64_t ratio_room = cap > r.bytes ? cap - r.bytes : 0;
+    const bool budget_binds = budget <= ratio_room;
+    const uint64_t allowed = budget_binds ? budget : ratio_room;
     size_t take = static_cast<size_t>(std::min<uint64_t>(static_cast<uint64_t>(n), allowed));
     std::string_view got(block_.get(), take);
     digest->Update(got);
@@ -302,6 +326,12 @@ Reader::DataResult Reader::ReadData(archive* a, uint64_t ratio_cap, int depth,
   }
   if (keep == Keep::kSniff) decide();
   if (r.cut != Cut::kNone) std::string().swap(r.nested);
+  // What the member took beyond its own ratio is spent from the message's allowance.
+  if (limits_.max_archive_ratio != 0) {
+    const uint64_t own = SaturatingMul(consumed(), limits_.max_archive_ratio);
+    if (r.bytes > own)
+      budget_->ratio_allowance_left -= std::min(r.bytes - own, budget_->ratio_allowance_left);
+  }
   return r;
 }
 
@@ -364,10 +394,6 @@ bool Reader::ReadLevel(std::string_view data, std::string_view name, const std::
     status = archive_read_next_header(a.get(), &entry);
   }
 
-  const uint64_t ratio_cap =
-      limits_.max_archive_ratio == 0
-          ? std::numeric_limits<uint64_t>::max()  // 0 turns the ratio check off
-          : std::max(kRatioFloorBytes, SaturatingMul(data.size(), limits_.max_archive_ratio));
   int bad_entries = 0;
   int retries = 0;
   for (bool first = true; !stopped_; first = false) {
@@ -417,7 +443,7 @@ bool Reader::ReadLevel(std::string_view data, std::string_view name, const std::
     }
 
     DigestBuilder digest;
-    DataResult data_read = ReadData(a.get(), ratio_cap, depth, &digest);
+    DataResult data_read = ReadData(a.get(), depth, &digest);
     m.size = data_read.bytes;
     // A digest is of the whole member or nothing: the hash of a prefix would be reported, and
     // searched for, as if it were the file's.

@@ -1,5 +1,6 @@
 // Archive members (zip and everything libarchive reads): names, sizes and digests, nested archives
-// to a depth limit, with bounds on member count, total expansion and per-member expansion ratio.
+// to a depth limit, with bounds on member count, total expansion and per-member expansion ratio
+// (each member's expanded bytes against the compressed bytes read for it).
 //
 // Thread-safe. Reads from memory; never writes to disk. Hostile archives (bombs, deep nesting,
 // corrupt headers, encrypted members) yield defects and whatever was read before the problem.
@@ -24,10 +25,17 @@ struct ArchiveMember {
   int depth = 1;  // 1 for members of the top archive
 };
 
+// What a member may expand to beyond max_archive_ratio times its compressed size, all members of
+// all archives of one message together: a ratio measured on a few hundred bytes of input would
+// flag ordinary small files, and a shared allowance (unlike one per member) cannot be multiplied
+// by a thousand members.
+inline constexpr uint64_t kRatioAllowanceBytes = 1 << 20;
+
 // Budget shared by all archives of one message; ReadArchive spends from it.
 struct ArchiveBudget {
   size_t members_left;
   uint64_t bytes_left;
+  uint64_t ratio_allowance_left = kRatioAllowanceBytes;
 };
 
 struct ArchiveListing {

@@ -20,6 +20,10 @@ struct AnalysisLimits {
   uint32_t max_archive_ratio = 100;          // expanded bytes per compressed byte, per member
   size_t max_urls = 10000;                   // distinct URLs reported per message
   size_t max_html_bytes = 8ull << 20;        // HTML handed to the HTML parser, per part
+  uint64_t max_regex_bytes = 16ull << 20;    // text handed to regex rules, whole message (each
+                                             // text once per group of regexes it is matched by)
+  uint32_t max_scan_ms = 2000;               // wall-clock time of one message's analysis and
+                                             // matching, checked between steps
 };
 
 }  // namespace gfi

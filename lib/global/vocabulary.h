@@ -157,7 +157,8 @@ static_assert(NameTableIsDense(kMixedTenantsNames));
 
 // The [limits] a message can reach; a message cut short by one carries the defect "limit.NAME"
 // (NAME the option without "max_", so one policy rule "limit.*" covers every way a message was
-// read only in part).
+// read only in part). limit.scan_time is [limits] max_scan_ms's; limit.regex_memory is a regex
+// set that ran out of memory on the message (the rules' regexes were not all applied).
 enum class Limit {
   kHeaderBytes,
   kParts,
@@ -169,8 +170,11 @@ enum class Limit {
   kArchiveRatio,
   kUrls,
   kHtmlSize,
+  kRegexBytes,
+  kScanTime,
+  kRegexMemory,
 };
-inline constexpr NameTable<Limit, 10> kLimitDefectNames{{{
+inline constexpr NameTable<Limit, 13> kLimitDefectNames{{{
     {Limit::kHeaderBytes, "limit.header_bytes"},
     {Limit::kParts, "limit.parts"},
     {Limit::kNesting, "limit.nesting"},
@@ -181,6 +185,9 @@ inline constexpr NameTable<Limit, 10> kLimitDefectNames{{{
     {Limit::kArchiveRatio, "limit.archive_ratio"},
     {Limit::kUrls, "limit.urls"},
     {Limit::kHtmlSize, "limit.html_size"},
+    {Limit::kRegexBytes, "limit.regex_bytes"},
+    {Limit::kScanTime, "limit.scan_time"},
+    {Limit::kRegexMemory, "limit.regex_memory"},
 }}};
 static_assert(NameTableIsDense(kLimitDefectNames));
 inline constexpr std::string_view kLimitDefectPrefix = "limit.";

@@ -4,6 +4,7 @@
 #include "snapshot/snapshot.h"
 
 #include <arpa/inet.h>
+#include <re2/filtered_re2.h>
 #include <re2/re2.h>
 #include <re2/set.h>
 
@@ -149,10 +150,30 @@ struct V4Entry {
   bool operator<(const V4Entry& o) const { return key < o.key; }
 };
 
+// Literals shorter than this are not worth a prefilter: a regex whose required literals are all
+// shorter runs in the group's Set.
+constexpr int kMinAtomBytes = 3;
+
+// DFA memory of one prefiltered regex. RE2's own default: past it RE2 falls back to its NFA (still
+// right, slower), and a thousand regexes cannot hold a thousand large caches.
+constexpr int64_t kSingleRegexMaxMem = 8 << 20;
+
+// The regexes of one target (subject, one header field, body). Regexes with required literals
+// (FilteredRE2's "atoms") run one by one, only when the literal automaton finds their atoms in
+// the text; the others run in one RE2::Set.
 struct RegexGroup {
-  std::unique_ptr<RE2::Set> set;
-  std::vector<uint32_t> refs;     // set index -> TermRef
-  std::vector<std::string> patterns;
+  std::vector<uint32_t> refs;         // regex index -> TermRef
+  std::vector<std::string> patterns;  // until built
+  std::unique_ptr<re2::FilteredRE2> filtered;  // every regex; its RE2s run the prefiltered ones
+  std::unique_ptr<LiteralMatcher> atoms;       // the atoms, ASCII case-insensitive
+  // Atoms with non-ASCII bytes: FilteredRE2 lowercases them as Unicode, the automaton folds ASCII
+  // only, so they count as always found (a regex is run rather than missed).
+  std::vector<int> always_found;
+  std::vector<bool> in_set;            // regex index -> runs in `set`
+  std::unique_ptr<RE2::Set> set;       // the regexes without atoms
+  std::vector<uint32_t> set_regex;     // set index -> regex index
+
+  bool empty() const { return refs.empty(); }
 };
 
 enum RuleFlags : uint8_t {
@@ -417,16 +438,47 @@ struct IndicatorSnapshot::Impl {
     if (g->patterns.empty()) return Status::Ok();
     RE2::Options opts;
     opts.set_log_errors(false);
-    opts.set_max_mem(max_mem);
-    g->set = std::make_unique<RE2::Set>(opts, RE2::UNANCHORED);
+    opts.set_max_mem(std::min(max_mem, kSingleRegexMaxMem));
+    g->filtered = std::make_unique<re2::FilteredRE2>(kMinAtomBytes);
     for (const std::string& p : g->patterns) {
-      std::string error;
-      if (g->set->Add(p, &error) < 0) return Status::Error(what + " regex '" + p + "': " + error);
+      int id = -1;
+      if (g->filtered->Add(p, opts, &id) != RE2::NoError) {
+        RE2 bad(p, opts);  // FilteredRE2 keeps only the code; the message names the problem
+        return Status::Error(what + " regex '" + p + "': " + bad.error());
+      }
     }
-    if (!g->set->Compile())
-      return Status::Error(what + " regexes: RE2::Set ran out of memory (" +
-                           std::to_string(g->patterns.size()) + " patterns, max_mem " +
-                           std::to_string(max_mem) + ")");
+    std::vector<std::string> atoms;
+    g->filtered->Compile(&atoms);
+    for (size_t i = 0; i < atoms.size(); ++i)
+      if (std::any_of(atoms[i].begin(), atoms[i].end(),
+                      [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+        g->always_found.push_back(static_cast<int>(i));
+    if (!atoms.empty()) {
+      auto m = BuildAhoCorasick(atoms, LiteralOptions{});
+      if (!m.ok()) return Status::Error(what + " regex literals: " + m.status().message());
+      g->atoms = std::move(m).value();
+    }
+    // Regexes that pass the filter whatever the text are those without atoms.
+    std::vector<int> unfiltered;
+    g->filtered->AllPotentials({}, &unfiltered);
+    g->in_set.assign(g->patterns.size(), false);
+    if (!unfiltered.empty()) {
+      RE2::Options set_opts = opts;
+      set_opts.set_max_mem(max_mem);
+      g->set = std::make_unique<RE2::Set>(set_opts, RE2::UNANCHORED);
+      for (int i : unfiltered) {
+        std::string error;
+        const std::string& p = g->patterns[static_cast<size_t>(i)];
+        if (g->set->Add(p, &error) < 0)
+          return Status::Error(what + " regex '" + p + "': " + error);
+        g->in_set[static_cast<size_t>(i)] = true;
+        g->set_regex.push_back(static_cast<uint32_t>(i));
+      }
+      if (!g->set->Compile())
+        return Status::Error(what + " regexes: RE2::Set ran out of memory (" +
+                             std::to_string(unfiltered.size()) + " patterns, max_mem " +
+                             std::to_string(max_mem) + ")");
+    }
     g->patterns.clear();
     g->patterns.shrink_to_fit();
     return Status::Ok();
@@ -708,21 +760,77 @@ struct IndicatorSnapshot::Impl {
     }
   }
 
-  static Status RunSet(const RegexGroup& g, std::string_view text, Where where, TermKind kind,
-                       Collector* c) {
-    if (!g.set) return Status::Ok();
-    std::vector<int> hits;
-    RE2::Set::ErrorInfo info;
-    if (!g.set->Match(text, &hits, &info)) {
-      if (info.kind == RE2::Set::kOutOfMemory)
-        return Status::Error("regex set ran out of memory while matching " +
-                             std::string(ToString(where)));
-      if (info.kind != RE2::Set::kNoError)
-        return Status::Error("regex set failed while matching " + std::string(ToString(where)));
-      return Status::Ok();
+  // What matching one message has spent of its MatchBudget, and the defects it met.
+  struct Spend {
+    const MatchBudget& budget;
+    std::vector<std::string>* defects;
+    uint64_t regex_bytes = 0;
+    bool stopped = false;  // out of budget: nothing more is matched but observables
+
+    // False (with the defect) when the deadline has passed; `next` names what is not scanned.
+    bool InTime(std::string_view next) {
+      if (stopped) return false;
+      if (!budget.deadline.Expired()) return true;
+      defects->push_back(std::string(ToString(Limit::kScanTime)) + " at " + std::string(next) +
+                         ": the scan's time ran out before matching it");
+      stopped = true;
+      return false;
     }
-    for (int i : hits) c->Hit(g.refs[static_cast<size_t>(i)], where, text, kind);
-    return Status::Ok();
+
+    // Charges `bytes` of text handed to regexes; false (with the defect) when over the limit.
+    bool Charge(uint64_t bytes, std::string_view next) {
+      if (stopped) return false;
+      if (regex_bytes + bytes <= budget.max_regex_bytes) {
+        regex_bytes += bytes;
+        return true;
+      }
+      defects->push_back(std::string(ToString(Limit::kRegexBytes)) + " at " + std::string(next) +
+                         ": more than " + std::to_string(budget.max_regex_bytes) +
+                         " bytes of text for regexes");
+      stopped = true;
+      return false;
+    }
+  };
+
+  // Runs group `g` over `text`; `place` names where in defects ("body.text 1.2").
+  static void RunGroup(const RegexGroup& g, std::string_view text, Where where, TermKind kind,
+                       std::string_view place, Collector* c, Spend* spend) {
+    if (g.empty()) return;
+    if (!spend->InTime(place) || !spend->Charge(text.size(), place)) return;
+    if (g.set) {
+      std::vector<int> hits;
+      RE2::Set::ErrorInfo info;
+      if (g.set->Match(text, &hits, &info)) {
+        for (int i : hits) {
+          uint32_t regex = g.set_regex[static_cast<size_t>(i)];
+          c->Hit(g.refs[regex], where, text, kind);
+        }
+      } else if (info.kind != RE2::Set::kNoError) {
+        // Out of memory (or RE2 refusing): the Set's regexes were not applied, which the policy
+        // must see rather than a clean result.
+        spend->defects->push_back(std::string(ToString(Limit::kRegexMemory)) + " at " +
+                                  std::string(place) + ": " +
+                                  (info.kind == RE2::Set::kOutOfMemory
+                                       ? "a regex set ran out of memory"
+                                       : "a regex set failed") +
+                                  " matching " + std::to_string(text.size()) + " bytes");
+      }
+    }
+    std::vector<int> found(g.always_found);
+    if (g.atoms) {
+      std::vector<uint32_t> ids;
+      g.atoms->FindAll(text, &ids);
+      for (uint32_t id : ids) found.push_back(static_cast<int>(id));
+    }
+    if (found.empty()) return;
+    std::vector<int> candidates;
+    g.filtered->AllPotentials(found, &candidates);
+    for (int i : candidates) {
+      const size_t regex = static_cast<size_t>(i);
+      if (g.in_set[regex]) continue;
+      if (!spend->InTime(place)) return;
+      if (RE2::PartialMatch(text, g.filtered->GetRE2(i))) c->Hit(g.refs[regex], where, text, kind);
+    }
   }
 };
 
@@ -850,27 +958,29 @@ void IndicatorSnapshot::MatchObservables(const std::vector<Observable>& observab
   for (const Observable& o : observables) impl_->MatchObservable(o, &c);
 }
 
-Status IndicatorSnapshot::MatchMessage(const MessageAnalysis& m, int64_t now,
-                                       std::vector<Match>* out) const {
+void IndicatorSnapshot::MatchMessage(const MessageAnalysis& m, int64_t now,
+                                     const MatchBudget& budget, std::vector<Match>* out,
+                                     std::vector<std::string>* defects) const {
   Impl::Collector c{*impl_, now, false, false, out, {}, {}, {}};
   for (const Observable& o : m.observables) impl_->MatchObservable(o, &c);
-  Status first_error;
-  auto keep = [&](Status s) {
-    if (!s.ok() && first_error.ok()) first_error = std::move(s);
-  };
-  keep(Impl::RunSet(impl_->subject, m.subject, Where::kHeaderSubject, TermKind::kSubjectRegex, &c));
+  Impl::Spend spend{budget, defects};
+  Impl::RunGroup(impl_->subject, m.subject, Where::kHeaderSubject, TermKind::kSubjectRegex,
+                 ToString(Where::kHeaderSubject), &c, &spend);
   if (!impl_->headers.empty()) {
     for (const HeaderField& h : m.headers) {
       auto it = impl_->headers.find(AsciiLowered(h.name));
       if (it == impl_->headers.end()) continue;
       Where w = EqualsIgnoreCase(h.name, "subject") ? Where::kHeaderSubject : Where::kHeaderOther;
-      keep(Impl::RunSet(it->second, h.value, w, TermKind::kHeaderRegex, &c));
+      Impl::RunGroup(it->second, h.value, w, TermKind::kHeaderRegex,
+                     std::string(ToString(Where::kHeaderOther)) + " " + PrintableUtf8(h.name), &c,
+                     &spend);
     }
   }
   std::vector<uint32_t> found;
   for (const TextSegment& t : m.texts) {
-    keep(Impl::RunSet(impl_->body, t.text, t.where, TermKind::kBodyRegex, &c));
-    if (impl_->content) {
+    const std::string place = std::string(ToString(t.where)) + " " + t.path;
+    Impl::RunGroup(impl_->body, t.text, t.where, TermKind::kBodyRegex, place, &c, &spend);
+    if (impl_->content && spend.InTime(place)) {
       found.clear();
       impl_->content->FindAll(t.text, &found);
       for (uint32_t i : found) {
@@ -883,7 +993,14 @@ Status IndicatorSnapshot::MatchMessage(const MessageAnalysis& m, int64_t now,
       }
     }
   }
-  return first_error;
+}
+
+Status IndicatorSnapshot::MatchMessage(const MessageAnalysis& m, int64_t now,
+                                       std::vector<Match>* out) const {
+  std::vector<std::string> defects;
+  MatchMessage(m, now, MatchBudget{}, out, &defects);
+  if (!defects.empty()) return Status::Error(defects.front());
+  return Status::Ok();
 }
 
 size_t IndicatorSnapshot::rule_count() const { return impl_->rules.size(); }

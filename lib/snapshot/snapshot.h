@@ -4,7 +4,8 @@
 // per message. Layout is compact on purpose (millions of indicators): strings live in one arena,
 // exact values in open-addressing tables (domains walk their parent domains), IPs in per-prefix-
 // length sorted arrays (every containing CIDR matches, not only the longest), digests as binary in
-// sorted arrays, regexes in RE2::Sets per target, content literals in our Aho-Corasick automaton.
+// sorted arrays, regexes per target behind a literal prefilter (FilteredRE2 atoms in our
+// Aho-Corasick automaton) or in one RE2::Set, content literals in our Aho-Corasick automaton.
 // Match() is const and thread-safe.
 #ifndef GFI_SNAPSHOT_SNAPSHOT_H_
 #define GFI_SNAPSHOT_SNAPSHOT_H_
@@ -18,12 +19,20 @@
 
 #include "extract/analyzer.h"
 #include "indicators/feed.h"
+#include "util/deadline.h"
 #include "util/status.h"
 
 namespace gfi {
 
 struct SnapshotOptions {
   int64_t regex_max_mem = 256ll << 20;  // per RE2::Set; a Set that exceeds it fails to build
+};
+
+// What matching one message may cost ([limits] max_regex_bytes, the scan's deadline). Running out
+// stops the regex and content matching that is left and is reported as a limit.* defect.
+struct MatchBudget {
+  uint64_t max_regex_bytes = 16ull << 20;  // text handed to regex groups (each text once a group)
+  Deadline deadline;                        // none by default
 };
 
 // Read-only view of one compiled rule (strings point into the snapshot).
@@ -90,8 +99,20 @@ class IndicatorSnapshot {
   IndicatorSnapshot(const IndicatorSnapshot&) = delete;
   IndicatorSnapshot& operator=(const IndicatorSnapshot&) = delete;
 
-  // Every active rule matched by the message, at most one Match per rule. An error (a regex set
-  // that ran out of memory) is returned as a Status; matches found so far are still in *out.
+  // Every active rule matched by the message, at most one Match per rule, within `budget`.
+  // Running out of it, and a regex set running out of memory on the message, append a defect to
+  // *defects ("limit.regex_bytes", "limit.scan_time", "limit.regex_memory", naming where) and
+  // matching goes on only where it can; matches found are in *out either way.
+  //
+  // Regexes with required literals (RE2's FilteredRE2 atoms, found with our Aho-Corasick) run one
+  // by one and only when their literals occur: one Set of many regexes builds a DFA whose states
+  // multiply on crafted text (seconds per MB), one regex at a time stays linear. Regexes without
+  // such literals run together in one RE2::Set.
+  void MatchMessage(const MessageAnalysis& message, int64_t now, const MatchBudget& budget,
+                    std::vector<Match>* out, std::vector<std::string>* defects) const;
+
+  // As above with the default budget and no deadline; a defect is returned as an error Status
+  // (for tools and benchmarks that have no policy to hand it to).
   Status MatchMessage(const MessageAnalysis& message, int64_t now, std::vector<Match>* out) const;
 
   // Matches observables alone (for `indicators lookup`): `any_where` ignores where-restrictions,

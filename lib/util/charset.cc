@@ -1,14 +1,69 @@
 // iconv-based charset conversion. ASCII and UTF-8 inputs skip iconv entirely (the common case).
 // Invalid input is replaced byte by byte so one bad byte never loses the rest of a text.
+// Converters are kept per thread: iconv_open loads and looks up gconv modules under one glibc lock,
+// and a header whose encoded words rotate through charsets made every word pay for it.
 #include "util/charset.h"
 
 #include <errno.h>
 #include <iconv.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "util/strings.h"
 
 namespace gfi {
 namespace {
+
+const iconv_t kNoConverter = reinterpret_cast<iconv_t>(-1);
+
+// The converters to UTF-8 one thread has opened, the most recently used last. An unknown charset
+// is remembered too (as kNoConverter), so rotating through made-up names costs one failed
+// iconv_open each, not one per word. Closed when the thread exits.
+class ConverterCache {
+ public:
+  ConverterCache() = default;
+  ConverterCache(const ConverterCache&) = delete;
+  ConverterCache& operator=(const ConverterCache&) = delete;
+  ~ConverterCache() {
+    for (Entry& e : entries_)
+      if (e.cd != kNoConverter) iconv_close(e.cd);
+  }
+
+  // The converter from `charset` (an iconv name), its shift state reset; kNoConverter when iconv
+  // does not know the charset. Owned by the cache: valid until the next call on this thread.
+  iconv_t Get(const std::string& charset) {
+    auto it = std::find_if(entries_.begin(), entries_.end(),
+                           [&](const Entry& e) { return e.charset == charset; });
+    if (it != entries_.end()) {
+      std::rotate(it, it + 1, entries_.end());
+    } else {
+      if (entries_.size() >= kThreadConverterCacheEntries) {
+        if (entries_.front().cd != kNoConverter) iconv_close(entries_.front().cd);
+        entries_.erase(entries_.begin());
+      }
+      entries_.push_back(Entry{charset, iconv_open("UTF-8", charset.c_str())});
+    }
+    iconv_t cd = entries_.back().cd;
+    // A previous text may have ended inside a shift sequence (ISO-2022-JP) or been cut short.
+    if (cd != kNoConverter) iconv(cd, nullptr, nullptr, nullptr, nullptr);
+    return cd;
+  }
+
+  size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    std::string charset;
+    iconv_t cd;
+  };
+  std::vector<Entry> entries_;
+};
+
+ConverterCache& ThreadConverters() {
+  thread_local ConverterCache cache;
+  return cache;
+}
 
 bool IsAscii(std::string_view s) {
   for (char c : s)
@@ -52,11 +107,11 @@ Utf8Text ToUtf8(std::string_view bytes, std::string_view charset) {
     out.text = out.had_invalid ? SanitizeUtf8(bytes) : std::string(bytes);
     return out;
   }
-  iconv_t cd = iconv_open("UTF-8", cs.c_str());
-  if (cd == reinterpret_cast<iconv_t>(-1)) {
+  iconv_t cd = ThreadConverters().Get(cs);
+  if (cd == kNoConverter) {
     out.unknown_charset = true;
-    cd = iconv_open("UTF-8", "WINDOWS-1252");
-    if (cd == reinterpret_cast<iconv_t>(-1)) {
+    cd = ThreadConverters().Get("windows-1252");
+    if (cd == kNoConverter) {
       out.text = SanitizeUtf8(bytes);
       return out;
     }
@@ -95,9 +150,10 @@ Utf8Text ToUtf8(std::string_view bytes, std::string_view charset) {
   iconv(cd, nullptr, nullptr, &o, &o_left);
   produced = out.text.size() - o_left;
   out.text.resize(produced);
-  iconv_close(cd);
   return out;
 }
+
+size_t ThreadConverterCacheSize() { return ThreadConverters().size(); }
 
 size_t RemoveInvisibleFormatChars(std::string* text) {
   std::string& s = *text;

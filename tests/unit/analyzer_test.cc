@@ -1,6 +1,7 @@
 #include "extract/analyzer.h"
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
 
 namespace gfi {
@@ -144,6 +145,26 @@ TEST_CASE("decoded size beyond the limit is truncated and reported") {
   REQUIRE(a.parts.size() == 1);
   CHECK(a.parts[0].size <= 1000);
   CHECK(HasDefect(a, "limit.decoded_size"));
+}
+
+TEST_CASE("a passed deadline stops the analysis with limit.scan_time naming what is left out") {
+  std::string raw = "From: a@from.example\nSubject: s\nContent-Type: text/plain\n\n"
+                    "http://body.example/\n";
+  Envelope env;
+  env.mail_from = "env@sender.example";
+  const Deadline passed = Deadline::At(Deadline::Clock::now() - std::chrono::seconds(1));
+  MessageAnalysis late = AnalyzeMessage(raw, env, AnalysisLimits{}, passed);
+  REQUIRE(late.defects.size() == 1);
+  CHECK(late.defects[0] ==
+        "limit.scan_time at header From: more than 2000 ms; the rest is not analysed");
+  // The envelope is cheap and read first.
+  CHECK(Has(late, ObservableType::kEmail, "env@sender.example", Where::kMailFrom));
+  CHECK_FALSE(Has(late, ObservableType::kDomain, "from.example", Where::kHeaderFrom));
+  CHECK_FALSE(Has(late, ObservableType::kDomain, "body.example", Where::kBodyText));
+  MessageAnalysis in_time =
+      AnalyzeMessage(raw, env, AnalysisLimits{}, Deadline::After(std::chrono::seconds(60)));
+  CHECK(in_time.defects.empty());
+  CHECK(Has(in_time, ObservableType::kDomain, "body.example", Where::kBodyText));
 }
 
 TEST_CASE("observables are distinct per type, value and place") {

@@ -368,14 +368,101 @@ TEST_CASE("a member expanding beyond the ratio limit is cut, and reading goes on
   const ArchiveMember* bomb = Find(l, "zeros.bin");
   REQUIRE(bomb != nullptr);
   CHECK(bomb->size < zeros.size());
-  CHECK(bomb->size == std::max<uint64_t>(1 << 20, zip.size() * 100));
+  // Its own compressed bytes times the ratio, the shared allowance, and at most one block more.
+  CHECK(bomb->size <= 100 * zip.size() + kRatioAllowanceBytes + 65536);
+  CHECK(bomb->size >= kRatioAllowanceBytes);
   CHECK(bomb->digests.sha256.empty());  // a prefix's hash is not the member's
   CHECK(budget.bytes_left == limits.max_archive_bytes - bomb->size - 6);
+  CHECK(budget.ratio_allowance_left == 0);
   REQUIRE(l.defects.size() == 1);
   CHECK(l.defects[0] == "limit.archive_ratio: member zeros.bin exceeds 100:1");
   const ArchiveMember* after = Find(l, "after.txt");
   REQUIRE(after != nullptr);
   CHECK(after->digests.sha256 == ComputeDigests("after\n").sha256);
+}
+
+// Text that deflate shrinks about 3:1, as ordinary documents do.
+std::string Prose(size_t n, uint32_t seed) {
+  static const char* const kWords[] = {"invoice ", "the ", "payment ", "of ", "shipment ",
+                                       "quarterly ", "report\n", "and ", "attached ", "figures "};
+  std::string noise = Noise(n, seed);
+  std::string s;
+  for (size_t i = 0; s.size() < n; ++i) {
+    s += kWords[static_cast<unsigned char>(noise[i % noise.size()]) % 10];
+    s += std::to_string(static_cast<unsigned char>(noise[(i * 7) % noise.size()]));
+  }
+  s.resize(n);
+  return s;
+}
+
+TEST_CASE("the ratio is per member: one bomb among ordinary members is cut and named") {
+  std::string good1 = Noise(300000, 11), good2 = Prose(200000, 12);
+  std::string zeros(10 << 20, '\0');
+  std::string zip = MakeArchive(
+      {{"good1.bin", good1}, {"bomb.bin", zeros}, {"good2.txt", good2}, {"small.txt", "hi\n"}});
+  // Over the whole archive the bomb is within 100:1 (the limit as it used to be computed).
+  REQUIRE(zeros.size() < 100 * zip.size());
+  AnalysisLimits limits;
+  limits.max_archive_ratio = 100;
+  ArchiveBudget budget = BudgetFor(limits);
+  ArchiveListing l = ReadArchive(zip, "mixed.zip", limits, &budget);
+
+  REQUIRE(l.defects.size() == 1);
+  CHECK(l.defects[0] == "limit.archive_ratio: member bomb.bin exceeds 100:1");
+  const ArchiveMember* bomb = Find(l, "bomb.bin");
+  REQUIRE(bomb != nullptr);
+  CHECK(bomb->size < 2 * kRatioAllowanceBytes);
+  CHECK(bomb->digests.sha256.empty());
+  for (const auto& [name, data] : std::vector<std::pair<std::string, std::string>>{
+           {"good1.bin", good1}, {"good2.txt", good2}, {"small.txt", "hi\n"}}) {
+    INFO(name);
+    const ArchiveMember* m = Find(l, name);
+    REQUIRE(m != nullptr);
+    CHECK(m->size == data.size());
+    CHECK(m->digests.sha256 == ComputeDigests(data).sha256);
+  }
+}
+
+TEST_CASE("a big archive of ordinary members passes the ratio limit") {
+  std::vector<TestFile> files;
+  std::vector<std::string> contents;
+  for (uint32_t i = 0; i < 40; ++i) contents.push_back(Prose(150000 + i * 1000, 100 + i));
+  // Small files that compress far better than 100:1 draw a little on the shared allowance.
+  for (uint32_t i = 0; i < 20; ++i) contents.push_back(std::string(8000, ' '));
+  for (size_t i = 0; i < contents.size(); ++i)
+    files.push_back({"dir/f" + std::to_string(i) + ".txt", contents[i]});
+  std::string zip = MakeArchive(files);
+  AnalysisLimits limits;
+  limits.max_archive_ratio = 100;
+  ArchiveBudget budget = BudgetFor(limits);
+  ArchiveListing l = ReadArchive(zip, "big.zip", limits, &budget);
+  CHECK(l.defects.empty());
+  REQUIRE(l.members.size() == contents.size());
+  for (size_t i = 0; i < contents.size(); ++i) {
+    CHECK(l.members[i].size == contents[i].size());
+    CHECK(l.members[i].digests.sha256 == ComputeDigests(contents[i]).sha256);
+  }
+  CHECK(budget.ratio_allowance_left > 0);
+  CHECK(budget.ratio_allowance_left < kRatioAllowanceBytes);
+}
+
+TEST_CASE("the ratio allowance is shared: many small bombs cannot each take it") {
+  // Each member is 256 KiB of zeros, a few hundred bytes compressed: far past 100:1 each, and the
+  // archive as a whole still small (the old whole-archive measure let every one of them through).
+  std::vector<TestFile> files;
+  for (int i = 0; i < 200; ++i)
+    files.push_back({"z" + std::to_string(i), std::string(256 << 10, '\0')});
+  std::string zip = MakeArchive(files);
+  AnalysisLimits limits;
+  limits.max_archive_ratio = 100;
+  ArchiveBudget budget = BudgetFor(limits);
+  ArchiveListing l = ReadArchive(zip, "many.zip", limits, &budget);
+  uint64_t expanded = 0;
+  for (const ArchiveMember& m : l.members) expanded += m.size;
+  CHECK(expanded < 100 * zip.size() + 2 * kRatioAllowanceBytes + 200 * 65536);
+  CHECK(expanded < 200ull * (256 << 10) / 2);
+  CHECK(HasDefect(l, "limit.archive_ratio: member z"));
+  CHECK(budget.ratio_allowance_left == 0);
 }
 
 TEST_CASE("a ratio cut in a compressed stream ends that archive") {

@@ -42,6 +42,8 @@ TEST_CASE("the shipped default config loads and matches the built-in defaults") 
   CHECK(r.value().milter.socket_group == "gfi-milter-mta");
   CHECK(r.value().limits.max_parts == AnalysisLimits{}.max_parts);
   CHECK(r.value().limits.max_decoded_bytes == AnalysisLimits{}.max_decoded_bytes);
+  CHECK(r.value().limits.max_regex_bytes == AnalysisLimits{}.max_regex_bytes);
+  CHECK(r.value().limits.max_scan_ms == AnalysisLimits{}.max_scan_ms);
 }
 
 TEST_CASE("values are read into their keys") {
@@ -117,6 +119,31 @@ TEST_CASE("wrong types and values are errors naming the key") {
   CHECK(ErrorOf("[store]\ndsn_file = \"store.dsn\"\n").find("not an absolute path") !=
         std::string::npos);
   CHECK(ErrorOf("[store]\npool_size = 0\n").find("store.pool_size") != std::string::npos);
+}
+
+TEST_CASE("[limits] max_regex_bytes and max_scan_ms are read, checked and shown") {
+  Result<Config> r =
+      ParseConfig("[limits]\nmax_regex_bytes = 4096\nmax_scan_ms = 250\n", "t.toml");
+  REQUIRE(r.ok());
+  CHECK(r.value().limits.max_regex_bytes == 4096);
+  CHECK(r.value().limits.max_scan_ms == 250);
+  CHECK(AnalysisLimits{}.max_regex_bytes == 16ull << 20);
+  CHECK(AnalysisLimits{}.max_scan_ms == 2000);
+  CHECK(ErrorOf("[limits]\nmax_regex_bytes = \"lots\"\n")
+            .find("limits.max_regex_bytes: expected an integer") != std::string::npos);
+  CHECK(ErrorOf("[limits]\nmax_regex_bytes = 10\n").find("limits.max_regex_bytes") !=
+        std::string::npos);
+  CHECK(ErrorOf("[limits]\nmax_scan_ms = 0\n").find("limits.max_scan_ms") != std::string::npos);
+  CHECK(ErrorOf("[limits]\nmax_scan_ms = 0\n").find("out of range") != std::string::npos);
+  CHECK(ErrorOf("[limits]\nmax_scan_ms = 1.5\n").find("limits.max_scan_ms") != std::string::npos);
+  std::vector<ConfigLine> lines = DescribeConfig(r.value());
+  auto value = [&](const std::string& key) {
+    for (const ConfigLine& l : lines)
+      if (l.key == key) return l.value;
+    return std::string("(absent)");
+  };
+  CHECK(value("limits.max_regex_bytes") == "4096");
+  CHECK(value("limits.max_scan_ms") == "250");
 }
 
 TEST_CASE("TOML syntax errors name the line") {

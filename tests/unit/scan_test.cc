@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -477,6 +478,43 @@ TEST_CASE("ScanMessage: a payload just past a limit does not pass as clean") {
   REQUIRE(through.ok());
   CHECK(through.value().verdict.action == Action::kAccept);
   CHECK_FALSE(through.value().analysis.defects.empty());  // still recorded
+}
+
+TEST_CASE("ScanMessage: the scan's time and regex budgets are limits the policy acts on") {
+  // A scan that started long ago is out of time at once: nothing of the message is read, so the
+  // indicator in its body does not decide; limit_action does.
+  TempDir d;
+  auto st = State(d, "");
+  ScanOptions late = Opts();
+  late.started = Deadline::Clock::now() - std::chrono::seconds(10);
+  auto timed_out = ScanMessage(*st, Env("a@ok.example", {"u@x.example"}), Parts(2, 1), late);
+  REQUIRE(timed_out.ok());
+  CHECK(timed_out.value().verdict.action == Action::kQuarantine);
+  CHECK(Ids(timed_out.value().verdict) == std::vector<std::string>{"defect:limit.scan_time"});
+  auto in_time = ScanMessage(*st, Env("a@ok.example", {"u@x.example"}), Parts(2, 1), Opts());
+  REQUIRE(in_time.ok());
+  CHECK(in_time.value().verdict.action == Action::kReject);
+  CHECK(in_time.value().analysis.defects.empty());
+
+  // A subject longer than max_regex_bytes is not handed to the subject regexes.
+  TempDir d2;
+  auto small = State(d2, "[limits]\nmax_regex_bytes = 1024\n");
+  const std::string wire = "Subject: wire transfer " + std::string(2000, 'x') + "\r\n\r\nhi\r\n";
+  auto over = ScanMessage(*small, Env("a@ok.example", {"u@x.example"}), wire, Opts());
+  REQUIRE(over.ok());
+  CHECK(over.value().verdict.action == Action::kQuarantine);
+  CHECK(Ids(over.value().verdict) == std::vector<std::string>{"defect:limit.regex_bytes"});
+  // With the default budget the subject regex matches (tag).
+  auto fits = ScanMessage(*st, Env("a@ok.example", {"u@x.example"}), wire, Opts());
+  REQUIRE(fits.ok());
+  CHECK(Ids(fits.value().verdict) == std::vector<std::string>{"csv-wire"});
+  // A rule naming the defect decides instead of limit_action.
+  TempDir d3;
+  auto ruled = State(d3, "[limits]\nmax_regex_bytes = 1024\n[[policy.rule]]\n"
+                         "defects = [\"limit.regex_bytes\"]\naction = \"reject\"\n");
+  auto rejected = ScanMessage(*ruled, Env("a@ok.example", {"u@x.example"}), wire, Opts());
+  REQUIRE(rejected.ok());
+  CHECK(rejected.value().verdict.action == Action::kReject);
 }
 
 TEST_CASE("ScanMessage: [[policy.rule]] defects by name or prefix, with a tenant condition") {

@@ -1,6 +1,10 @@
 #include "snapshot/snapshot.h"
 
+#include <re2/re2.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 
 #include "indicators/term.h"
 #include "policy/policy.h"
@@ -303,6 +307,108 @@ TEST_CASE("of several STIX versions of one id the latest wins, so a revocation w
                                     kNow)
                .value();
   CHECK(MatchObs(*t, ObservableType::kDomain, "dup.example").size() == 1);
+}
+
+}  // namespace gfi
+
+namespace gfi {
+namespace {
+
+MessageAnalysis Texts(const std::vector<std::string>& texts) {
+  MessageAnalysis a;
+  for (size_t i = 0; i < texts.size(); ++i)
+    a.texts.push_back(TextSegment{Where::kBodyText, std::to_string(i + 1), texts[i]});
+  return a;
+}
+
+std::vector<std::string> MatchTexts(const IndicatorSnapshot& s, const MessageAnalysis& a,
+                                    const MatchBudget& budget, std::vector<std::string>* defects) {
+  std::vector<Match> ms;
+  s.MatchMessage(a, kNow, budget, &ms, defects);
+  return Ids(s, ms);
+}
+
+}  // namespace
+
+TEST_CASE("prefiltered body regexes match exactly what each regex alone matches") {
+  // With literals (prefiltered, run one by one), without (in the Set), case-insensitive, and a
+  // non-ASCII literal (which the ASCII-folding automaton cannot prefilter: always run).
+  const std::vector<std::pair<std::string, std::string>> rules = {
+      {"lit", "(?i)account.*suspended"},  {"alt", "wire (transfer|payment)"},
+      {"noatom", "[0-9]{4}-[0-9]{4}"},    {"short", "ab?c[xyz]"},
+      {"utf8", "(?i)\xC3\xA9t\xC3\xA9 pay"}, {"anchored", "^invoice [0-9]+$"},
+      {"class", "(?i)pass(word|phrase).{0,5}reset"},
+  };
+  std::string csv = "type,value,action,id\n";
+  for (const auto& [id, re] : rules) csv += "body-regex,\"" + re + "\",," + id + "\n";
+  auto s = Compile(csv);
+  const std::vector<std::string> texts = {
+      "Your ACCOUNT has been Suspended",
+      "please send a wire payment today",
+      "card 1234-5678 expires",
+      "abcx and more",
+      "\xC3\x89T\xC3\x89 PAY now",  // upper-case non-ASCII: only a Unicode fold finds it
+      "invoice 42",
+      "your PASSWORD  reset link",
+      "nothing to see here: accounts, wires, passes",
+      "account suspended? no, account s-u-s-p-e-n-d-e-d",
+  };
+  for (const std::string& t : texts) {
+    std::vector<std::string> expected;
+    for (const auto& [id, re] : rules) {
+      RE2 one(re);
+      REQUIRE(one.ok());
+      if (RE2::PartialMatch(t, one)) expected.push_back(id);
+    }
+    std::sort(expected.begin(), expected.end());
+    std::vector<std::string> defects;
+    INFO(t);
+    CHECK(MatchTexts(*s, Texts({t}), MatchBudget{}, &defects) == expected);
+    CHECK(defects.empty());
+  }
+}
+
+TEST_CASE("past max_regex_bytes regexes stop with limit.regex_bytes naming the text") {
+  auto s = Compile("body-regex,alpha,,a\nbody-regex,beta,,b\ncontent,gamma,,g\n");
+  MessageAnalysis a =
+      Texts({"alpha " + std::string(54, '.'), "beta gamma " + std::string(49, '.')});
+  MatchBudget budget;
+  budget.max_regex_bytes = 100;  // the first text (60 bytes) fits, the second does not
+  std::vector<std::string> defects;
+  CHECK(MatchTexts(*s, a, budget, &defects) == V{"a"});
+  REQUIRE(defects.size() == 1);
+  CHECK(defects[0] == "limit.regex_bytes at body.text 2: more than 100 bytes of text for regexes");
+  // With room for both, both match, and the content literal too.
+  defects.clear();
+  budget.max_regex_bytes = 120;
+  CHECK(MatchTexts(*s, a, budget, &defects) == V{"a", "b", "g"});
+  CHECK(defects.empty());
+}
+
+TEST_CASE("a passed deadline stops text matching with limit.scan_time; observables still match") {
+  auto s = Compile("body-regex,alpha,,a\ncontent,gamma,,g\ndomain,evil.example,,d\n");
+  MessageAnalysis a = Texts({"alpha gamma"});
+  a.observables.push_back(Observable{ObservableType::kDomain, "evil.example", Where::kBodyText});
+  MatchBudget budget;
+  budget.deadline = Deadline::At(Deadline::Clock::now() - std::chrono::seconds(1));
+  std::vector<std::string> defects;
+  CHECK(MatchTexts(*s, a, budget, &defects) == V{"d"});
+  REQUIRE(defects.size() == 1);
+  CHECK(defects[0].rfind("limit.scan_time at body.text 1: ", 0) == 0);
+  // A deadline in the future changes nothing.
+  defects.clear();
+  budget.deadline = Deadline::After(std::chrono::seconds(60));
+  CHECK(MatchTexts(*s, a, budget, &defects) == V{"a", "d", "g"});
+  CHECK(defects.empty());
+}
+
+TEST_CASE("the convenience MatchMessage turns a budget defect into an error") {
+  auto s = Compile("body-regex,alpha,,a\n");
+  MessageAnalysis a = Texts({"alpha " + std::string(17 << 20, '.')});  // past the 16 MiB default
+  std::vector<Match> ms;
+  Status st = s->MatchMessage(a, kNow, &ms);
+  CHECK_FALSE(st.ok());
+  CHECK(st.message().rfind("limit.regex_bytes", 0) == 0);
 }
 
 }  // namespace gfi
