@@ -415,9 +415,8 @@ class StixReader {
     // The reader cannot know which markings the configuration treats as sensitive, so for an
     // object with any marking reference, well-formed or not, they never do: errors reach logs
     // and terminals.
-    const std::string withheld =
-        "(details withheld: the indicator carries marking references" +
-        (r.marking.empty() ? std::string() : ", marked " + r.marking) + ")";
+    // (Not even the marking: a custom statement is arbitrary text, long or not printable.)
+    const std::string withheld = "(details withheld: the indicator carries marking references)";
     if (!compiled.ok()) {
       fail("pattern", has_marking_refs ? "invalid pattern " + withheld : compiled.error());
       return;
