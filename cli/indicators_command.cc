@@ -3,10 +3,13 @@
 // `gfictl indicators lookup` (which indicators would match a value, and why; exit 0 when one
 // would, 1 when none, 2 on an error). A blinded indicator is found only with its key (the value
 // is hashed as the matcher hashes it): whoever holds the key can test a guess, nobody else can.
+// `gfictl indicators accept FEED` confirms a feed the shrink guard holds back (engine/loader.h):
+// it records the SHA-256 of the file as it is now, so the next reload takes that very file.
 #include <sys/stat.h>
 
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -343,6 +346,58 @@ int RunLookup(const LookupOptions& o) {
   return status;
 }
 
+struct AcceptOptions {
+  std::string config_path;
+  std::string feed;
+};
+
+// The configured feed file `feed` names: its path, or its file name, or its feed name.
+Result<std::string> ConfiguredFeed(const Config& config, const std::string& feed) {
+  auto files = ExpandFeedPaths(IndicatorPaths(config));
+  if (!files.ok()) return files.status();
+  const std::map<std::string, std::string> names = FeedNames(config);
+  std::vector<std::string> found;
+  for (const std::string& f : files.value()) {
+    auto name = names.find(f);
+    if (f == feed || std::filesystem::path(f).filename() == feed ||
+        (name != names.end() && name->second == feed))
+      found.push_back(f);
+  }
+  if (found.empty())
+    return Status::Error("'" + PrintableUtf8(feed) +
+                         "' is not a configured feed file ([indicators] paths; see gfictl status)");
+  if (found.size() > 1)
+    return Status::Error("'" + PrintableUtf8(feed) + "' names several feed files (" + found[0] +
+                         ", " + found[1] + "): give its full path");
+  return found[0];
+}
+
+int RunAccept(const AcceptOptions& o) {
+  Config config;
+  if (!LoadReadOnlyConfig(o.config_path, "gfictl indicators accept", &config)) return 2;
+  auto fail = [](const std::string& why) {
+    std::fprintf(stderr, "gfictl indicators accept: %s\n", why.c_str());
+    return 2;
+  };
+  Result<std::string> feed = ConfiguredFeed(config, o.feed);
+  if (!feed.ok()) return fail(feed.error());
+  const std::string lg_dir = LastGoodDir(config);
+  struct stat lg_st;
+  if (::stat(lg_dir.c_str(), &lg_st) != 0)
+    return fail(lg_dir + ": no last good feed directory ([indicators] last_good_dir): nothing is "
+                         "held back");
+  LastGoodStore store(lg_dir, /*writable=*/true);
+  if (!store.SavedVersion(feed.value()))
+    return fail(feed.value() + ": no last good version is kept: nothing is held back");
+  Result<std::string> sha = FileSha256Hex(feed.value());
+  if (!sha.ok()) return fail(sha.error());
+  if (Status s = store.Accept(feed.value(), sha.value()); !s.ok()) return fail(s.message());
+  std::printf("accepted %s as it is now (sha256 %s); the next reload takes it (gfictl reload). "
+              "A file changed again is held back again if it shrank.\n",
+              feed.value().c_str(), sha.value().c_str());
+  return 0;
+}
+
 }  // namespace
 
 void RegisterIndicators(CLI::App& app, int* exit_code) {
@@ -377,6 +432,15 @@ void RegisterIndicators(CLI::App& app, int* exit_code) {
                      "instead of a guess");
   lookup->add_option("VALUE", l->values, "Values to look up")->required();
   lookup->callback([l, exit_code] { *exit_code = RunLookup(*l); });
+
+  auto a = std::make_shared<AcceptOptions>();
+  CLI::App* accept = ind->add_subcommand(
+      "accept", "Let the next reload take a feed held back because it shrank ([indicators] "
+                "max_shrink)");
+  accept->add_option("--config", a->config_path, "Configuration file");
+  accept->add_option("FEED", a->feed, "The feed file (its path, file name or feed name)")
+      ->required();
+  accept->callback([a, exit_code] { *exit_code = RunAccept(*a); });
 
   RegisterBlind(ind, exit_code);
 }

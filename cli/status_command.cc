@@ -55,6 +55,13 @@ void PrintStatus(const DaemonStatus& s, bool alive) {
     std::printf("  feed %s: STALE, the file does not load; its last good version (of %s) is in "
                 "service\n",
                 PrintableUtf8(f.path).c_str(), TimeText(f.version).c_str());
+  for (const DaemonStatus::Held& f : s.held_feeds)
+    std::printf("  feed %s: HELD BACK, the file has %llu indicators, down from %llu; its last good "
+                "version (of %s) is in service (gfictl indicators accept %s, then gfictl reload, "
+                "takes the file)\n",
+                PrintableUtf8(f.path).c_str(), static_cast<unsigned long long>(f.indicators),
+                static_cast<unsigned long long>(f.kept), TimeText(f.version).c_str(),
+                PrintableUtf8(f.path).c_str());
   // TAXII sources the daemon pulls (gfictl feeds status has the details).
   if (auto it = s.sections.find(kFeedsStatusSection); it != s.sections.end()) {
     Result<std::vector<SourceState>> sources = ParseFeedsStatus(it->second);
@@ -145,10 +152,13 @@ int RunStatus(const StatusOptions& o) {
     PrintStatus(status, alive);
   }
   if (!alive) return 1;
-  // Running but degraded (a feed left out, or served at its last good version): exit 3.
-  if (status.degraded && !o.json)
-    std::fprintf(stderr, "gfictl status: degraded: a feed is left out or stale (see above)\n");
-  return status.degraded ? 3 : 0;
+  // Running but degraded (a feed left out, or served at its last good version: stale or held
+  // back): exit 3.
+  const bool degraded = status.degraded || !status.held_feeds.empty();
+  if (degraded && !o.json)
+    std::fprintf(stderr, "gfictl status: degraded: a feed is left out, stale or held back (see "
+                         "above)\n");
+  return degraded ? 3 : 0;
 }
 
 }  // namespace

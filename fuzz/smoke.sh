@@ -8,7 +8,8 @@ SECONDS_EACH=${2:-20}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 status=0
-for target in mime_fuzz url_fuzz html_fuzz archive_fuzz stix_fuzz feed_fuzz blind_fuzz; do
+for target in mime_fuzz url_fuzz html_fuzz archive_fuzz stix_fuzz stix_marking_fuzz feed_fuzz \
+              blind_fuzz milter_fuzz; do
   corpus="$WORK/$target"
   mkdir -p "$corpus"
   # Seeds: the golden corpus messages serve every target.

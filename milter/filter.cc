@@ -3,7 +3,8 @@
 // Per connection a Connection (client, HELO) and per message a Message: the EngineState pinned at
 // MAIL FROM, the envelope, the first recipient's policy (split mode), and the Spool holding the
 // header block (rebuilt from the header callbacks, CRLF-terminated) followed by the body as the
-// MTA sent it. The scan itself is the library's (engine/scan.h); here it is mapped to libmilter.
+// MTA sent it (milter/assemble.h: the input path, without libmilter, which the fuzzer drives).
+// The scan itself is the library's (engine/scan.h); here it is mapped to libmilter.
 #include "milter/filter.h"
 
 #include <arpa/inet.h>
@@ -24,6 +25,7 @@
 #include "engine/scan.h"
 #include "extract/analyzer.h"
 #include "hits/recorder.h"
+#include "milter/assemble.h"
 #include "milter/spool.h"
 #include "quarantine/store.h"
 #include "util/strings.h"
@@ -37,11 +39,15 @@ NullMetrics g_no_metrics;
 Metrics* g_metrics = &g_no_metrics;
 
 struct Message {
+  explicit Message(std::shared_ptr<const EngineState> s)
+      : state(std::move(s)),
+        in(state->config.milter.spool_dir, state->config.milter.memory_per_message,
+           state->config.milter.max_message_bytes) {}
   std::shared_ptr<const EngineState> state;
-  Envelope env;
+  MessageAssembly in;  // the envelope and the spooled message
+  Envelope& env = in.env;
   std::string ref;
   std::optional<RecipientPolicy> first_rcpt;  // split mode: every recipient's
-  std::unique_ptr<Spool> spool;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   std::string deferred_error;  // met where no reply could be sent; answered at end of message
 };
@@ -73,28 +79,6 @@ std::string Macro(SMFICTX* ctx, const char* name) {
   return v == nullptr ? std::string() : std::string(v);
 }
 
-std::string StripAngles(std::string_view a) {
-  while (!a.empty() && (a.front() == '<' || a.front() == ' ')) a.remove_prefix(1);
-  while (!a.empty() && (a.back() == '>' || a.back() == ' ')) a.remove_suffix(1);
-  return std::string(a);
-}
-
-// Header values come with bare LF (or CRLF) between folded lines; the engine gets CRLF.
-void AppendHeader(std::string* out, std::string_view name, std::string_view value) {
-  out->append(name);
-  out->append(": ");
-  for (size_t i = 0; i < value.size(); ++i) {
-    char c = value[i];
-    if (c == '\r' && i + 1 < value.size() && value[i + 1] == '\n') continue;
-    if (c == '\n') {
-      out->append("\r\n");
-      continue;
-    }
-    out->push_back(c);
-  }
-  out->append("\r\n");
-}
-
 std::string ReplyText(const std::string& tmpl, const std::string& ref) {
   std::string out = tmpl;
   size_t p = out.find("{ref}");
@@ -111,11 +95,8 @@ std::shared_ptr<const EngineState> CurrentState(Connection* c) {
 
 Message* EnsureMessage(SMFICTX* ctx, Connection* c) {
   if (!c->msg) {
-    auto m = std::make_unique<Message>();
-    m->state = g_engine->state();
+    auto m = std::make_unique<Message>(g_engine->state());
     m->ref = NewRef();
-    const MilterConfig& mc = m->state->config.milter;
-    m->spool = std::make_unique<Spool>(mc.spool_dir, mc.memory_per_message, mc.max_message_bytes);
     m->env.client_ip = c->client_ip;
     m->env.client_name = c->client_name;
     m->env.helo = c->helo;
@@ -297,7 +278,7 @@ sfsistat OnEnvFrom(SMFICTX* ctx, char** argv) {
     if (c == nullptr) return AnswerOnError(ctx, c, "MAIL FROM before connect");
     c->msg.reset();
     Message* m = EnsureMessage(ctx, c);
-    m->env.mail_from = argv != nullptr && argv[0] != nullptr ? StripAngles(argv[0]) : "";
+    m->env.mail_from = EnvelopeAddress(argv != nullptr ? argv[0] : nullptr);
     if (SenderAllowed(m->state->policy, -1, m->env.mail_from)) {
       syslog(LOG_INFO, "%s: ref=%s from=<%s> allowed by [allow] senders",
              QueueId(ctx, m).c_str(), m->ref.c_str(), PrintableUtf8(m->env.mail_from).c_str());
@@ -313,7 +294,7 @@ sfsistat OnEnvRcpt(SMFICTX* ctx, char** argv) {
     Connection* c = Conn(ctx);
     if (c == nullptr) return AnswerOnError(ctx, c, "RCPT TO before connect");
     Message* m = EnsureMessage(ctx, c);
-    std::string rcpt = argv != nullptr && argv[0] != nullptr ? StripAngles(argv[0]) : "";
+    std::string rcpt = EnvelopeAddress(argv != nullptr ? argv[0] : nullptr);
     const PolicySettings& p = m->state->policy;
     RecipientPolicy rp = RecipientPolicyOf(p, rcpt);
     if (!m->first_rcpt) {
@@ -370,23 +351,18 @@ sfsistat OnHeader(SMFICTX* ctx, char* name, char* value) {
   return Content(ctx, "header", /*header=*/true, [&](Message* m) -> Status {
     // (Forged copies of our headers are found by ScanMessage in the spooled header block, which
     // keeps the headers in the MTA's order: the indices it gives are smfi_chgheader's.)
-    std::string_view n = name != nullptr ? name : "";
-    std::string_view v = value != nullptr ? value : "";
-    std::string line;
-    AppendHeader(&line, n, v);
-    return m->spool->Append(line);
+    return m->in.Header(name, value);
   });
 }
 
 sfsistat OnEoh(SMFICTX* ctx) {
   return Content(ctx, "eoh", /*header=*/false,
-                 [&](Message* m) -> Status { return m->spool->Append("\r\n"); });
+                 [&](Message* m) -> Status { return m->in.EndOfHeaders(); });
 }
 
 sfsistat OnBody(SMFICTX* ctx, unsigned char* chunk, size_t len) {
   return Content(ctx, "body", /*header=*/false, [&](Message* m) -> Status {
-    if (chunk == nullptr || len == 0) return Status::Ok();
-    return m->spool->Append(std::string_view(reinterpret_cast<char*>(chunk), len));
+    return m->in.Body(chunk, len);
   });
 }
 
@@ -408,7 +384,7 @@ QuarantineEntry EntryFor(const Message& m, const Verdict& v, const MessageAnalys
   e.host = StoreHostName(m.state->config);
   e.action = std::string(ToString(v.action));
   e.mode = mode;
-  e.size = m.spool->size();
+  e.size = m.in.spool.size();
   for (const MatchReport& r : v.matches)
     e.matches.push_back({r.indicator, r.type, std::string(ToString(r.where)),
                          std::string(ToString(r.action))});
@@ -435,11 +411,7 @@ sfsistat OnEom(SMFICTX* ctx) {
     m->start = std::chrono::steady_clock::now();  // scan_ms: our time at the end of the message
     QueueId(ctx, m);
     if (!m->deferred_error.empty()) return AnswerOnError(ctx, c, m->deferred_error);
-    if (m->spool->oversize())
-      return AnswerOnError(ctx, c,
-                     "message larger than [milter] max_message_bytes (" +
-                         std::to_string(mc.max_message_bytes) + "), not scanned");
-    Result<std::string_view> raw = m->spool->View();
+    Result<std::string_view> raw = m->in.Message();
     if (!raw.ok()) return AnswerOnError(ctx, c, raw.error());
 
     ScanOptions so;
@@ -451,7 +423,7 @@ sfsistat OnEom(SMFICTX* ctx) {
     if (!scanned.ok()) return AnswerOnError(ctx, c, scanned.error());
     const ScanResult& r = scanned.value();
     LogContext lc{
-        m->env.queue_id, m->ref, m->spool->size(),
+        m->env.queue_id, m->ref, m->in.spool.size(),
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - m->start)
             .count(),
         ""};

@@ -229,7 +229,13 @@ int Check(const std::string& config_path) {
   for (const StaleFeed& f : st->stale_feeds)
     std::fprintf(stderr, "stale feed: %s: its last good version (of %lld) would stay in service\n",
                  f.path.c_str(), static_cast<long long>(f.version));
-  int rc = st->invalid_feeds.empty() && st->stale_feeds.empty() ? 0 : 1;
+  for (const HeldFeed& f : st->held_feeds)
+    std::fprintf(stderr,
+                 "held feed: %s: %llu indicators, down from %llu; its last good version (of "
+                 "%lld) would stay in service\n",
+                 f.path.c_str(), static_cast<unsigned long long>(f.indicators),
+                 static_cast<unsigned long long>(f.kept), static_cast<long long>(f.version));
+  int rc = st->invalid_feeds.empty() && st->stale_feeds.empty() && st->held_feeds.empty() ? 0 : 1;
   Result<Identity> id = LookupUser(st->config.milter.user);
   if (!id.ok()) {
     std::fprintf(stderr, "gfi-milter: %s\n", id.error().c_str());

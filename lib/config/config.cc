@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -136,6 +137,9 @@ class Reader {
              }},
             {"last_good_dir", [&](const toml::node& n, const std::string& k) {
                return String(n, k, &c->indicators.last_good_dir);
+             }},
+            {"max_shrink", [&](const toml::node& n, const std::string& k) {
+               return Fraction(n, k, 0.0, 1.0, &c->indicators.max_shrink);
              }},
             {"markings", [&](const toml::node& n, const std::string& k) {
                return StringMap(n, k, &c->indicators.markings);
@@ -723,6 +727,22 @@ class Reader {
       return Error(n, key, std::to_string(v) + " is out of range [" + std::to_string(lo) + ", " +
                                std::to_string(hi) + "]");
     *out = static_cast<uint64_t>(v);
+    return Status::Ok();
+  }
+
+  // A number (integer or float) from lo to hi.
+  Status Fraction(const toml::node& n, const std::string& key, double lo, double hi,
+                  double* out) const {
+    double v;
+    if (n.is_integer()) v = static_cast<double>(*n.value<int64_t>());
+    else if (n.is_floating_point()) v = *n.value<double>();
+    else return Error(n, key, "expected a number");
+    if (!(v >= lo && v <= hi)) {
+      char range[64];
+      std::snprintf(range, sizeof(range), "[%g, %g]", lo, hi);
+      return Error(n, key, "the value is out of range " + std::string(range));
+    }
+    *out = v;
     return Status::Ok();
   }
 

@@ -48,6 +48,9 @@ struct IndicatorsConfig {
   // The daemon keeps the last version of each feed that loaded here; "" = "last-good" beside
   // [quarantine] dir (/var/lib/gfi-milter/last-good by default); unset in the file.
   std::string last_good_dir;
+  // A feed whose indicator count falls below (1 - max_shrink) x its last good version's is held
+  // back (its last good version stays in service) until `gfictl indicators accept`; 1 = never.
+  double max_shrink = 0.5;
   // [indicators.markings]: feed file name (or full path) -> marking, given to every indicator of
   // that feed that carries none (CSV, Zeek and ClamAV feeds cannot carry one), e.g.
   // "partner-red.csv" = "TLP:RED".

@@ -57,6 +57,13 @@ class Lines {
  public:
   void S(const std::string& k, const std::string& v) { Add(k, Quote(v)); }
   void N(const std::string& k, uint64_t v) { Add(k, std::to_string(v)); }
+  void F(const std::string& k, double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%g", v);
+    std::string s = buf;  // a TOML float needs a '.' (or an exponent)
+    if (s.find_first_of(".e") == std::string::npos) s += ".0";
+    Add(k, s);
+  }
   void B(const std::string& k, bool v) { Add(k, v ? "true" : "false"); }
   void L(const std::string& k, const std::vector<std::string>& v) { Add(k, List(v)); }
   void M(const std::string& k, const std::map<std::string, std::string>& v) { Add(k, Map(v)); }
@@ -111,6 +118,7 @@ std::vector<ConfigLine> DescribeConfig(const Config& c) {
   l.L("indicators.paths", c.indicators.paths);
   l.N("indicators.reload_interval", c.indicators.reload_interval);
   l.S("indicators.last_good_dir", LastGoodDir(c));  // the effective one when unset
+  l.F("indicators.max_shrink", c.indicators.max_shrink);
   l.M("indicators.markings", c.indicators.markings);
   l.L("indicators.trusted_keys", c.indicators.trusted_keys);
   l.B("indicators.require_signature", c.indicators.require_signature);

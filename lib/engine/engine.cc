@@ -128,11 +128,12 @@ Result<std::shared_ptr<EngineState>> BuildEngineState(Config config, const State
   Result<LoadedIndicators> ind =
       LoadIndicators(paths, SnapshotOptions{}, Now(), last_good ? &*last_good : nullptr,
                      &st->config.indicators.markings, &signatures, &feed_names,
-                     &blind_keys.value());
+                     &blind_keys.value(), st->config.indicators.max_shrink);
   if (!ind.ok()) return ind.status();
   st->snapshot = ind.value().snapshot;
   st->invalid_feeds = ind.value().invalid_feeds;
   st->stale_feeds = ind.value().stale_feeds;
+  st->held_feeds = ind.value().held_feeds;
   st->skipped_files = ind.value().skipped_files;
   st->feed_errors = ind.value().feed_errors;
   const bool spf = options.spf == StateOptions::Spf::kOn ||
@@ -298,7 +299,9 @@ std::string Engine::StatusJson() const {
   // (The errors themselves go to the log only: a feed's error can quote an indicator's value.)
   s.invalid_feeds = st->invalid_feeds;
   for (const StaleFeed& f : st->stale_feeds) s.stale_feeds.push_back({f.path, f.version});
-  s.degraded = !st->invalid_feeds.empty() || !st->stale_feeds.empty();
+  for (const HeldFeed& f : st->held_feeds)
+    s.held_feeds.push_back({f.path, f.indicators, f.kept, f.version});
+  s.degraded = !st->invalid_feeds.empty() || !st->stale_feeds.empty() || !st->held_feeds.empty();
   for (size_t a = 0; a < s.messages.size(); ++a)
     s.messages[a] = messages_[a].load(std::memory_order_relaxed);
   s.scan_errors = errors_.load(std::memory_order_relaxed);

@@ -39,6 +39,7 @@ struct EngineState {
   std::shared_ptr<QuarantineStore> quarantine;  // the embedded store (both modes record there)
   std::vector<std::string> invalid_feeds;  // left out at this load
   std::vector<StaleFeed> stale_feeds;      // in service at their last good version
+  std::vector<HeldFeed> held_feeds;        // shrank too much: their last good version serves
   std::vector<std::string> skipped_files;  // unknown extensions in feed directories
   std::vector<std::string> feed_errors;
   double load_seconds = 0;  // reading + compiling

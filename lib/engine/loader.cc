@@ -3,8 +3,10 @@
 #include "engine/loader.h"
 
 #include <chrono>
+#include <cstdio>
 
 #include "indicators/feed.h"
+#include "util/time.h"
 
 namespace gfi {
 
@@ -14,7 +16,7 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
                                         const std::map<std::string, std::string>* markings,
                                         const FeedSignaturePolicy* signatures,
                                         const std::map<std::string, std::string>* feed_names,
-                                        const BlindKeyring* blind_keys) {
+                                        const BlindKeyring* blind_keys, double max_shrink) {
   static const FeedSignaturePolicy kNoKeys;
   const FeedSignaturePolicy& policy = signatures != nullptr ? *signatures : kNoKeys;
   LoadedIndicators out;
@@ -48,6 +50,50 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
     }
     out.invalid_feeds.push_back(f);  // the whole file is left out; the others load
   };
+  // The shrink guard (loader.h): true when `feed` is held back, its last good version (already
+  // verified to load) pushed in its place.
+  auto hold_back = [&](const std::string& f, const Feed& feed) {
+    if (last_good == nullptr || max_shrink >= 1.0) return false;
+    std::optional<int64_t> version = last_good->SavedVersion(f);
+    if (!version) return false;  // a new feed: nothing to compare with
+    const FeedReadOptions kept_options{&policy, last_good->SignatureCopyPath(f), blind_keys};
+    std::optional<uint64_t> kept_count = last_good->SavedCount(f);
+    std::optional<Feed> kept;
+    if (!kept_count) {  // kept by a version without counts: count the copy
+      kept = LoadFeedAs(last_good->CopyPath(f), f, kept_options);
+      if (!kept->ok()) return false;
+      kept_count = kept->rules.size();
+    }
+    if (!ShrankTooMuch(feed.rules.size(), *kept_count, max_shrink)) return false;
+    Result<std::string> sha = FileSha256Hex(f);
+    if (sha.ok() && last_good->Accepted(f) == sha.value()) {
+      out.accepted_feeds.push_back(f);
+      out.feed_errors.push_back(f + ": " + std::to_string(feed.rules.size()) +
+                                " indicators, down from " + std::to_string(*kept_count) +
+                                ": accepted by the admin, now in service");
+      return false;
+    }
+    if (!kept) kept = LoadFeedAs(last_good->CopyPath(f), f, kept_options);
+    if (!kept->ok()) {
+      for (const std::string& e : kept->errors)
+        if (++n_errors <= 50) out.feed_errors.push_back("its last good version: " + e);
+      return false;  // nothing better to serve: the new file is taken
+    }
+    char pct[16];
+    std::snprintf(pct, sizeof(pct), "%g", max_shrink);
+    out.feed_errors.push_back(
+        f + ": HELD BACK: " + std::to_string(feed.rules.size()) + " indicators, down from " +
+        std::to_string(*kept_count) + " in its last good version (of " + FormatUtc(*version) +
+        "), a drop of more than [indicators] max_shrink = " + pct +
+        "; the last good version stays in service. If the new file is right: gfictl indicators "
+        "accept " + f + ", then gfictl reload");
+    out.held_feeds.push_back({f, feed.rules.size(), *kept_count, *version});
+    if (feed_names) ApplyFeedName(*feed_names, &*kept);
+    if (markings) ApplyFeedMarking(*markings, &*kept);
+    feeds.push_back(std::move(*kept));
+    from_file.push_back(false);
+    return true;
+  };
   for (const std::string& f : files.value()) {
     Feed feed = LoadFeed(f, FeedReadOptions{&policy, "", blind_keys});
     if (feed.ok() && last_good) CheckVersionInService(*last_good, policy, &feed);
@@ -59,6 +105,7 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
       fall_back(f, feed.errors.front());
       continue;
     }
+    if (hold_back(f, feed)) continue;
     if (feed_names) ApplyFeedName(*feed_names, &feed);
     if (markings) ApplyFeedMarking(*markings, &feed);
     feeds.push_back(std::move(feed));
@@ -90,7 +137,10 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
       out.feed_errors.push_back(why);
       const size_t before = feeds.size();
       if (was_file) fall_back(bad.path, why);
-      else out.invalid_feeds.push_back(bad.path);
+      else {
+        out.invalid_feeds.push_back(bad.path);
+        std::erase_if(out.held_feeds, [&](const HeldFeed& h) { return h.path == bad.path; });
+      }
       if (feeds.size() > before && !IndicatorSnapshot::Build(feeds, options, now).ok()) {
         feeds.pop_back();  // its last good version does not compile here either
         from_file.pop_back();
@@ -106,13 +156,19 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
     for (size_t i = 0; i < feeds.size(); ++i) {
       if (!from_file[i]) continue;
       const FeedSignature& sig = feeds[i].signature;
-      if (Status s = last_good->Save(feeds[i].path, sig.verified ? sig.text : std::string());
+      if (Status s = last_good->Save(feeds[i].path, sig.verified ? sig.text : std::string(),
+                                     feeds[i].rules.size());
           !s.ok())
         out.feed_errors.push_back(s.message());
     }
   }
   out.snapshot = std::move(snap).value();
   return out;
+}
+
+bool ShrankTooMuch(uint64_t now, uint64_t kept, double max_shrink) {
+  if (max_shrink >= 1.0 || kept == 0) return false;
+  return static_cast<double>(now) < (1.0 - max_shrink) * static_cast<double>(kept);
 }
 
 bool CheckVersionInService(const LastGoodStore& last_good, const FeedSignaturePolicy& policy,

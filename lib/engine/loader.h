@@ -12,6 +12,14 @@
 // its last good version, which is verified again with its kept signature. With a LastGoodStore,
 // a feed is also checked against the version in service (CheckVersionInService).
 //
+// Shrink guard: with a LastGoodStore and `max_shrink` below 1, a feed that loads but whose
+// indicator count falls below (1 - max_shrink) x its last good version's count (kept beside the
+// copy; counted from the copy when an older version kept none) is held back: its last good
+// version stays in service, it is listed in held_feeds, and an error line names it, both
+// counts and the command that confirms it. An emptied CSV or ClamAV file is thus not taken for
+// a feed with no indicators. A held file whose SHA-256 the admin accepted (LastGoodStore::Accept,
+// `gfictl indicators accept`) is taken, and becomes the last good version.
+//
 // Blinded feeds (.blind) are read with `blind_keys`: one blinded with a key not in it is invalid
 // (named, and handled like any invalid feed: its last good version, whose key must be configured
 // too, or left out).
@@ -38,12 +46,22 @@ struct StaleFeed {
   std::string error;    // the first error of the current file
 };
 
+// A feed in service at its last good version because the file on disk shrank too much.
+struct HeldFeed {
+  std::string path;
+  uint64_t indicators = 0;  // in the file on disk
+  uint64_t kept = 0;        // in the last good version, in service
+  int64_t version = 0;      // the kept version's mtime (unix seconds)
+};
+
 struct LoadedIndicators {
   std::shared_ptr<const IndicatorSnapshot> snapshot;
   std::vector<std::string> unsupported;  // patterns outside the supported subset, per feed
   std::vector<std::string> feed_errors;  // errors of the feeds left out (at most 50 kept)
   std::vector<std::string> invalid_feeds;  // paths of the feeds left out
   std::vector<StaleFeed> stale_feeds;      // in service at their last good version
+  std::vector<HeldFeed> held_feeds;        // shrank too much: their last good version serves
+  std::vector<std::string> accepted_feeds;  // shrank, taken because the admin accepted them
   std::vector<std::string> skipped_files;  // in feed directories, with an unknown extension
   double load_seconds = 0;               // reading and parsing all feeds
 };
@@ -56,7 +74,11 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
                                         const FeedSignaturePolicy* signatures = nullptr,
                                         const std::map<std::string, std::string>* feed_names =
                                             nullptr,
-                                        const BlindKeyring* blind_keys = nullptr);
+                                        const BlindKeyring* blind_keys = nullptr,
+                                        double max_shrink = 1.0);
+
+// The shrink guard's test: whether `now` indicators are fewer than (1 - max_shrink) x `kept`.
+bool ShrankTooMuch(uint64_t now, uint64_t kept, double max_shrink);
 
 // Names a feed otherwise than by its file name (a TAXII source's file {dir}/NAME.json is feed
 // NAME: in matches, policy feed_actions, [indicators.markings], status and reports): `feed_names`

@@ -26,6 +26,8 @@ constexpr const char* kPath = "path";
 constexpr const char* kVersion = "version";
 constexpr const char* kInvalidFeeds = "invalid_feeds";
 constexpr const char* kStaleFeeds = "stale_feeds";
+constexpr const char* kHeldFeeds = "held_feeds";
+constexpr const char* kKept = "kept";
 constexpr const char* kDegraded = "degraded";
 constexpr const char* kLastReload = "last_reload";
 constexpr const char* kLastReloadResult = "last_reload_result";
@@ -43,6 +45,7 @@ bool IsOwnKey(std::string_view k) {
        {key::kPid, key::kStarted, key::kWritten, key::kConfig, key::kSocket, key::kUser,
         key::kRestartNeeded, key::kLoadedAt, key::kLoadSeconds, key::kIndicators,
         key::kMemoryBytes, key::kTypes, key::kFeeds, key::kInvalidFeeds, key::kStaleFeeds,
+        key::kHeldFeeds,
         key::kDegraded, key::kLastReload, key::kLastReloadResult, key::kReloadsOk,
         key::kReloadsFailed, key::kRetiredStates, key::kMessages})
     if (k == own) return true;
@@ -120,6 +123,16 @@ std::string DaemonStatusJson(const DaemonStatus& s) {
     w.EndObject();
   }
   w.EndArray();
+  w.Key(key::kHeldFeeds).BeginArray();
+  for (const DaemonStatus::Held& f : s.held_feeds) {
+    w.BeginObject();
+    w.Key(key::kPath).String(f.path);
+    w.Key(key::kIndicators).Uint(f.indicators);
+    w.Key(key::kKept).Uint(f.kept);
+    w.Key(key::kVersion).Int(f.version);
+    w.EndObject();
+  }
+  w.EndArray();
   w.Key(key::kDegraded).Bool(s.degraded);
   w.Key(key::kLastReload).Int(s.last_reload);
   w.Key(key::kLastReloadResult).String(s.last_reload_result);
@@ -180,6 +193,10 @@ Result<DaemonStatus> ParseDaemonStatus(std::string_view json) {
     }
   if (doc[key::kStaleFeeds].get(a) == simdjson::SUCCESS)
     for (element f : a) s.stale_feeds.push_back({Str(f, key::kPath), I64(f, key::kVersion)});
+  if (doc[key::kHeldFeeds].get(a) == simdjson::SUCCESS)
+    for (element f : a)
+      s.held_feeds.push_back({Str(f, key::kPath), U64(f, key::kIndicators), U64(f, key::kKept),
+                              I64(f, key::kVersion)});
   bool degraded = false;
   s.degraded = doc[key::kDegraded].get(degraded) == simdjson::SUCCESS && degraded;
   s.last_reload = I64(doc, key::kLastReload);

@@ -32,6 +32,13 @@ struct DaemonStatus {
     int64_t version = 0;  // mtime of the last good version in service
   };
 
+  struct Held {  // shrank too much (engine/loader.h, the shrink guard)
+    std::string path;
+    uint64_t indicators = 0;  // in the file on disk
+    uint64_t kept = 0;        // in the last good version in service
+    int64_t version = 0;      // mtime of that version
+  };
+
   int64_t pid = 0;
   int64_t started = 0;  // unix seconds
   int64_t written = 0;
@@ -48,7 +55,8 @@ struct DaemonStatus {
   std::vector<Feed> feeds;
   std::vector<std::string> invalid_feeds;  // paths only: an error can quote an indicator
   std::vector<Stale> stale_feeds;
-  bool degraded = false;  // a feed invalid or stale
+  std::vector<Held> held_feeds;
+  bool degraded = false;  // a feed invalid, stale or held back
 
   int64_t last_reload = 0;
   std::string last_reload_result;

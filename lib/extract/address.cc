@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "extract/url.h"
+#include "mime/header_decode.h"
 #include "util/net.h"
 #include "util/strings.h"
 
@@ -48,6 +49,48 @@ std::string StripCommentsAndSpace(std::string_view v) {
   return out;
 }
 
+// RFC 5322 atext, plus UTF-8 (RFC 6531).
+bool IsAtext(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  if (static_cast<unsigned char>(c) >= 0x80) return true;
+  return std::strchr("!#$%&'*+-/=?^_`{|}~", c) != nullptr && c != '\0';
+}
+
+bool IsDotAtom(std::string_view s) {
+  if (s.empty() || s.front() == '.' || s.back() == '.') return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '.') {
+      if (s[i - 1] == '.') return false;
+    } else if (!IsAtext(s[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The local part's normal form (address.h); nullopt when it cannot be one.
+std::optional<std::string> NormalizeLocalPart(std::string_view local) {
+  const bool quoted = local.size() >= 2 && local.front() == '"' && local.back() == '"';
+  if (!quoted) {
+    for (char c : local)
+      if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '<' || c == '>')
+        return std::nullopt;
+    return AsciiLowered(local);
+  }
+  std::string content;
+  for (size_t i = 1; i + 1 < local.size(); ++i) {
+    if (local[i] == '\\' && i + 2 < local.size()) ++i;
+    content.push_back(AsciiLower(local[i]));
+  }
+  if (IsDotAtom(content)) return content;
+  std::string out = "\"";
+  for (char c : content) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
 }  // namespace
 
 std::optional<std::string> NormalizeAddress(std::string_view address) {
@@ -64,21 +107,17 @@ std::optional<std::string> NormalizeAddress(std::string_view address) {
   a = Trim(a);
   size_t at = a.rfind('@');
   if (at == std::string_view::npos || at == 0 || at + 1 >= a.size()) return std::nullopt;
-  std::string_view local = a.substr(0, at);
+  std::optional<std::string> local = NormalizeLocalPart(a.substr(0, at));
+  if (!local) return std::nullopt;
   std::string_view domain = a.substr(at + 1);
   if (!domain.empty() && domain.front() == '[') {  // address literal
     auto ip = CanonicalIp(domain);
     if (!ip) return std::nullopt;
-    return std::string(local) + "@[" + *ip + "]";
+    return *local + "@[" + *ip + "]";
   }
   auto host = NormalizeHost(domain);
   if (!host) return std::nullopt;
-  const bool quoted = local.size() >= 2 && local.front() == '"' && local.back() == '"';
-  if (!quoted) {
-    for (char c : local)
-      if (static_cast<unsigned char>(c) <= 0x20 || c == '<' || c == '>') return std::nullopt;
-  }
-  return std::string(local) + "@" + *host;
+  return *local + "@" + *host;
 }
 
 std::string_view AddressDomain(std::string_view normalized) {
@@ -90,6 +129,7 @@ std::vector<std::string> ExtractAddresses(std::string_view v) {
   std::vector<std::string> out;
   std::string bare;         // addr-spec text outside quotes, comments and angle brackets
   bool had_angle = false;   // this list element had an <angle-addr>
+  size_t quoted_at = std::string::npos;  // where in `bare` a quoted local part starts
   auto finish = [&] {
     if (!had_angle) {
       // A bare addr-spec, possibly after a display name without angle brackets ("Bob
@@ -100,7 +140,10 @@ std::vector<std::string> ExtractAddresses(std::string_view v) {
         size_t ls = at;
         while (ls > 0 && b[ls - 1] == ' ') --ls;
         size_t le = ls;
-        while (ls > 0 && b[ls - 1] != ' ') --ls;
+        if (quoted_at != std::string::npos && quoted_at < le && b[le - 1] == '"')
+          ls = quoted_at;  // the quoted local part, blanks and all
+        else
+          while (ls > 0 && b[ls - 1] != ' ') --ls;
         size_t rs = at + 1;
         while (rs < b.size() && b[rs] == ' ') ++rs;
         size_t re = rs;
@@ -111,6 +154,7 @@ std::vector<std::string> ExtractAddresses(std::string_view v) {
     }
     bare.clear();
     had_angle = false;
+    quoted_at = std::string::npos;
   };
   size_t i = 0;
   while (i < v.size()) {
@@ -122,8 +166,18 @@ std::vector<std::string> ExtractAddresses(std::string_view v) {
         quoted.push_back(v[i]);
       }
       ++i;
-      // A quoted local part ("john doe"@example.com) is part of the addr-spec.
-      if (i < v.size() && v[i] == '@') bare += "\"" + quoted + "\"";
+      // A quoted local part ("john doe"@example.com) is part of the addr-spec: kept quoted, with
+      // '"' and '\' escaped again, for NormalizeAddress.
+      if (i < v.size() && v[i] == '@') {
+        if (!bare.empty() && bare.back() != ' ') bare.push_back(' ');
+        quoted_at = bare.size();
+        bare.push_back('"');
+        for (char q : quoted) {
+          if (q == '"' || q == '\\') bare.push_back('\\');
+          bare.push_back(q);
+        }
+        bare.push_back('"');
+      }
       continue;
     }
     if (c == '(') {  // comment, possibly nested
@@ -154,6 +208,58 @@ std::vector<std::string> ExtractAddresses(std::string_view v) {
     ++i;
   }
   finish();
+  return out;
+}
+
+std::vector<std::string> ExtractEncodedDisplayNameAddresses(std::string_view v) {
+  std::vector<std::string> out;
+  if (v.find("=?") == std::string_view::npos) return out;
+  // The display-name text of each list element: what is outside angle brackets and comments
+  // (quoted strings included: some clients quote encoded words).
+  std::vector<std::string> names(1);
+  size_t i = 0;
+  while (i < v.size()) {
+    char c = v[i];
+    if (c == '"') {
+      names.back().push_back(' ');
+      for (++i; i < v.size() && v[i] != '"'; ++i) {
+        if (v[i] == '\\' && i + 1 < v.size()) ++i;
+        names.back().push_back(v[i]);
+      }
+      names.back().push_back(' ');
+      ++i;
+    } else if (c == '(') {
+      i = CommentEnd(v, i) + 1;
+    } else if (c == '<') {
+      size_t close = v.find('>', i + 1);
+      i = close == std::string_view::npos ? v.size() : close + 1;
+      names.back().push_back(' ');
+    } else if (c == ',' || c == ';' || c == ':') {
+      names.emplace_back();
+      ++i;
+    } else {
+      names.back().push_back(c);
+      ++i;
+    }
+  }
+  for (const std::string& name : names) {
+    if (name.find("=?") == std::string::npos) continue;
+    const std::string decoded = DecodeEncodedWords(name);
+    // Address-like tokens of the decoded text: runs between blanks and list punctuation.
+    size_t s = 0;
+    while (s < decoded.size()) {
+      size_t e = s;
+      while (e < decoded.size() && !IsAsciiSpace(decoded[e]) &&
+             std::strchr("<>\"(),;:[]", decoded[e]) == nullptr)
+        ++e;
+      std::string_view tok(decoded.data() + s, e - s);
+      if (tok.find('@') != std::string_view::npos) {
+        if (auto a = NormalizeAddress(tok))
+          if (std::find(out.begin(), out.end(), *a) == out.end()) out.push_back(std::move(*a));
+      }
+      s = e + 1;
+    }
+  }
   return out;
 }
 

@@ -12,13 +12,28 @@
 
 namespace gfi {
 
-// The addr-specs of an address list ("A <a@x>, \"B, Inc\" <b@y>, grp: c@z;"), each as
-// local@domain with the domain normalised (lower-case, punycode, no trailing dot). Display names
-// and comments are skipped, even when they look like addresses.
+// E-mail addresses are compared in one normal form, the same for feeds (indicators/term.cc), for
+// what a message shows (analyzer.cc) and for blinded feeds (which hash it, blind_feed.h):
+//   - the domain lower-case, punycode, no trailing dot (an address literal as its canonical IP);
+//   - the local part ASCII lower-case: RFC 5321 lets a server tell John@ from john@, but no
+//     major provider does, and a feed's case must not decide whether a sender is caught;
+//   - a quoted local part whose content is a valid dot-atom loses its quotes ("john"@x is
+//     john@x, and so is "jo\hn"@x); any other keeps them, escaping only '"' and '\'.
+
+// The addr-specs of an address list ("A <a@x>, \"B, Inc\" <b@y>, grp: c@z;"), each normalised
+// as above. Display names and comments are skipped, even when they look like addresses (but see
+// ExtractEncodedDisplayNameAddresses).
 std::vector<std::string> ExtractAddresses(std::string_view header_value);
 
-// Normalises one address ("<a@B.Example.>" -> "a@b.example"); nullopt when there is no '@' or the
-// domain is not a valid host.
+// Addresses that a display name written as RFC 2047 encoded words shows once decoded
+// ("=?utf-8?b?ZXZpbEB4LnRlc3Q=?= <a@y>" shows "evil@x.test"): a reader sees them as the sender,
+// and the encoding hides them from a plain look at the header. Normalised as above; in order,
+// without duplicates. Plain display names are not read (see ExtractAddresses).
+std::vector<std::string> ExtractEncodedDisplayNameAddresses(std::string_view header_value);
+
+// Normalises one address ("<John@B.Example.>" -> "john@b.example"); nullopt when there is no
+// '@', the domain is not a valid host, or the local part is empty or has a blank or control
+// character outside quotes.
 std::optional<std::string> NormalizeAddress(std::string_view address);
 
 // The domain of a normalised address ("a@b.example" -> "b.example").

@@ -137,6 +137,7 @@ class Analyzer {
 
   void AddAddressList(std::string_view value, Where where) {
     for (const std::string& a : ExtractAddresses(value)) AddAddress(a, where);
+    for (const std::string& a : ExtractEncodedDisplayNameAddresses(value)) AddAddress(a, where);
   }
 
   void AddNormalizedUrl(const NormalizedUrl& u, Where where) {

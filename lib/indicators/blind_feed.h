@@ -13,7 +13,8 @@
 // What is hashed, per type (the same normalisation as the plain matcher, term.cc):
 //   domain    the host, lower-case, punycode, no trailing dot; matched on a host and each parent
 //             down to its registrable domain (public suffix list)
-//   email     the normalised address (domain part lower-case)
+//   email     the normalised address (extract/address.h: local part and domain lower-case,
+//             a needless quoted local part unquoted)
 //   url       UrlMatchKey of the normalised URL: without http(s):// and #fragment
 //   ip        "ADDR/N": the network address masked to N bits, canonical text, always with /N
 //   md5/sha1/sha256   lower-case hex

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "util/digest.h"
+
 namespace gfi {
 namespace {
 
@@ -52,10 +54,66 @@ std::optional<std::string> LastGoodStore::SavedSignature(const std::string& feed
   return ss.str();
 }
 
-Status LastGoodStore::Save(const std::string& feed_path, std::string_view signature) const {
+Result<std::string> FileSha256Hex(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Error(path + ": cannot read: " + Errno());
+  DigestBuilder digest;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      std::string e = Errno();
+      ::close(fd);
+      return Status::Error(path + ": cannot read: " + e);
+    }
+    if (n == 0) break;
+    digest.Update(std::string_view(buf, static_cast<size_t>(n)));
+  }
+  ::close(fd);
+  return digest.Finish().sha256;
+}
+
+Status LastGoodStore::Save(const std::string& feed_path, std::string_view signature,
+                           std::optional<uint64_t> rules) const {
   if (!writable_) return Status::Ok();
   if (Status s = SaveCopy(feed_path); !s.ok()) return s;
-  return SaveSignature(feed_path, signature);
+  if (Status s = SaveSignature(feed_path, signature); !s.ok()) return s;
+  if (rules && SavedCount(feed_path) != rules) {
+    if (Status s = WriteSmallFile(CopyPath(feed_path) + ".count", std::to_string(*rules) + "\n",
+                                  "kept indicator count");
+        !s.ok())
+      return s;
+  }
+  // A new version in service: an acceptance of an earlier held file no longer applies.
+  const std::string accept = AcceptPath(feed_path);
+  if (::unlink(accept.c_str()) != 0 && errno != ENOENT)
+    return Status::Error(accept + ": cannot remove the acceptance: " + Errno());
+  return Status::Ok();
+}
+
+std::optional<uint64_t> LastGoodStore::SavedCount(const std::string& feed_path) const {
+  if (!SavedVersion(feed_path)) return std::nullopt;
+  std::ifstream in(CopyPath(feed_path) + ".count");
+  unsigned long long n = 0;
+  if (!(in >> n)) return std::nullopt;
+  return static_cast<uint64_t>(n);
+}
+
+std::string LastGoodStore::AcceptPath(const std::string& feed_path) const {
+  return CopyPath(feed_path) + ".accept";
+}
+
+Status LastGoodStore::Accept(const std::string& feed_path, const std::string& sha256_hex) const {
+  if (!writable_) return Status::Error(dir_ + ": the last good store is read-only here");
+  return WriteSmallFile(AcceptPath(feed_path), sha256_hex + "\n", "acceptance");
+}
+
+std::optional<std::string> LastGoodStore::Accepted(const std::string& feed_path) const {
+  std::ifstream in(AcceptPath(feed_path));
+  std::string hex;
+  if (!(in >> hex) || hex.size() != 64) return std::nullopt;
+  return hex;
 }
 
 Status LastGoodStore::SaveSignature(const std::string& feed_path,
@@ -68,14 +126,19 @@ Status LastGoodStore::SaveSignature(const std::string& feed_path,
   }
   if (std::optional<std::string> old = SavedSignature(feed_path); old && *old == signature)
     return Status::Ok();  // already kept
+  return WriteSmallFile(path, signature, "kept signature");
+}
+
+Status LastGoodStore::WriteSmallFile(const std::string& path, std::string_view text,
+                                     const std::string& what) const {
   const std::string tmp = path + ".tmp";
   int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (out < 0) return Status::Error(tmp + ": cannot write kept signature: " + Errno());
+  if (out < 0) return Status::Error(tmp + ": cannot write " + what + ": " + Errno());
   struct stat dir_st;
   bool ok = !(::geteuid() == 0 && ::stat(dir_.c_str(), &dir_st) == 0 &&
               ::fchown(out, dir_st.st_uid, dir_st.st_gid) != 0);
-  for (size_t off = 0; ok && off < signature.size();) {
-    ssize_t w = ::write(out, signature.data() + off, signature.size() - off);
+  for (size_t off = 0; ok && off < text.size();) {
+    ssize_t w = ::write(out, text.data() + off, text.size() - off);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) ok = false;
     else off += static_cast<size_t>(w);
@@ -89,7 +152,7 @@ Status LastGoodStore::SaveSignature(const std::string& feed_path,
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
     if (err.empty()) err = Errno();
     ::unlink(tmp.c_str());
-    return Status::Error(path + ": cannot write kept signature: " + err);
+    return Status::Error(path + ": cannot write " + what + ": " + err);
   }
   int d = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (d >= 0) {

@@ -14,8 +14,6 @@
 #include <utility>
 #include <vector>
 
-#include <algorithm>
-
 #include "indicators/feed.h"
 #include "indicators/stix_pattern.h"
 #include "util/strings.h"
@@ -83,6 +81,19 @@ Got GetField(object o, std::string_view key, T* out) {
   return e.get(*out) == simdjson::SUCCESS ? Got::kOk : Got::kWrongType;
 }
 
+// The first key `o` holds more than once, if any. JSON leaves a repeated key open and readers
+// differ (simdjson's at_key sees the first): an object that has one has no single reading.
+std::optional<std::string> DuplicateKey(object o) {
+  std::vector<std::string_view> keys;
+  for (auto field : o) keys.push_back(field.key);
+  std::sort(keys.begin(), keys.end());
+  for (size_t i = 1; i < keys.size(); ++i)
+    if (keys[i] == keys[i - 1]) return std::string(keys[i]);
+  return std::nullopt;
+}
+
+constexpr std::string_view kMarkingPrefix = "marking-definition--";
+
 class StixReader {
  public:
   explicit StixReader(Feed* feed) : feed_(feed) {}
@@ -101,6 +112,11 @@ class StixReader {
     if (root.get(list) == simdjson::SUCCESS) {
       Collect(list, "$", &objects);
     } else if (root.get(single) == simdjson::SUCCESS) {
+      // A bundle with "objects" twice would lose one list's indicators (and definitions).
+      if (std::optional<std::string> dup = DuplicateKey(single)) {
+        Error("$." + *dup, "the key appears more than once (refused: which one holds is ambiguous)");
+        return;
+      }
       std::string_view type;
       if (GetField(single, "type", &type) == Got::kOk && type == "bundle") {
         switch (GetField(single, "objects", &list)) {
@@ -141,7 +157,13 @@ class StixReader {
               got == Got::kMissing ? "required property is missing" : "expected a string");
         continue;
       }
-      if (type == "indicator") ReadIndicator(o, path);
+      if (type == "indicator") {
+        ReadIndicator(o, path);
+      } else if (DuplicateKey(o) == "type") {
+        // {"type":"identity","type":"indicator",...}: another reader would load an indicator.
+        Error(path + ".type", "the key appears more than once (refused: which one holds is "
+                              "ambiguous)");
+      }
     }
   }
 
@@ -168,29 +190,44 @@ class StixReader {
   }
 
   // Labels a marking-definition: a statement's text, a TLP level, or (STIX 2.1
-  // extension-based definitions) its name; failing all of these, its id.
+  // extension-based definitions) its name. A definition none of these label (a TLP level outside
+  // TLP 1.0 and 2.0 included) is not registered, so references to it stay unresolved, hence
+  // sensitive; so is one with a key given twice, which is also an error.
   void ReadMarking(object o, const std::string& path) {
     std::string_view id, kind, text, name;
     if (GetField(o, "id", &id) != Got::kOk || id.empty()) {
       Error(path + ".id", "a marking-definition needs a string id");
       return;
     }
-    std::string label;
     object def;
-    if (GetField(o, "definition_type", &kind) == Got::kOk &&
-        GetField(o, "definition", &def) == Got::kOk) {
+    const Got got_def = GetField(o, "definition", &def);
+    std::optional<std::string> dup = DuplicateKey(o);
+    if (!dup && got_def == Got::kOk) {
+      dup = DuplicateKey(def);
+      if (dup) *dup = "definition." + *dup;
+    }
+    if (dup) {
+      Error(path + "." + *dup, "the key appears more than once (refused: which one holds is "
+                               "ambiguous; indicators referencing it are treated as sensitive)");
+      return;
+    }
+    std::string label;
+    bool unknown_tlp = false;
+    if (GetField(o, "definition_type", &kind) == Got::kOk && got_def == Got::kOk) {
       if (kind == "statement" && GetField(def, "statement", &text) == Got::kOk) {
         label = std::string(text);
       } else if (kind == "tlp" && GetField(def, "tlp", &text) == Got::kOk) {
         std::optional<std::string> tlp = CanonicalTlp(text);
-        label = tlp ? *tlp : "TLP:" + AsciiUpper(text);
+        if (tlp) label = *tlp;
+        else unknown_tlp = true;
       }
     }
-    if (label.empty() && GetField(o, "name", &name) == Got::kOk && !Trim(name).empty()) {
+    if (label.empty() && !unknown_tlp && GetField(o, "name", &name) == Got::kOk &&
+        !Trim(name).empty()) {
       std::optional<std::string> tlp = CanonicalTlp(name);
       label = tlp ? *tlp : std::string(name);
     }
-    if (label.empty()) label = std::string(id);
+    if (label.empty() || Trim(label).empty()) return;  // unresolved: sensitive
     markings_[std::string(id)] = std::move(label);
   }
 
@@ -201,52 +238,82 @@ class StixReader {
     return u;
   }
 
-  std::string LabelOf(std::string_view ref) const {
+  // The label of a marking reference, or nullopt when it does not resolve (defined in another
+  // file, or nowhere, or by a definition that says nothing usable).
+  std::optional<std::string> LabelOf(std::string_view ref) const {
     for (const KnownMarking& m : kTlpMarkings)
       if (m.id == ref) return std::string(m.label);
     auto it = markings_.find(std::string(ref));
-    // An unknown reference (a definition in another file, or none) still says the value is
-    // marked: its label is the id itself, which the policy treats as sensitive
-    // (IsSensitiveMarking: a marking that does not resolve is never taken as shareable).
-    return it == markings_.end() ? std::string(ref) : it->second;
+    if (it == markings_.end()) return std::nullopt;
+    return it->second;
   }
 
-  // Several markings: TLP:RED if present (always withheld); else a custom label if any, since
-  // custom statements ("GFI//NOFORN") are how partners restrict handling and only the
-  // configuration can say they are sensitive; else the most restrictive TLP level.
-  // `refs` may be object_marking_refs (strings) or granular_markings (objects with a
-  // marking_ref); a granular marking restricts part of the object, and here the value is the part.
-  bool ResolveMarking(array refs, const std::string& path, std::string* out) {
-    int best = -1;
-    std::string first_custom;
-    if (!out->empty()) {  // combine with markings already resolved
-      best = TlpRank(*out);
-      if (best < 0) first_custom = *out;
-    }
+  // Gathers the marking references of `refs`: object_marking_refs (strings) or granular_markings
+  // (objects with a marking_ref; one with only a lang carries no handling restriction). A
+  // granular marking restricts part of the object, and here the value is the part. Returns false
+  // (an error) on a malformed reference.
+  bool CollectRefs(array refs, const std::string& path, std::vector<std::string_view>* out) {
     size_t i = 0;
     for (element e : refs) {
+      const std::string at = path + "[" + std::to_string(i++) + "]";
       std::string_view ref;
       object granular;
       if (e.get(granular) == simdjson::SUCCESS) {
-        if (GetField(granular, "marking_ref", &ref) != Got::kOk) {
-          ++i;
-          continue;  // language-only granular markings carry no handling restriction
+        if (std::optional<std::string> dup = DuplicateKey(granular)) {
+          Error(at + "." + *dup, "the key appears more than once (refused: which one holds is "
+                                 "ambiguous)");
+          return false;
+        }
+        const Got got = GetField(granular, "marking_ref", &ref);
+        if (got == Got::kMissing) continue;
+        if (got == Got::kWrongType) {
+          Error(at + ".marking_ref", "expected a marking-definition id");
+          return false;
         }
       } else if (e.get(ref) != simdjson::SUCCESS) {
-        Error(path + "[" + std::to_string(i) + "]", "expected a marking-definition id");
+        Error(at, "expected a marking-definition id");
         return false;
       }
-      ++i;
-      std::string label = LabelOf(ref);
-      int rank = TlpRank(label);
+      if (ref.rfind(kMarkingPrefix, 0) != 0 || ref.size() == kMarkingPrefix.size()) {
+        Error(at, "expected a marking-definition id (marking-definition--UUID)");
+        return false;
+      }
+      out->push_back(ref);
+    }
+    return true;
+  }
+
+  // One marking for several references, strictest first, whatever their order: TLP:RED if
+  // any; else a reference that does not resolve (the smallest such id is the label, which
+  // IsSensitiveMarking always takes as sensitive: nobody can say it is shareable); else the
+  // custom label (a statement such as "GFI//NOFORN" or a named definition: only the
+  // configuration can say whether it is sensitive, and it restricts handling more than any TLP
+  // level but RED) — but two different custom labels have no one label the configuration could
+  // judge, so the smallest of their ids stands for them, sensitive like an unresolved one; else
+  // the most restrictive TLP level. Empty when there is no reference.
+  std::string ResolveMarking(const std::vector<std::string_view>& refs) const {
+    int best = -1;
+    std::string unresolved, custom, custom_id;
+    bool several_custom = false;
+    for (std::string_view ref : refs) {
+      std::optional<std::string> label = LabelOf(ref);
+      if (!label) {
+        if (unresolved.empty() || ref < unresolved) unresolved = std::string(ref);
+        continue;
+      }
+      const int rank = TlpRank(*label);
       if (rank > best) best = rank;
-      if (rank < 0 && first_custom.empty()) first_custom = std::move(label);
+      if (rank >= 0) continue;
+      if (custom_id.empty() || ref < custom_id) custom_id = std::string(ref);
+      if (custom.empty()) custom = std::move(*label);
+      else if (*label != custom) several_custom = true;
     }
     const int red = TlpRank("TLP:RED");
-    if (best == red) *out = std::string(kTlpOrder[red]);
-    else if (!first_custom.empty()) *out = first_custom;
-    else *out = best >= 0 ? std::string(kTlpOrder[best]) : std::string();
-    return true;
+    if (best == red) return std::string(kTlpOrder[red]);
+    if (!unresolved.empty()) return unresolved;
+    if (several_custom) return custom_id;
+    if (!custom.empty()) return custom;
+    return best >= 0 ? std::string(kTlpOrder[best]) : std::string();
   }
 
   void ReadIndicator(object o, const std::string& path) {
@@ -264,15 +331,8 @@ class StixReader {
 
     // A key given twice ("object_marking_refs": [] and then a TLP:RED list) has no one reading:
     // JSON leaves it open and readers differ (we would see the first). The object is refused.
-    {
-      std::vector<std::string_view> keys;
-      for (auto field : o) keys.push_back(field.key);
-      std::sort(keys.begin(), keys.end());
-      for (size_t i = 1; i < keys.size(); ++i)
-        if (keys[i] == keys[i - 1] && (i == 1 || keys[i - 1] != keys[i - 2]))
-          fail(std::string(keys[i]), "the key appears more than once (refused: which one holds "
-                                     "is ambiguous)");
-    }
+    if (std::optional<std::string> dup = DuplicateKey(o))
+      fail(*dup, "the key appears more than once (refused: which one holds is ambiguous)");
     // Whether the object carries any marking reference at all, well-formed or not: errors then
     // never quote its values.
     const bool has_marking_refs = o.at_key("object_marking_refs").error() == simdjson::SUCCESS ||
@@ -320,14 +380,16 @@ class StixReader {
         r.confidence = static_cast<int>(c);
     }
 
+    std::vector<std::string_view> marking_refs;
     array refs;
     if (check(GetField(o, "object_marking_refs", &refs), "object_marking_refs", "an array") &&
-        !ResolveMarking(refs, path + ".object_marking_refs", &r.marking))
+        !CollectRefs(refs, path + ".object_marking_refs", &marking_refs))
       ok = false;
     array granular;
     if (check(GetField(o, "granular_markings", &granular), "granular_markings", "an array") &&
-        !ResolveMarking(granular, path + ".granular_markings", &r.marking))
+        !CollectRefs(granular, path + ".granular_markings", &marking_refs))
       ok = false;
+    r.marking = ResolveMarking(marking_refs);
 
     if (check(GetField(o, "x_gfi_action", &s), "x_gfi_action", "a string")) {
       r.action = ParseAction(AsciiLowered(s));
@@ -349,18 +411,19 @@ class StixReader {
       return;
     }
     Result<CompiledPattern> compiled = CompileStixPattern(pattern);
+    // Errors and unsupported reasons quote the offending value (a literal, a regex fragment).
+    // The reader cannot know which markings the configuration treats as sensitive, so for an
+    // object with any marking reference, well-formed or not, they never do: errors reach logs
+    // and terminals.
+    // (Not even the marking: a custom statement is arbitrary text, long or not printable.)
+    const std::string withheld = "(details withheld: the indicator carries marking references)";
     if (!compiled.ok()) {
-      // Errors quote the offending value; for a marked indicator (anything beyond TLP:CLEAR and
-      // TLP:GREEN) they must not, since errors reach logs and terminals.
-      const bool shareable =
-          (!has_marking_refs && r.marking.empty()) ||
-          (ok && (r.marking == "TLP:CLEAR" || r.marking == "TLP:GREEN"));
-      fail("pattern", shareable ? compiled.error()
-                                : "invalid pattern (details withheld: marked " + r.marking + ")");
+      fail("pattern", has_marking_refs ? "invalid pattern " + withheld : compiled.error());
       return;
     }
     if (!compiled.value().unsupported.empty()) {
-      Unsupported(path, compiled.value().unsupported);
+      Unsupported(path, has_marking_refs ? "pattern outside the supported subset " + withheld
+                                         : compiled.value().unsupported);
       return;
     }
     if (!ok) return;

@@ -25,10 +25,11 @@ expect "reload flags" --wait reload ""
 expect "--status values" missing quarantine list --status ""
 expect "indicators subcommands" blind indicators ""
 expect "indicators blind flags" --skip-unblindable indicators blind --
+expect "indicators accept" accept indicators ""
 expect "report formats" stix report --format ""
 expect "report flags" --min-count report --
 for path in "inspect" "scan" "indicators check" "indicators lookup" "indicators keygen" \
-            "indicators blind" "quarantine list" \
+            "indicators blind" "indicators accept" "quarantine list" \
             "quarantine show" "quarantine release" "quarantine delete" "quarantine purge" \
             "quarantine check" "status" "reload" "config check" "config show" "feeds sync" "feeds status" "report"; do
   # shellcheck disable=SC2086

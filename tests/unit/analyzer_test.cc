@@ -34,7 +34,7 @@ TEST_CASE("envelope values become observables with their place") {
   MessageAnalysis a = Run("Subject: x\n\nhi\n", env);
   CHECK(Has(a, ObservableType::kIp, "203.0.113.45", Where::kClientIp));
   CHECK(Has(a, ObservableType::kDomain, "mail.evil.example", Where::kHelo));
-  CHECK(Has(a, ObservableType::kEmail, "Bounce@evil.example", Where::kMailFrom));
+  CHECK(Has(a, ObservableType::kEmail, "bounce@evil.example", Where::kMailFrom));  // local part lower-case
   CHECK(Has(a, ObservableType::kDomain, "evil.example", Where::kMailFrom));
   CHECK(Has(a, ObservableType::kEmail, "victim@corp.example", Where::kRcptTo));
 }

@@ -146,6 +146,26 @@ TEST_CASE("[limits] max_regex_bytes and max_scan_ms are read, checked and shown"
   CHECK(value("limits.max_scan_ms") == "250");
 }
 
+TEST_CASE("[indicators] max_shrink: a fraction from 0 to 1") {
+  CHECK(ParseConfig("", "t.toml").value().indicators.max_shrink == 0.5);
+  CHECK(ParseConfig("[indicators]\nmax_shrink = 0.9\n", "t.toml").value().indicators.max_shrink ==
+        0.9);
+  CHECK(ParseConfig("[indicators]\nmax_shrink = 1\n", "t.toml").value().indicators.max_shrink ==
+        1.0);
+  CHECK(ParseConfig("[indicators]\nmax_shrink = 0\n", "t.toml").value().indicators.max_shrink ==
+        0.0);
+  std::string e = ErrorOf("[indicators]\n\nmax_shrink = 1.5\n");
+  CHECK(e.find("test.toml:3") != std::string::npos);
+  CHECK(e.find("indicators.max_shrink: the value is out of range [0, 1]") != std::string::npos);
+  CHECK(ErrorOf("[indicators]\nmax_shrink = -0.1\n").find("out of range") != std::string::npos);
+  CHECK(ErrorOf("[indicators]\nmax_shrink = \"half\"\n").find(
+            "indicators.max_shrink: expected a number") != std::string::npos);
+  Config c;
+  c.indicators.max_shrink = 1;
+  for (const ConfigLine& l : DescribeConfig(c))
+    if (l.key == "indicators.max_shrink") CHECK(l.value == "1.0");
+}
+
 TEST_CASE("TOML syntax errors name the line") {
   std::string e = ErrorOf("[milter]\nsocket = \"unterminated\n");
   CHECK(e.find("test.toml:2") != std::string::npos);
@@ -234,6 +254,7 @@ TEST_CASE("config show lists every key of the shipped config, defaults included"
   CHECK(value("indicators.paths") == "[\"/etc/gfi-milter/indicators\"]");
   CHECK(value("spf.enabled") == "true");
   CHECK(value("indicators.reload_interval") == "30");
+  CHECK(value("indicators.max_shrink") == "0.5");
   CHECK(value("indicators.trusted_keys") == "[]");
   CHECK(value("indicators.require_signature") == "false");
   CHECK(value("indicators.blind_keys") == "[]");

@@ -44,7 +44,7 @@ TEST_CASE("CSV: every type, optional action, id and description") {
   CHECK(f.rules[0].any_of[0][0].value == "evil.example");
   CHECK(f.rules[1].id == "t.csv:5");
   CHECK(f.rules[1].any_of[0][0].value == "198.51.100.0/24");
-  CHECK(f.rules[2].any_of[0][0].value == "Bad@evil.example");
+  CHECK(f.rules[2].any_of[0][0].value == "bad@evil.example");  // the local part lower-case too
   CHECK(f.rules[3].any_of[0][0].value == "http://evil.example/login");
   CHECK(f.rules[4].any_of[0][0].kind == TermKind::kUrlPrefix);
   CHECK(f.rules[5].any_of[0][0].value == "d41d8cd98f00b204e9800998ecf8427e");

@@ -130,4 +130,91 @@ TEST_CASE("loader: a pulled TAXII feed is named by its source, not its file name
   CHECK(found);
 }
 
+TEST_CASE("loader: a feed that shrinks by more than max_shrink is held back until accepted") {
+  Dir d("gfi-loader-shrink");
+  std::string four;
+  for (int i = 0; i < 4; ++i) four += "domain,d" + std::to_string(i) + ".example,reject,d" +
+                                      std::to_string(i) + "\n";
+  const std::string a = d.Write("a.csv", four);
+  LastGoodStore lg((d.path / "good").string(), /*writable=*/true);
+  auto load = [&](double max_shrink) {
+    auto r = LoadIndicators({a}, SnapshotOptions{}, kNow, &lg, nullptr, nullptr, nullptr, nullptr,
+                            max_shrink);
+    REQUIRE(r.ok());
+    return std::move(r).value();
+  };
+  REQUIRE(load(0.5).snapshot->stats().rules == 4);
+  CHECK(lg.SavedCount(a) == 4u);
+
+  d.Write("a.csv", "domain,d0.example,reject,d0\ndomain,d1.example,reject,d1\n");  // 2 = 50%
+  LoadedIndicators half = load(0.5);
+  CHECK(half.held_feeds.empty());
+  CHECK(half.snapshot->stats().rules == 2);
+  CHECK(lg.SavedCount(a) == 2u);
+
+  d.Write("a.csv", "");  // emptied: 0 < (1 - 0.5) x 2
+  LoadedIndicators held = load(0.5);
+  REQUIRE(held.held_feeds.size() == 1);
+  CHECK(held.held_feeds[0].path == a);
+  CHECK(held.held_feeds[0].indicators == 0);
+  CHECK(held.held_feeds[0].kept == 2);
+  CHECK(held.stale_feeds.empty());
+  CHECK(held.invalid_feeds.empty());
+  CHECK(held.snapshot->stats().rules == 2);  // the last good version serves
+  bool logged = false;
+  for (const std::string& e : held.feed_errors)
+    logged = logged || (e.find(a + ": HELD BACK: 0 indicators, down from 2") == 0 &&
+                        e.find("gfictl indicators accept " + a) != std::string::npos);
+  CHECK(logged);
+  CHECK(lg.SavedCount(a) == 2u);  // the held file did not become the last good version
+  CHECK(load(0.5).held_feeds.size() == 1);  // and stays held
+
+  // max_shrink = 1 disables the guard (the kept version is left alone here: read-only).
+  LastGoodStore ro((d.path / "good").string(), /*writable=*/false);
+  auto off = LoadIndicators({a}, SnapshotOptions{}, kNow, &ro, nullptr, nullptr, nullptr, nullptr,
+                            1.0);
+  REQUIRE(off.ok());
+  CHECK(off.value().held_feeds.empty());
+  CHECK(off.value().snapshot->stats().rules == 0);
+
+  // An acceptance of another content does not count; one of this content does, once.
+  REQUIRE(lg.Accept(a, std::string(64, '0')).ok());
+  CHECK(load(0.5).held_feeds.size() == 1);
+  Result<std::string> sha = FileSha256Hex(a);
+  REQUIRE(sha.ok());
+  REQUIRE(lg.Accept(a, sha.value()).ok());
+  LoadedIndicators taken = load(0.5);
+  CHECK(taken.held_feeds.empty());
+  CHECK(taken.accepted_feeds == std::vector<std::string>{a});
+  CHECK(taken.snapshot->stats().rules == 0);
+  CHECK(lg.SavedCount(a) == 0u);
+  CHECK_FALSE(lg.Accepted(a).has_value());  // cleared by the save
+}
+
+TEST_CASE("loader: a kept copy without a count is counted for the shrink guard") {
+  Dir d("gfi-loader-shrink-old");
+  const std::string a = d.Write("a.csv", "domain,x.example\ndomain,y.example\ndomain,z.example\n");
+  LastGoodStore lg((d.path / "good").string(), /*writable=*/true);
+  REQUIRE(LoadIndicators({a}, SnapshotOptions{}, kNow, &lg).ok());
+  std::filesystem::remove(lg.CopyPath(a) + ".count");  // as an older version kept it
+  CHECK_FALSE(lg.SavedCount(a).has_value());
+  d.Write("a.csv", "domain,x.example\n");  // 1 < (1 - 0.6) x 3
+  auto r = LoadIndicators({a}, SnapshotOptions{}, kNow, &lg, nullptr, nullptr, nullptr, nullptr,
+                          0.6);
+  REQUIRE(r.ok());
+  REQUIRE(r.value().held_feeds.size() == 1);
+  CHECK(r.value().held_feeds[0].kept == 3);
+  CHECK(r.value().snapshot->stats().rules == 3);
+}
+
+TEST_CASE("loader: the shrink guard's threshold") {
+  CHECK_FALSE(ShrankTooMuch(50, 100, 0.5));
+  CHECK(ShrankTooMuch(49, 100, 0.5));
+  CHECK(ShrankTooMuch(99, 100, 0.0));
+  CHECK_FALSE(ShrankTooMuch(100, 100, 0.0));
+  CHECK_FALSE(ShrankTooMuch(0, 100, 1.0));
+  CHECK_FALSE(ShrankTooMuch(0, 0, 0.5));
+  CHECK(ShrankTooMuch(0, 1, 0.5));
+}
+
 }  // namespace gfi

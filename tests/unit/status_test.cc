@@ -27,6 +27,7 @@ DaemonStatus Sample() {
   s.feeds = {{"/etc/gfi-milter/feeds/a.json", 1000, 0.125}, {"/x/b.csv", 234, 0.5}};
   s.invalid_feeds = {"/x/bad.csv"};
   s.stale_feeds = {{"/x/stale.txt", 1767000000}};
+  s.held_feeds = {{"/x/emptied.csv", 0, 5000, 1766000000}};
   s.degraded = true;
   s.last_reload = 1767228000;
   s.last_reload_result = "ok: 1234 indicators";
@@ -80,6 +81,12 @@ TEST_CASE("status file: what the daemon writes, gfictl reads back", "[status]") 
   CHECK(b.invalid_feeds == s.invalid_feeds);
   REQUIRE(b.stale_feeds.size() == 1);
   CHECK(b.stale_feeds[0].version == 1767000000);
+  REQUIRE(b.held_feeds.size() == 1);
+  CHECK(b.held_feeds[0].path == "/x/emptied.csv");
+  CHECK(b.held_feeds[0].indicators == 0);
+  CHECK(b.held_feeds[0].kept == 5000);
+  CHECK(b.held_feeds[0].version == 1766000000);
+  CHECK(json.find("\"held_feeds\":[{") != std::string::npos);
   CHECK(b.degraded);
   CHECK(b.last_reload == s.last_reload);
   CHECK(b.last_reload_result == s.last_reload_result);

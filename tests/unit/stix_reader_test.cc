@@ -6,6 +6,7 @@
 
 #include "indicators/feed.h"
 #include "indicators/stix_pattern.h"
+#include "policy/policy.h"
 
 namespace gfi {
 namespace {
@@ -486,8 +487,11 @@ TEST_CASE("STIX: TLP 2.0 and 1.0 markings, custom statements, the most restricti
   CHECK(marking(R"("marking-definition--c1")", {statement}) == "GFI//NOFORN");
   CHECK(marking(R"("marking-definition--c2")", {tlp}) == "TLP:AMBER");
   CHECK(marking(R"("marking-definition--c3")", {named}) == "ACME Internal");
+  // Two different custom labels: no one label says how to handle it; sensitive, in any order.
   CHECK(marking(R"("marking-definition--c3", "marking-definition--c1")", {statement, named}) ==
-        "ACME Internal");
+        "marking-definition--c1");
+  CHECK(marking(R"("marking-definition--c1", "marking-definition--c3")", {statement, named}) ==
+        "marking-definition--c1");
   CHECK(
       marking(
           R"("marking-definition--c1", "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb")",
@@ -495,6 +499,8 @@ TEST_CASE("STIX: TLP 2.0 and 1.0 markings, custom statements, the most restricti
   CHECK(marking(R"("marking-definition--c1", "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1")",
                 {statement}) == "TLP:RED");  // but TLP:RED is always withheld
   CHECK(marking(R"("marking-definition--unknown")") == "marking-definition--unknown");
+  CHECK(marking(R"("marking-definition--unknown", "marking-definition--c1")", {statement}) ==
+        "marking-definition--unknown");  // unresolved outranks a custom label
 
   Feed bad = One("[domain-name:value = 'a.example']", R"(,"object_marking_refs":[1])");
   CHECK(HasError(bad,
@@ -527,10 +533,160 @@ TEST_CASE("STIX: errors of an object with any marking reference never quote its 
     CHECK_FALSE(f.ok());
     for (const std::string& e : f.errors) CHECK(e.find("2001:db8::5") == std::string::npos);
   }
-  // Unmarked or TLP:GREEN: the error may say what is wrong, value included.
-  Feed green = One("[ipv4-addr:value = '2001:db8::6']",
-                   R"(,"object_marking_refs":["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"])");
-  CHECK(HasError(green, "'2001:db8::6' is not an IPv4 address"));
+  // Even TLP:CLEAR or TLP:GREEN: the reader cannot know what [policy] sensitive_markings says.
+  for (const char* refs :
+       {R"(["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"])",
+        R"(["marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"])", "[]"}) {
+    Feed f = One("[ipv4-addr:value = '2001:db8::6']",
+                 std::string(R"(,"object_marking_refs":)") + refs);
+    INFO(refs);
+    CHECK(HasError(f, "$.objects[0].pattern: invalid pattern (details withheld"));
+    for (const std::string& e : f.errors) CHECK(e.find("2001:db8::6") == std::string::npos);
+  }
+  Feed granular = One("[ipv4-addr:value = '2001:db8::7']",
+                      R"(,"granular_markings":[{"lang":"en","selectors":["pattern"]}])");
+  CHECK(HasError(granular, "details withheld"));
+  for (const std::string& e : granular.errors) CHECK(e.find("2001:db8::7") == std::string::npos);
+  // Unmarked: the error says what is wrong, value included.
+  CHECK(HasError(One("[ipv4-addr:value = '2001:db8::6']"),
+                 "'2001:db8::6' is not an IPv4 address"));
+  // An unsupported reason may quote a regex fragment: withheld too.
+  Feed unsupported = One("[email-message:subject MATCHES '(?P<secret-fragment>x)']",
+                         R"(,"object_marking_refs":["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"])");
+  REQUIRE(unsupported.unsupported.size() == 1);
+  CHECK(unsupported.unsupported[0].find("details withheld") != std::string::npos);
+  CHECK(unsupported.unsupported[0].find("secret-fragment") == std::string::npos);
+  CHECK(One("[email-message:subject MATCHES '(?P<secret-fragment>x)']").unsupported[0].find(
+            "secret-fragment") != std::string::npos);
+}
+
+// The marking of one indicator with `object_marking_refs` and `granular` (JSON array bodies),
+// the bundle holding `extra` objects too.
+std::string MarkingOf(std::string_view refs, std::string_view granular,
+                      std::vector<std::string> extra = {}) {
+  std::string props;
+  if (!refs.empty()) props += ",\"object_marking_refs\":[" + std::string(refs) + "]";
+  if (!granular.empty()) props += ",\"granular_markings\":[" + std::string(granular) + "]";
+  extra.insert(extra.begin(), Indicator("[domain-name:value = 'a.example']", props));
+  Feed f = Parse(Bundle(extra));
+  INFO(Joined(f.errors));
+  REQUIRE(f.ok());
+  REQUIRE(f.rules.size() == 1);
+  return f.rules[0].marking;
+}
+
+constexpr const char* kRed2 = R"("marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1")";
+constexpr const char* kRed1 = R"("marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed")";
+constexpr const char* kAmber2 = R"("marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421")";
+constexpr const char* kStrict2 = R"("marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003")";
+constexpr const char* kGreen1 = R"("marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da")";
+constexpr const char* kWhite1 = R"("marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9")";
+constexpr const char* kElsewhere = R"("marking-definition--0d1e5e00-0000-4000-8000-00000000e15e")";
+constexpr const char* kStatementDef = R"({"type":"marking-definition","id":"marking-definition--c1",
+    "definition_type":"statement","definition":{"statement":"GFI//NOFORN"}})";
+
+std::string Refs(std::initializer_list<std::string_view> ids) {
+  std::string s;
+  for (std::string_view id : ids) s += (s.empty() ? "" : ",") + std::string(id);
+  return s;
+}
+
+TEST_CASE("STIX markings: RED > unresolved > custom > the strictest TLP, in any order") {
+  const std::string custom = R"("marking-definition--c1")";
+  const std::string unresolved = "marking-definition--0d1e5e00-0000-4000-8000-00000000e15e";
+  for (const char* red : {kRed2, kRed1}) {
+    CHECK(MarkingOf(Refs({kElsewhere, red}), "", {kStatementDef}) == "TLP:RED");
+    CHECK(MarkingOf(Refs({custom, red, kGreen1}), "", {kStatementDef}) == "TLP:RED");
+  }
+  CHECK(MarkingOf(Refs({custom, kElsewhere}), "", {kStatementDef}) == unresolved);
+  CHECK(MarkingOf(Refs({kElsewhere, custom}), "", {kStatementDef}) == unresolved);
+  CHECK(MarkingOf(Refs({kStrict2, kElsewhere}), "") == unresolved);
+  // Several unresolved: the smallest id, whatever the order.
+  const char* other = R"("marking-definition--0a000000-0000-4000-8000-000000000000")";
+  CHECK(MarkingOf(Refs({kElsewhere, other}), "") ==
+        "marking-definition--0a000000-0000-4000-8000-000000000000");
+  CHECK(MarkingOf(Refs({other, kElsewhere}), "") ==
+        "marking-definition--0a000000-0000-4000-8000-000000000000");
+  CHECK(MarkingOf(Refs({kAmber2, custom}), "", {kStatementDef}) == "GFI//NOFORN");
+  CHECK(MarkingOf(Refs({kGreen1, kStrict2, kAmber2}), "") == "TLP:AMBER+STRICT");
+  CHECK(MarkingOf(Refs({kWhite1, kGreen1}), "") == "TLP:GREEN");
+  // An unresolved reference is sensitive whatever the configured list holds.
+  PolicySettings p;
+  p.sensitive_markings = {};
+  CHECK(IsSensitiveMarking(p, MarkingOf(kElsewhere, "")));
+  CHECK_FALSE(IsSensitiveMarking(p, MarkingOf(kAmber2, "")));
+}
+
+TEST_CASE("STIX markings: granular markings count like object markings") {
+  auto g = [](std::string_view ref) {
+    return R"({"selectors":["pattern"],"marking_ref":)" + std::string(ref) + "}";
+  };
+  CHECK(MarkingOf("", g(kRed2)) == "TLP:RED");
+  CHECK(MarkingOf(kGreen1, g(kRed1)) == "TLP:RED");
+  CHECK(MarkingOf(kRed2, g(kGreen1)) == "TLP:RED");
+  CHECK(MarkingOf(kAmber2, g(kElsewhere)) ==
+        "marking-definition--0d1e5e00-0000-4000-8000-00000000e15e");
+  CHECK(MarkingOf(kGreen1, g(kStrict2)) == "TLP:AMBER+STRICT");
+  CHECK(MarkingOf("", g(R"("marking-definition--c1")"), {kStatementDef}) == "GFI//NOFORN");
+  CHECK(MarkingOf("", R"({"selectors":["description"],"lang":"fr"})").empty());
+  CHECK(MarkingOf(kGreen1, R"({"selectors":["description"],"lang":"fr"})") == "TLP:GREEN");
+}
+
+TEST_CASE("STIX markings: a definition in another file, or none usable, is unresolved") {
+  // Two files: the definition's own file loads it, the indicator's file cannot see it.
+  Feed defs = Parse(Bundle({kStatementDef}));
+  CHECK(defs.ok());
+  CHECK(MarkingOf(R"("marking-definition--c1")", "") == "marking-definition--c1");
+  // A TLP level outside TLP 1.0 and 2.0, an empty statement, no label at all.
+  for (const char* def :
+       {R"({"type":"marking-definition","id":"marking-definition--d1","definition_type":"tlp",
+            "definition":{"tlp":"purple"},"name":"TLP:CLEAR"})",
+        R"({"type":"marking-definition","id":"marking-definition--d1",
+            "definition_type":"statement","definition":{"statement":"  "}})",
+        R"({"type":"marking-definition","id":"marking-definition--d1"})"}) {
+    INFO(def);
+    CHECK(MarkingOf(R"("marking-definition--d1")", "", {def}) == "marking-definition--d1");
+  }
+  // A bundle's own definition cannot relabel a TLP id.
+  CHECK(MarkingOf(kRed2, "",
+                  {R"({"type":"marking-definition",
+                       "id":"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+                       "definition_type":"tlp","definition":{"tlp":"clear"}})"}) == "TLP:RED");
+}
+
+TEST_CASE("STIX markings: malformed references and repeated keys are refused") {
+  for (const char* bad : {R"(,"object_marking_refs":[""])", R"(,"object_marking_refs":["x"])",
+                          R"(,"object_marking_refs":["marking-definition--"])",
+                          R"(,"granular_markings":[{"marking_ref":7}])",
+                          R"(,"granular_markings":[3])"}) {
+    Feed f = One("[domain-name:value = 'a.example']", bad);
+    INFO(bad);
+    INFO(Joined(f.errors));
+    CHECK(HasError(f, "expected a marking-definition id"));
+    CHECK(f.rules.empty());
+  }
+  // A granular marking naming two refs: refused, not read as its first.
+  Feed twice = One("[domain-name:value = 'a.example']",
+                   std::string(R"(,"granular_markings":[{"marking_ref":)") + kGreen1 +
+                       R"(,"marking_ref":)" + kRed2 + "}]");
+  CHECK(HasError(twice, "$.objects[0].granular_markings[0].marking_ref: the key appears more"));
+  CHECK(twice.rules.empty());
+  // A definition with a key twice: an error, and its references stay unresolved (sensitive).
+  Feed def = Parse(Bundle({Indicator("[domain-name:value = 'a.example']",
+                                     R"(,"object_marking_refs":["marking-definition--d2"])"),
+                           R"({"type":"marking-definition","id":"marking-definition--d2",
+                               "definition_type":"tlp","definition":{"tlp":"clear","tlp":"red"}})"}));
+  CHECK(HasError(def, "$.objects[1].definition.tlp: the key appears more than once"));
+  REQUIRE(def.rules.size() == 1);
+  CHECK(def.rules[0].marking == "marking-definition--d2");
+  // A bundle with "objects" twice, an object whose "type" is given twice.
+  Feed bundle = Parse(R"({"type":"bundle","objects":[],"objects":[)" +
+                      Indicator("[domain-name:value = 'a.example']") + "]}");
+  CHECK(HasError(bundle, "t.json: $.objects: the key appears more than once"));
+  CHECK(bundle.rules.empty());
+  Feed type = Parse(Bundle({R"({"type":"identity","type":"indicator","id":"indicator--t",
+      "pattern_type":"stix","pattern":"[domain-name:value = 'a.example']"})"}));
+  CHECK(HasError(type, "$.objects[0].type: the key appears more than once"));
 }
 
 TEST_CASE("STIX: x_gfi_action sets the rule's action") {
