@@ -154,8 +154,9 @@ struct V4Entry {
 // shorter runs in the group's Set.
 constexpr int kMinAtomBytes = 3;
 
-// DFA memory of one prefiltered regex. RE2's own default: past it RE2 falls back to its NFA (still
-// right, slower), and a thousand regexes cannot hold a thousand large caches.
+// Memory of one prefiltered regex at most (RE2's own default; past it the DFA falls back to the
+// NFA, still right, slower). The group's regex_max_mem is shared: each of N regexes gets 1/(N+1)
+// of it, the Set of the U regexes without literals (U+1)/(N+1), so a group never holds more.
 constexpr int64_t kSingleRegexMaxMem = 8 << 20;
 
 // The regexes of one target (subject, one header field, body). Regexes with required literals
@@ -438,7 +439,8 @@ struct IndicatorSnapshot::Impl {
     if (g->patterns.empty()) return Status::Ok();
     RE2::Options opts;
     opts.set_log_errors(false);
-    opts.set_max_mem(std::min(max_mem, kSingleRegexMaxMem));
+    const int64_t share = max_mem / static_cast<int64_t>(g->patterns.size() + 1);
+    opts.set_max_mem(std::min(share, kSingleRegexMaxMem));
     g->filtered = std::make_unique<re2::FilteredRE2>(kMinAtomBytes);
     for (const std::string& p : g->patterns) {
       int id = -1;
@@ -464,7 +466,7 @@ struct IndicatorSnapshot::Impl {
     g->in_set.assign(g->patterns.size(), false);
     if (!unfiltered.empty()) {
       RE2::Options set_opts = opts;
-      set_opts.set_max_mem(max_mem);
+      set_opts.set_max_mem(share * static_cast<int64_t>(unfiltered.size() + 1));
       g->set = std::make_unique<RE2::Set>(set_opts, RE2::UNANCHORED);
       for (int i : unfiltered) {
         std::string error;
@@ -476,7 +478,8 @@ struct IndicatorSnapshot::Impl {
       }
       if (!g->set->Compile())
         return Status::Error(what + " regexes: RE2::Set ran out of memory (" +
-                             std::to_string(unfiltered.size()) + " patterns, max_mem " +
+                             std::to_string(unfiltered.size()) + " of " +
+                             std::to_string(g->refs.size()) + " patterns, max_mem " +
                              std::to_string(max_mem) + ")");
     }
     g->patterns.clear();

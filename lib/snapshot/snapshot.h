@@ -25,7 +25,9 @@
 namespace gfi {
 
 struct SnapshotOptions {
-  int64_t regex_max_mem = 256ll << 20;  // per RE2::Set; a Set that exceeds it fails to build
+  // Per target (subject, a header name, body), shared by its regexes: a target whose regexes do
+  // not fit fails to build.
+  int64_t regex_max_mem = 256ll << 20;
 };
 
 // What matching one message may cost ([limits] max_regex_bytes, the scan's deadline). Running out
