@@ -22,6 +22,14 @@ struct LiteralOptions {
   // Compare ASCII letters without regard to case (other bytes exactly). Content indicators in mail
   // are matched case-insensitively by default.
   bool case_insensitive = true;
+
+  // How the Aho-Corasick backend scans a text (other backends ignore it). kAuto lets the build
+  // choose from the patterns; the other two force one path, for tests and benchmarks.
+  //   kAutomaton: one automaton step per text byte.
+  //   kPrefilter: a bitmap of hashed pattern prefixes (up to 8 bytes) tested at every position,
+  //               and a forward walk of the pattern trie only where it passes.
+  enum class Scan { kAuto, kAutomaton, kPrefilter };
+  Scan scan = Scan::kAuto;
 };
 
 class LiteralMatcher {
@@ -44,7 +52,7 @@ class LiteralMatcher {
 // Our Aho-Corasick automaton. Empty patterns are an error; duplicate patterns are allowed (each id
 // is reported). Building is O(total pattern bytes).
 Result<std::unique_ptr<LiteralMatcher>> BuildAhoCorasick(const std::vector<std::string>& patterns,
-                                                        const LiteralOptions& options);
+                                                         const LiteralOptions& options);
 
 // The reference: memmem-style search of every pattern. O(patterns x text); tests only.
 Result<std::unique_ptr<LiteralMatcher>> BuildNaiveLiteralMatcher(
