@@ -101,6 +101,13 @@ constexpr uint32_t kFilterMinLog2 = 12;  // 512 bytes
 constexpr uint32_t kFilterMaxLog2 = 24;  // 2 MiB
 // Positions are tested in blocks of this many, folded once into a buffer on the stack.
 constexpr size_t kFilterBlock = 4096;
+// When every pattern has at least kKeyBytes bytes, half the positions are tested first, with
+// 7-byte windows: a pattern starting at an odd position has bytes 1..7 at the next even one.
+// The sample bitmap holds both windows of each key. Measured (bench/literal_bench): 1.5x the
+// scan at 10k literals, no gain at 100k, where the two bitmaps no longer fit in L2; hence only
+// up to kSampleMaxKeys keys.
+constexpr size_t kSampleStride = 2;
+constexpr size_t kSampleMaxKeys = 1u << 16;
 
 // Folds A-Z to a-z in eight bytes at once (bytes >= 0x80 unchanged): the SWAR form of fold_.
 inline uint64_t FoldAscii8(uint64_t w) {
@@ -208,6 +215,9 @@ class AhoCorasickMatcher final : public LiteralMatcher {
   KeyTable long_keys_;                         // keys of patterns of kKeyBytes bytes or more
   KeyTable short_keys_;                        // keys of shorter patterns
   std::vector<ShortKeyLength> short_lengths_;  // each length < kKeyBytes in use, ascending
+  uint32_t sample_shift_ = 63;  // 64 - log2(bits in sample_)
+  std::vector<uint64_t> sample_;  // empty unless every pattern is long enough to sample
+  uint64_t sample_mask_ = 0;      // keeps a window's first kKeyBytes - kSampleStride + 1 bytes
   std::vector<uint32_t> dense_;                // num_dense_ x num_classes_ tagged successors
   std::vector<State> states_;                  // BFS order, plus a sentinel
   uint32_t first_deepest_ = 0;                 // states from here on are at depth kTopDepth
@@ -248,7 +258,11 @@ class AhoCorasickMatcher final : public LiteralMatcher {
     uint64_t h = KeyHash(key) >> filter_shift_;
     return (filter_.data()[h >> 6] >> (h & 63)) & 1;
   }
-  template <bool kShortKeys>
+  bool SampleHit(uint64_t window) const {
+    uint64_t h = KeyHash(window) >> sample_shift_;
+    return (sample_.data()[h >> 6] >> (h & 63)) & 1;
+  }
+  template <bool kShortKeys, bool kSampled>
   void ScanFiltered(const uint8_t* begin, const uint8_t* end, Collector* groups) const;
   template <bool kShortKeys>
   void OnPass(uint64_t window, const uint8_t* p, const uint8_t* end, Collector* groups) const;
@@ -293,44 +307,71 @@ void AhoCorasickMatcher::OnPass(uint64_t window, const uint8_t* p, const uint8_t
 // Tests every position of [begin, end) against the prefilter, kFilterBlock positions at a time,
 // and looks up the keys where it passes. Windows that run past the end of the text are padded
 // with zeros: that may add passes, never hide one, and OnPass takes no key longer than the rest.
-template <bool kShortKeys>
+// kSampled (every pattern at least kKeyBytes + 1 - kSampleStride bytes long): only every
+// kSampleStride-th position is tested first, against the sample bitmap, and the positions that
+// window could start are then tested against the key bitmap.
+template <bool kShortKeys, bool kSampled>
 void AhoCorasickMatcher::ScanFiltered(const uint8_t* begin, const uint8_t* end,
                                       Collector* groups) const {
-  alignas(8) uint8_t buf[kFilterBlock + 2 * kKeyBytes];
-  uint16_t candidates[kFilterBlock];
-  static_assert(kFilterBlock <= 65536);
+  static_assert(!(kShortKeys && kSampled));
+  static_assert(kFilterBlock % kSampleStride == 0 && kFilterBlock < 65536);
+  // buf[0] is the byte before the block (folded), buf[1 + i] the block's byte i.
+  alignas(8) uint8_t buf[kFilterBlock + 3 * kKeyBytes];
+  uint16_t samples[kFilterBlock];
+  uint16_t candidates[kFilterBlock + kSampleStride];  // indexes into buf
+  buf[0] = 0;
   for (const uint8_t* block = begin; block < end; block += kFilterBlock) {
     const size_t n = std::min<size_t>(kFilterBlock, static_cast<size_t>(end - block));
     const size_t avail = std::min<size_t>(n + kKeyBytes - 1, static_cast<size_t>(end - block));
+    if (block != begin) buf[0] = fold_[block[-1]];
+    uint8_t* out = buf + 1;
     if (fold_case_) {
       size_t i = 0;
       for (; i + 8 <= avail; i += 8) {
         uint64_t w = FoldAscii8(Load64(block + i));
-        std::memcpy(buf + i, &w, 8);
+        std::memcpy(out + i, &w, 8);
       }
-      for (; i < avail; ++i) buf[i] = fold_[block[i]];
+      for (; i < avail; ++i) out[i] = fold_[block[i]];
     } else {
-      std::memcpy(buf, block, avail);
+      std::memcpy(out, block, avail);
     }
-    std::memset(buf + avail, 0, sizeof buf - avail);
+    std::memset(out + avail, 0, sizeof buf - 1 - avail);
     // Branch-free: the positions that pass are collected first, then looked up together, so
-    // the key-table loads of different positions overlap and no branch depends on the bitmap.
+    // the key-table loads of different positions overlap and no branch depends on a bitmap.
     size_t passed = 0;
-    for (size_t i = 0; i < n; ++i) {
-      uint64_t w = Load64(buf + i);
-      bool hit = FilterHit(w);
-      if constexpr (kShortKeys) {
-        for (const ShortKeyLength& l : short_lengths_) hit |= FilterHit((w & l.mask) | l.tag);
+    if constexpr (kSampled) {
+      size_t sampled = 0;
+      for (size_t i = 0; i < n; i += kSampleStride) {
+        samples[sampled] = static_cast<uint16_t>(i);
+        sampled += SampleHit(Load64(out + i) & sample_mask_);
       }
-      candidates[passed] = static_cast<uint16_t>(i);
-      passed += hit;
+      // A window at i is some pattern's bytes [o, o + kKeyBytes - kSampleStride + 1) for an
+      // o < kSampleStride: the pattern starts at i - o, before the block for i - o < 0.
+      const size_t first = block == begin ? 1 : 0;  // no byte before the text
+      for (size_t k = 0; k < sampled; ++k) {
+        for (size_t o = 0; o < kSampleStride; ++o) {
+          size_t at = samples[k] + 1 - o;  // into buf
+          candidates[passed] = static_cast<uint16_t>(at);
+          passed += FilterHit(Load64(buf + at)) && at >= first;
+        }
+      }
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        uint64_t w = Load64(out + i);
+        bool hit = FilterHit(w);
+        if constexpr (kShortKeys) {
+          for (const ShortKeyLength& l : short_lengths_) hit |= FilterHit((w & l.mask) | l.tag);
+        }
+        candidates[passed] = static_cast<uint16_t>(i + 1);
+        passed += hit;
+      }
     }
     if constexpr (!kShortKeys) {
       for (size_t k = 0; k < passed; ++k) long_keys_.Prefetch(Load64(buf + candidates[k]));
     }
     for (size_t k = 0; k < passed; ++k) {
       size_t at = candidates[k];
-      OnPass<kShortKeys>(Load64(buf + at), block + at, end, groups);
+      OnPass<kShortKeys>(Load64(buf + at), block + at - 1, end, groups);
     }
   }
 }
@@ -379,10 +420,12 @@ void AhoCorasickMatcher::FindAll(std::string_view text, std::vector<uint32_t>* f
   const uint8_t* begin = reinterpret_cast<const uint8_t*>(text.data());
   const uint8_t* end = begin + text.size();
   if (prefilter_) {
-    if (short_lengths_.empty()) {
-      ScanFiltered<false>(begin, end, &groups);
+    if (!short_lengths_.empty()) {
+      ScanFiltered<true, false>(begin, end, &groups);
+    } else if (!sample_.empty()) {
+      ScanFiltered<false, true>(begin, end, &groups);
     } else {
-      ScanFiltered<true>(begin, end, &groups);
+      ScanFiltered<false, false>(begin, end, &groups);
     }
   } else if (!interleave_ || text.size() < kInterleaveMin) {
     Run(0, begin, end, end, &groups);
@@ -432,7 +475,7 @@ size_t AhoCorasickMatcher::MemoryBytes() const {
   return sizeof(*this) + bytes(dense_) + bytes(states_) + bytes(output_bits_) +
          bytes(output_rank_) + bytes(outputs_) + bytes(tails_of_) + bytes(tail_nodes_) +
          bytes(tail_bytes_) + bytes(group_begin_) + bytes(group_ids_) + bytes(filter_) +
-         bytes(long_keys_.slots) + bytes(short_keys_.slots) + bytes(short_lengths_);
+         bytes(long_keys_.slots) + bytes(short_keys_.slots) + bytes(short_lengths_) + bytes(sample_);
 }
 
 // Sorted distinct folded patterns are the input of both tries.
@@ -569,6 +612,27 @@ void BuildPrefilter(const std::vector<std::string_view>& strs, const LiteralOpti
     }
   }
   m->tail_nodes_.shrink_to_fit();
+
+  // The sample bitmap: each long key's windows at offsets 0 .. kSampleStride - 1.
+  if (!m->short_lengths_.empty() || num_long == 0 || num_long > kSampleMaxKeys) return;
+  uint8_t mask[kKeyBytes] = {};
+  std::memset(mask, 0xFF, kKeyBytes - kSampleStride + 1);
+  m->sample_mask_ = Load64(mask);
+  log2 = kFilterMinLog2;
+  while (log2 < kFilterMaxLog2 &&
+         (size_t{1} << log2) < kFilterBitsPerKey * kSampleStride * num_long) {
+    ++log2;
+  }
+  m->sample_shift_ = 64 - log2;
+  m->sample_.assign((size_t{1} << log2) / 64, 0);
+  for (const Key& k : keys) {
+    uint8_t bytes[2 * kKeyBytes] = {};
+    std::memcpy(bytes, &k.key, sizeof k.key);
+    for (size_t o = 0; o < kSampleStride; ++o) {
+      uint64_t h = KeyHash(Load64(bytes + o) & m->sample_mask_) >> m->sample_shift_;
+      m->sample_[h >> 6] |= uint64_t{1} << (h & 63);
+    }
+  }
 }
 
 }  // namespace

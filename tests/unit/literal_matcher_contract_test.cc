@@ -294,7 +294,8 @@ TEMPLATE_TEST_CASE("literal matcher: overlapping patterns sharing their first 8 
 
 // Randomised comparison with the oracle: small alphabets make overlaps, nesting, shared
 // prefixes and duplicates common; lengths beyond 8 cross the automaton's depth bound and the
-// prefilter's key length. Every third seed has no pattern under 4 bytes, for kAuto's prefilter.
+// prefilter's key length. Every third seed has no pattern under 4 bytes, for kAuto's prefilter,
+// and every sixth none under 8, for its sampled scan.
 TEMPLATE_TEST_CASE("aho-corasick agrees with the naive matcher on random small alphabets",
                    "[literal]", AhoCorasickBackend, AutomatonBackend, PrefilterBackend) {
   const std::vector<std::string> alphabets = {"ab", "abc", "aB", "abcA", "a\x00\xff", "xyzXYZ"};
@@ -303,7 +304,7 @@ TEMPLATE_TEST_CASE("aho-corasick agrees with the naive matcher on random small a
     std::string_view alphabet = alphabets[seed % alphabets.size()];
     bool fold = (seed / alphabets.size()) % 2 == 0;
     std::vector<std::string> patterns(1 + rng() % 40);
-    const size_t min_len = seed % 3 == 0 ? 4 : 1;
+    const size_t min_len = seed % 3 == 0 ? 4 : seed % 6 == 1 ? 8 : 1;
     for (auto& p : patterns) {
       size_t len = min_len + (rng() % 4 == 0 ? rng() % 24 : rng() % 6);
       p = RandomString(&rng, alphabet, len);
@@ -330,6 +331,30 @@ TEMPLATE_TEST_CASE("literal matcher: occurrences at every offset of longer texts
       text.replace(at, needle.size(), needle);
       INFO("size " << size << " at " << at);
       REQUIRE(Find(*m, text) == Ids{0});
+    }
+  }
+}
+
+// With every pattern 8 bytes or longer the prefilter tests only every other position first, and
+// finds an occurrence at an odd one through the next: test both parities at block seams.
+TEMPLATE_TEST_CASE("literal matcher: patterns of 8 bytes and more at every offset", "[literal]",
+                   AhoCorasickBackend, AutomatonBackend, PrefilterBackend, NaiveBackend) {
+  const std::vector<std::string> needles = {"exactly8", "Nine-byte", "needle-longer-than-eight"};
+  auto m = MustBuild<TestType>({"exactly8", "nine-byte", "needle-longer-than-eight", "zzzzzzzz"});
+  for (size_t size : {9u, 30u, 4096u, 4097u, 8200u}) {
+    for (uint32_t id = 0; id < needles.size(); ++id) {
+      const std::string& needle = needles[id];
+      for (size_t at = 0; at + needle.size() <= size; ++at) {
+        if (size > 100 && at > 40 && at + 100 < size && (at < 4050 || at > 4110)) continue;
+        std::string text(size, 'z');
+        text.replace(at, needle.size(), needle);
+        if (at > 0) text[at - 1] = '.';
+        if (at + needle.size() < size) text[at + needle.size()] = '.';
+        INFO("size " << size << " needle " << id << " at " << at);
+        Ids expected = {id};
+        if (at >= 9 || at + needle.size() + 9 <= size) expected.push_back(3);
+        REQUIRE(Find(*m, text) == expected);
+      }
     }
   }
 }
