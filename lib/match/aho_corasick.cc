@@ -108,6 +108,10 @@ constexpr size_t kFilterBlock = 4096;
 // up to kSampleMaxKeys keys.
 constexpr size_t kSampleStride = 2;
 constexpr size_t kSampleMaxKeys = 1u << 16;
+// With the sampled scan, a key whose patterns all have kConfirmBytes bytes or more is in the key
+// bitmap as those patterns' first kConfirmBytes bytes instead: most positions that match a key
+// are a common word the key begins, and the text leaves that word within a few bytes.
+constexpr size_t kConfirmBytes = 12;
 
 // Folds A-Z to a-z in eight bytes at once (bytes >= 0x80 unchanged): the SWAR form of fold_.
 inline uint64_t FoldAscii8(uint64_t w) {
@@ -128,6 +132,18 @@ inline uint64_t Load64(const uint8_t* p) {
 // Multiplicative hashing: the top bits of the product depend on every byte of the key; the
 // filter and the key tables take as many of them as they need.
 inline uint64_t KeyHash(uint64_t key) { return key * 0x9E3779B97F4A7C15ull; }
+
+inline uint32_t Load32(const uint8_t* p) {
+  uint32_t w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+// The hash of a kConfirmBytes window: its first 8 bytes and the next 4.
+inline uint64_t ConfirmHash(const uint8_t* p) {
+  static_assert(kConfirmBytes == kKeyBytes + 4);
+  return KeyHash(Load64(p) ^ (uint64_t{Load32(p + kKeyBytes)} * 0xC2B2AE3D27D4EB4Full));
+}
 
 // A key shorter than kKeyBytes is its bytes, zeros, and its length in the last byte (always zero
 // in the window of a real short key), so that "ab" and "ab\0" differ. As (window & mask) | tag.
@@ -254,8 +270,9 @@ class AhoCorasickMatcher final : public LiteralMatcher {
     }
   }
   void OnSpecial(uint32_t s, const uint8_t* next, const uint8_t* end, Collector* groups) const;
-  bool FilterHit(uint64_t key) const {
-    uint64_t h = KeyHash(key) >> filter_shift_;
+  bool FilterHit(uint64_t key) const { return FilterBit(KeyHash(key)); }
+  bool FilterBit(uint64_t hash) const {
+    uint64_t h = hash >> filter_shift_;
     return (filter_.data()[h >> 6] >> (h & 63)) & 1;
   }
   bool SampleHit(uint64_t window) const {
@@ -309,7 +326,8 @@ void AhoCorasickMatcher::OnPass(uint64_t window, const uint8_t* p, const uint8_t
 // with zeros: that may add passes, never hide one, and OnPass takes no key longer than the rest.
 // kSampled (every pattern at least kKeyBytes + 1 - kSampleStride bytes long): only every
 // kSampleStride-th position is tested first, against the sample bitmap, and the positions that
-// window could start are then tested against the key bitmap.
+// window could start are then tested against the key bitmap, by their kKeyBytes window and their
+// kConfirmBytes window (hence the block is folded up to kConfirmBytes - 1 bytes beyond).
 template <bool kShortKeys, bool kSampled>
 void AhoCorasickMatcher::ScanFiltered(const uint8_t* begin, const uint8_t* end,
                                       Collector* groups) const {
@@ -322,7 +340,8 @@ void AhoCorasickMatcher::ScanFiltered(const uint8_t* begin, const uint8_t* end,
   buf[0] = 0;
   for (const uint8_t* block = begin; block < end; block += kFilterBlock) {
     const size_t n = std::min<size_t>(kFilterBlock, static_cast<size_t>(end - block));
-    const size_t avail = std::min<size_t>(n + kKeyBytes - 1, static_cast<size_t>(end - block));
+    const size_t avail =
+        std::min<size_t>(n + kConfirmBytes - 1, static_cast<size_t>(end - block));
     if (block != begin) buf[0] = fold_[block[-1]];
     uint8_t* out = buf + 1;
     if (fold_case_) {
@@ -352,7 +371,8 @@ void AhoCorasickMatcher::ScanFiltered(const uint8_t* begin, const uint8_t* end,
         for (size_t o = 0; o < kSampleStride; ++o) {
           size_t at = samples[k] + 1 - o;  // into buf
           candidates[passed] = static_cast<uint16_t>(at);
-          passed += FilterHit(Load64(buf + at)) && at >= first;
+          bool hit = FilterHit(Load64(buf + at)) | FilterBit(ConfirmHash(buf + at));
+          passed += hit && at >= first;
         }
       }
     } else {
@@ -595,16 +615,35 @@ void BuildPrefilter(const std::vector<std::string_view>& strs, const LiteralOpti
     if (short_length[k]) m->short_lengths_.push_back(MakeShortKeyLength(k));
   }
 
+  const bool sampled = m->short_lengths_.empty() && num_long > 0 && num_long <= kSampleMaxKeys;
+  auto confirmed = [&](const Key& k) {  // in the key bitmap by kConfirmBytes windows
+    if (!sampled || k.group != kNone) return false;
+    for (uint32_t g = k.lo; g < k.hi; ++g) {
+      if (strs[g].size() < kConfirmBytes) return false;
+    }
+    return true;
+  };
+  size_t entries = 0;
+  for (const Key& k : keys) entries += confirmed(k) ? k.hi - k.lo : 1;
   uint32_t log2 = kFilterMinLog2;
-  while (log2 < kFilterMaxLog2 && (size_t{1} << log2) < kFilterBitsPerKey * keys.size()) ++log2;
+  while (log2 < kFilterMaxLog2 && (size_t{1} << log2) < kFilterBitsPerKey * entries) ++log2;
   m->filter_shift_ = 64 - log2;
   m->filter_.assign((size_t{1} << log2) / 64, 0);
+  auto set_bit = [&](uint64_t hash) {
+    uint64_t h = hash >> m->filter_shift_;
+    m->filter_[h >> 6] |= uint64_t{1} << (h & 63);
+  };
   m->long_keys_.Init(num_long);
   m->short_keys_.Init(keys.size() - num_long);
   std::vector<uint32_t> tail_off = CopyTailBytes(strs, kKeyBytes, &m->tail_bytes_);
   for (const Key& k : keys) {
-    uint64_t h = KeyHash(k.key) >> m->filter_shift_;
-    m->filter_[h >> 6] |= uint64_t{1} << (h & 63);
+    if (confirmed(k)) {
+      for (uint32_t g = k.lo; g < k.hi; ++g) {
+        set_bit(ConfirmHash(reinterpret_cast<const uint8_t*>(strs[g].data())));
+      }
+    } else {
+      set_bit(KeyHash(k.key));
+    }
     KeyEntry* e = (k.length == kKeyBytes ? m->long_keys_ : m->short_keys_).Insert(k.key);
     e->group = k.group;
     if (k.lo < k.hi) {
@@ -614,7 +653,7 @@ void BuildPrefilter(const std::vector<std::string_view>& strs, const LiteralOpti
   m->tail_nodes_.shrink_to_fit();
 
   // The sample bitmap: each long key's windows at offsets 0 .. kSampleStride - 1.
-  if (!m->short_lengths_.empty() || num_long == 0 || num_long > kSampleMaxKeys) return;
+  if (!sampled) return;
   uint8_t mask[kKeyBytes] = {};
   std::memset(mask, 0xFF, kKeyBytes - kSampleStride + 1);
   m->sample_mask_ = Load64(mask);
