@@ -434,7 +434,8 @@ void AhoCorasickMatcher::OnSpecial(uint32_t s, const uint8_t* next, const uint8_
 
 // Cost: O(text + occurrences) automaton steps, plus for each position where a depth-kTopDepth
 // state is reached, a tail walk as long as the text matches some tail (O(text x longest pattern)
-// only for adversarial, self-overlapping literals).
+// only for adversarial, self-overlapping literals). The prefilter: O(text) bitmap tests, plus
+// for each position that passes, a key lookup per key length and the same tail walk.
 void AhoCorasickMatcher::FindAll(std::string_view text, std::vector<uint32_t>* found) const {
   Collector groups;
   const uint8_t* begin = reinterpret_cast<const uint8_t*>(text.data());
@@ -495,7 +496,8 @@ size_t AhoCorasickMatcher::MemoryBytes() const {
   return sizeof(*this) + bytes(dense_) + bytes(states_) + bytes(output_bits_) +
          bytes(output_rank_) + bytes(outputs_) + bytes(tails_of_) + bytes(tail_nodes_) +
          bytes(tail_bytes_) + bytes(group_begin_) + bytes(group_ids_) + bytes(filter_) +
-         bytes(long_keys_.slots) + bytes(short_keys_.slots) + bytes(short_lengths_) + bytes(sample_);
+         bytes(long_keys_.slots) + bytes(short_keys_.slots) + bytes(short_lengths_) +
+         bytes(sample_);
 }
 
 // Sorted distinct folded patterns are the input of both tries.
