@@ -1,7 +1,8 @@
 // Content-literal matching: our Aho-Corasick against Vectorscan and RE2::Set on 10k, 100k and 1M
 // generated indicator literals over ~32 MB of generated mail text. Prints a Markdown table.
-//   literal_bench [--max N] [--corpus-mb MB] [--ac-only]   (--ac-only: skip the other backends,
-//                                                          for profiling)
+//   literal_bench [--max N] [--corpus-mb MB] [--ac-only] [--ac-scan auto|automaton|prefilter]
+//   (--ac-only: skip the other backends, for profiling; --ac-scan: force one Aho-Corasick scan,
+//   LiteralOptions::Scan, to compare them)
 // Single-threaded, so figures are per core. Everything is generated from fixed seeds; the run
 // stops loudly (exit 1) if the backends disagree on which literals occur in any message.
 #include <hs/hs.h>
@@ -237,11 +238,26 @@ int main(int argc, char** argv) {
   size_t max_literals = 1000000;
   size_t corpus_mb = 32;
   bool ac_only = false;
+  gfi::LiteralOptions::Scan ac_scan = gfi::LiteralOptions::Scan::kAuto;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--ac-only") == 0) ac_only = true;
     if (i + 1 == argc) break;
-    if (std::strcmp(argv[i], "--max") == 0) max_literals = std::stoul(argv[++i]);
-    else if (std::strcmp(argv[i], "--corpus-mb") == 0) corpus_mb = std::stoul(argv[++i]);
+    if (std::strcmp(argv[i], "--max") == 0) {
+      max_literals = std::stoul(argv[++i]);
+    } else if (std::strcmp(argv[i], "--corpus-mb") == 0) {
+      corpus_mb = std::stoul(argv[++i]);
+    } else if (std::strcmp(argv[i], "--ac-scan") == 0) {
+      std::string scan = argv[++i];
+      if (scan == "automaton") {
+        ac_scan = gfi::LiteralOptions::Scan::kAutomaton;
+      } else if (scan == "prefilter") {
+        ac_scan = gfi::LiteralOptions::Scan::kPrefilter;
+      } else if (scan != "auto") {
+        std::fprintf(stderr, "literal_bench: --ac-scan: '%s' is not auto, automaton or prefilter\n",
+                     scan.c_str());
+        return 2;
+      }
+    }
   }
 
   auto t0 = Clock::now();
@@ -270,6 +286,7 @@ int main(int argc, char** argv) {
     PerMessage ref;
     {
       gfi::LiteralOptions options;
+      options.scan = ac_scan;
       auto b0 = Clock::now();
       auto built = gfi::BuildAhoCorasick(lits, options);
       double build = Seconds(b0, Clock::now());

@@ -22,6 +22,17 @@ struct LiteralOptions {
   // Compare ASCII letters without regard to case (other bytes exactly). Content indicators in mail
   // are matched case-insensitively by default.
   bool case_insensitive = true;
+
+  // How the Aho-Corasick backend scans a text (other backends ignore it). kAuto lets the build
+  // choose from the patterns; the other two force one path, for tests and benchmarks.
+  //   kAutomaton: one automaton step per text byte.
+  //   kPrefilter: a bitmap of hashed pattern keys (their first 8 bytes, or all of a shorter
+  //               pattern) tested at every position, or every other one when no pattern is
+  //               under 8 bytes; an exact table of the keys and a trie of the rest of the
+  //               patterns only where it passes. kAuto takes it when no pattern is under 4
+  //               bytes (shorter ones pass the bitmap too often).
+  enum class Scan { kAuto, kAutomaton, kPrefilter };
+  Scan scan = Scan::kAuto;
 };
 
 class LiteralMatcher {
@@ -41,8 +52,9 @@ class LiteralMatcher {
   LiteralMatcher() = default;
 };
 
-// Our Aho-Corasick automaton. Empty patterns are an error; duplicate patterns are allowed (each id
-// is reported). Building is O(total pattern bytes).
+// Our Aho-Corasick automaton (or its prefilter scan, see LiteralOptions::Scan). Empty patterns
+// are an error; duplicate patterns are allowed (each id is reported). Building is O(total
+// pattern bytes).
 Result<std::unique_ptr<LiteralMatcher>> BuildAhoCorasick(const std::vector<std::string>& patterns,
                                                         const LiteralOptions& options);
 
