@@ -372,7 +372,8 @@ void AhoCorasickMatcher::ScanFiltered(const uint8_t* begin, const uint8_t* end,
         for (size_t o = 0; o < kSampleStride; ++o) {
           size_t at = samples[k] + 1 - o;  // into buf
           candidates[passed] = static_cast<uint16_t>(at);
-          bool hit = FilterHit(Load64(buf + at)) | FilterBit(ConfirmHash(buf + at));
+          bool hit = (static_cast<int>(FilterHit(Load64(buf + at))) |
+                      static_cast<int>(FilterBit(ConfirmHash(buf + at)))) != 0;  // no branch
           passed += hit && at >= first;
         }
       }
