@@ -47,7 +47,7 @@ const gfi::EngineState& State() {
     gfi::Feed red = gfi::ParseFeed(std::string("domain,") + kRedValues[0] + ",reject,r1\nemail," +
                                        kRedValues[1] + ",reject,r2\n",
                                    "csv", "red.csv");
-    for (gfi::Rule& r : red.rules) r.marking = "TLP:RED";
+    red.rules.Transform([](gfi::Rule& r) { r.marking = "TLP:RED"; });
     gfi::SnapshotOptions opts;
     opts.regex_max_mem = 8 << 20;
     auto snap = gfi::IndicatorSnapshot::Build({plain, red}, opts, kNow);

@@ -1,5 +1,6 @@
 // Feed loading and snapshot compilation; see loader.h. Feeds are read one after another, which
-// keeps peak memory to one feed's text besides the parsed rules.
+// keeps peak memory to one feed's text besides the parsed rules (packed: RuleList), and the rules
+// are freed as the snapshot is compiled from them.
 #include "engine/loader.h"
 
 #include <chrono>
@@ -94,6 +95,7 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
     from_file.push_back(false);
     return true;
   };
+  auto read_all = [&] {
   for (const std::string& f : files.value()) {
     Feed feed = LoadFeed(f, FeedReadOptions{&policy, "", blind_keys});
     if (feed.ok() && last_good) CheckVersionInService(*last_good, policy, &feed);
@@ -115,7 +117,27 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
     out.feed_errors.push_back("(" + std::to_string(n_errors - 50) + " more errors)");
   out.load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  auto snap = IndicatorSnapshot::Build(feeds, options, now);
+  };
+  read_all();
+  std::vector<size_t> counts;  // rules per feed, for its last good record
+  for (const Feed& f : feeds) counts.push_back(f.rules.size());
+  // Issue 18: the rules are freed as they are compiled, so a feed and its snapshot are never
+  // whole side by side.
+  auto snap = IndicatorSnapshot::BuildDraining(&feeds, options, now);
+  if (!snap.ok()) {
+    // The feeds are drained: read them again (the failure path only), with what was said of
+    // them the first time said once.
+    const std::vector<std::string> skipped = std::move(out.skipped_files);
+    out = LoadedIndicators{};
+    out.skipped_files = skipped;
+    feeds.clear();
+    from_file.clear();
+    n_errors = 0;
+    read_all();
+    counts.clear();
+    for (const Feed& f : feeds) counts.push_back(f.rules.size());
+    snap = IndicatorSnapshot::Build(feeds, options, now);
+  }
   if (!snap.ok()) {
     // Every feed read, yet they do not compile together (RE2 sets over their memory bound, say):
     // find the feeds that break the build, adding one at a time, and leave each of them out (or
@@ -150,6 +172,8 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
     }
     snap = IndicatorSnapshot::Build(feeds, options, now);
     if (!snap.ok()) return snap.status();
+    counts.clear();
+    for (const Feed& f : feeds) counts.push_back(f.rules.size());
   }
   // Only what compiled becomes a feed's last good version.
   if (last_good) {
@@ -157,7 +181,7 @@ Result<LoadedIndicators> LoadIndicators(const std::vector<std::string>& paths,
       if (!from_file[i]) continue;
       const FeedSignature& sig = feeds[i].signature;
       if (Status s = last_good->Save(feeds[i].path, sig.verified ? sig.text : std::string(),
-                                     feeds[i].rules.size());
+                                     counts[i]);
           !s.ok())
         out.feed_errors.push_back(s.message());
     }
@@ -206,7 +230,7 @@ bool ApplyFeedName(const std::map<std::string, std::string>& feed_names, Feed* f
   auto it = feed_names.find(feed->path);
   if (it == feed_names.end() || it->second == feed->name) return false;
   feed->name = it->second;
-  for (Rule& r : feed->rules) r.feed = it->second;
+  feed->rules.Transform([&](Rule& r) { r.feed = it->second; });
   return true;
 }
 
@@ -215,11 +239,11 @@ size_t ApplyFeedMarking(const std::map<std::string, std::string>& markings, Feed
   if (it == markings.end()) it = markings.find(feed->name);
   if (it == markings.end()) return 0;
   size_t n = 0;
-  for (Rule& r : feed->rules) {
-    if (!r.marking.empty()) continue;  // the feed's own marking stands
+  feed->rules.Transform([&](Rule& r) {
+    if (!r.marking.empty()) return;  // the feed's own marking stands
     r.marking = it->second;
     ++n;
-  }
+  });
   return n;
 }
 

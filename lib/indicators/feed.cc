@@ -8,7 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <iterator>
 
 #include "util/strings.h"
 
@@ -66,9 +66,26 @@ Feed LoadFeedAs(const std::string& file, const std::string& as_path,
     feed.errors.push_back(file + ": cannot open: " + std::strerror(errno));
     return feed;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
+  // Read into a string of the file's size (a stringstream would hold the text twice over).
+  std::string text;
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size > 0) {
+    text.resize(static_cast<size_t>(size));
+    in.read(text.data(), size);
+    text.resize(static_cast<size_t>(in.gcount()));
+  } else if (size < 0) {  // not seekable (a pipe): read to its end
+    in.clear();
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  if (in.bad() || (size > 0 && text.size() != static_cast<size_t>(size))) {
+    Feed feed;
+    feed.path = as_path;
+    feed.name = std::filesystem::path(as_path).filename().string();
+    feed.errors.push_back(file + ": read error: " + std::strerror(errno));
+    return feed;
+  }
   auto start = std::chrono::steady_clock::now();
   FeedSignature sig;
   if (options.signatures != nullptr) {

@@ -15,6 +15,7 @@
 
 #include "indicators/blind_key.h"
 #include "indicators/indicator.h"
+#include "indicators/rule_list.h"
 #include "indicators/signature.h"
 #include "util/status.h"
 
@@ -23,7 +24,7 @@ namespace gfi {
 struct Feed {
   std::string path;
   std::string name;                  // file name, used as the rules' feed
-  std::vector<Rule> rules;           // every rule read, active or not (expiry is checked at match time)
+  RuleList rules;  // every rule read, active or not (expiry is checked at match time); packed
   std::vector<std::string> errors;   // "path:line: reason" or "path: $.objects[3].pattern: reason"
   std::vector<std::string> unsupported;  // "path: $.objects[5]: FOLLOWEDBY is not supported"
   double load_seconds = 0;

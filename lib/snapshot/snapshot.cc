@@ -12,6 +12,7 @@
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <functional>
 #include <unordered_map>
 
@@ -46,7 +47,7 @@ class Arena {
   }
   std::string_view Get(StrRef r) const { return std::string_view(buf_).substr(r.off, r.len); }
   size_t bytes() const { return buf_.capacity(); }
-  void Shrink() { buf_.shrink_to_fit(); }
+  void Reserve(size_t n) { buf_.reserve(n); }
 
  private:
   std::string buf_;
@@ -66,7 +67,8 @@ uint32_t HashOf(std::string_view s) {
 class StringTable {
  public:
   // The chain head for `key`, inserting an empty (kNone) one if absent.
-  Result<uint32_t*> Upsert(std::string_view key, Arena* arena) {
+  // *stored (when given) gets where the key's text is in the arena.
+  Result<uint32_t*> Upsert(std::string_view key, Arena* arena, StrRef* stored = nullptr) {
     if ((size_ + 1) * 10 > slots_.size() * 7) Grow();
     uint32_t h = HashOf(key);
     size_t mask = slots_.size() - 1;
@@ -77,9 +79,13 @@ class StringTable {
         if (!ref.ok()) return ref.status();
         s = Slot{h, ref.value().off, ref.value().len, kNone};
         ++size_;
+        if (stored) *stored = ref.value();
         return &s.value;
       }
-      if (s.hash == h && arena->Get(StrRef{s.off, s.len}) == key) return &s.value;
+      if (s.hash == h && arena->Get(StrRef{s.off, s.len}) == key) {
+        if (stored) *stored = StrRef{s.off, s.len};
+        return &s.value;
+      }
     }
   }
 
@@ -97,6 +103,15 @@ class StringTable {
 
   size_t bytes() const { return slots_.capacity() * sizeof(Slot); }
   size_t size() const { return size_; }
+
+  // Sized once for up to `n` keys (issue 18: no doubling, and no old table beside the new one,
+  // while a million indicators are added).
+  void Reserve(size_t n) {
+    if (n == 0 || size_ != 0) return;
+    size_t slots = 64;
+    while ((n + 1) * 10 > slots * 7) slots *= 2;
+    slots_.assign(slots, Slot{0, 0, 0, kEmpty});
+  }
 
  private:
   static constexpr uint32_t kEmpty = 0xFFFFFFFEu;
@@ -340,15 +355,17 @@ struct IndicatorSnapshot::Impl {
     return static_cast<uint32_t>(refs.size() - 1);
   }
 
-  Status Chain(StringTable* table, std::string_view key, uint32_t ref) {
-    auto head = table->Upsert(key, &arena);
+  Status Chain(StringTable* table, std::string_view key, uint32_t ref, StrRef* stored) {
+    auto head = table->Upsert(key, &arena, stored);
     if (!head.ok()) return head.status();
     refs[ref].next = *head.value();
     *head.value() = ref;
     return Status::Ok();
   }
 
-  Status AddTerm(const Term& t, uint32_t rule, uint16_t conj, uint16_t term, int blind_set) {
+  // *key (when given, and the term's key is kept as text) gets where that text is.
+  Status AddTerm(const Term& t, uint32_t rule, uint16_t conj, uint16_t term, int blind_set,
+                 StrRef* key) {
     uint32_t ref = NewRef(rule, t, conj, term);
     if (t.blinded) {
       if (blind_set < 0 || t.value.size() != kBlindHashBytes)
@@ -360,21 +377,21 @@ struct IndicatorSnapshot::Impl {
     }
     switch (t.kind) {
       case TermKind::kDomain:
-        return Chain(&domains, t.value, ref);
+        return Chain(&domains, t.value, ref, key);
       case TermKind::kEmail:
-        return Chain(&emails, t.value, ref);
+        return Chain(&emails, t.value, ref, key);
       case TermKind::kUrl:
-        return Chain(&urls, UrlMatchKey(t.value), ref);
+        return Chain(&urls, UrlMatchKey(t.value), ref, key);
       case TermKind::kUrlPrefix: {
-        std::string_view key = UrlMatchKey(t.value);
-        uint32_t len = static_cast<uint32_t>(key.size());
+        std::string_view prefix_key = UrlMatchKey(t.value);
+        uint32_t len = static_cast<uint32_t>(prefix_key.size());
         if (!std::binary_search(url_prefix_lengths.begin(), url_prefix_lengths.end(), len))
           url_prefix_lengths.insert(
               std::upper_bound(url_prefix_lengths.begin(), url_prefix_lengths.end(), len), len);
-        return Chain(&url_prefixes, key, ref);
+        return Chain(&url_prefixes, prefix_key, ref, key);
       }
       case TermKind::kFilename:
-        return Chain(&filenames, t.value, ref);
+        return Chain(&filenames, t.value, ref, key);
       case TermKind::kFilenameGlob:
         globs.emplace_back(t.value, ref);
         return Status::Ok();
@@ -518,9 +535,11 @@ struct IndicatorSnapshot::Impl {
       content = std::move(m).value();
       // content_patterns stay: a match reports the text the message held, found again with them.
     }
-    arena.Shrink();
-    refs.shrink_to_fit();
-    rules.shrink_to_fit();
+    // The arena is sized up front (Build) to at most what it may need: the part it did not use
+    // was never touched, so it is not resident, and copying to trim it would double it for a
+    // moment. The vectors are trimmed only when superseded versions left much unused.
+    if (refs.capacity() > refs.size() + refs.size() / 8) refs.shrink_to_fit();
+    if (rules.capacity() > rules.size() + rules.size() / 8) rules.shrink_to_fit();
     return Status::Ok();
   }
 
@@ -842,35 +861,89 @@ IndicatorSnapshot::~IndicatorSnapshot() = default;
 
 Result<std::shared_ptr<const IndicatorSnapshot>> IndicatorSnapshot::Build(
     const std::vector<Feed>& feeds, const SnapshotOptions& options, int64_t now) {
+  return BuildFrom(feeds, nullptr, options, now);
+}
+
+Result<std::shared_ptr<const IndicatorSnapshot>> IndicatorSnapshot::BuildDraining(
+    std::vector<Feed>* feeds, const SnapshotOptions& options, int64_t now) {
+  return BuildFrom(*feeds, feeds, options, now);
+}
+
+Result<std::shared_ptr<const IndicatorSnapshot>> IndicatorSnapshot::BuildFrom(
+    const std::vector<Feed>& feeds, std::vector<Feed>* drain, const SnapshotOptions& options,
+    int64_t now) {
   auto start = std::chrono::steady_clock::now();
   auto impl = std::make_unique<Impl>();
   SnapshotStats stats;
-  size_t total = 0;
-  for (const Feed& f : feeds) total += f.rules.size();
-  impl->rules.reserve(total);
-  impl->refs.reserve(total);
-  std::unordered_map<std::string, uint16_t> marking_ids;
-  // STIX versioning: of several objects with one id, the latest "modified" is the indicator (a
-  // newer version with revoked=true withdraws it), whichever feed each came from.
-  std::unordered_map<std::string_view, int64_t> latest;
-  for (const Feed& f : feeds)
-    for (const Rule& r : f.rules)
-      if (r.modified != 0) {
-        int64_t& m = latest[r.id];
-        m = std::max(m, r.modified);
-      }
+  // Exact sizing (issue 18): every table is allocated once at its final size from the counts the
+  // feeds' RuleLists keep, so building does not hold a grown table beside the one it outgrew.
+  // (The arena's size is an upper bound; what it does not use is never touched, so not resident.)
+  size_t total = 0, terms = 0, string_bytes = 0;
+  std::array<size_t, kTermKindCount> kinds{};
+  bool any_modified = false;
   for (const Feed& f : feeds) {
+    total += f.rules.size();
+    string_bytes += f.rules.string_bytes();
+    terms += f.rules.blinded_terms();
+    for (size_t k = 0; k < kTermKindCount; ++k) {
+      kinds[k] += f.rules.terms_by_kind()[k];
+      terms += f.rules.terms_by_kind()[k];
+    }
+    any_modified = any_modified || f.rules.any_modified();
+  }
+  auto kind_count = [&](TermKind k) { return kinds[static_cast<size_t>(k)]; };
+  impl->rules.reserve(total);
+  impl->refs.reserve(terms);
+  impl->arena.Reserve(string_bytes);
+  impl->domains.Reserve(kind_count(TermKind::kDomain));
+  impl->emails.Reserve(kind_count(TermKind::kEmail));
+  impl->urls.Reserve(kind_count(TermKind::kUrl));
+  impl->url_prefixes.Reserve(kind_count(TermKind::kUrlPrefix));
+  impl->filenames.Reserve(kind_count(TermKind::kFilename));
+  impl->md5.reserve(kind_count(TermKind::kMd5));
+  impl->sha1.reserve(kind_count(TermKind::kSha1));
+  impl->sha256.reserve(kind_count(TermKind::kSha256));
+  // STIX versioning: of several objects with one id, the latest "modified" is the indicator (a
+  // newer version with revoked=true withdraws it), whichever feed each came from. Found before
+  // any rule is compiled (a feed being drained is gone after): one bit per rule of each feed.
+  std::vector<std::vector<bool>> superseded(feeds.size());
+  if (any_modified) {
+    // Keys are views of the ids stored in the RuleLists (which do not move while read).
+    std::unordered_map<std::string_view, int64_t> latest;
+    std::deque<std::string> unstored_ids;  // ids a RuleList keeps as a number (none from STIX)
+    for (const Feed& f : feeds)
+      for (auto it = f.rules.begin(); it != f.rules.end(); ++it) {
+        if (it->modified == 0) continue;
+        std::string_view key = it.id_view();
+        if (key.empty()) key = unstored_ids.emplace_back(it->id);
+        int64_t& m = latest[key];
+        m = std::max(m, it->modified);
+      }
+    for (size_t fi = 0; fi < feeds.size(); ++fi) {
+      superseded[fi].assign(feeds[fi].rules.size(), false);
+      size_t i = 0;
+      for (const Rule& r : feeds[fi].rules) {
+        if (r.modified != 0 && r.modified < latest[std::string_view(r.id)])
+          superseded[fi][i] = true;
+        ++i;
+      }
+    }
+  }
+  std::unordered_map<std::string, uint16_t> marking_ids;
+  Status error = Status::Ok();
+  for (size_t fi = 0; fi < feeds.size(); ++fi) {
+    const Feed& f = feeds[fi];
     if (impl->feeds.size() >= 0xFFFF) return Status::Error("too many feeds (65535 at most)");
     uint16_t feed_id = static_cast<uint16_t>(impl->feeds.size());
     impl->feeds.push_back(f.name);
     stats.feeds.push_back(FeedSummary{f.path, f.name, f.rules.size(), f.load_seconds});
     const std::string generated_prefix = f.name + ":";
     const int blind_set = f.blind_key ? impl->BlindSetFor(f) : -1;
-    for (const Rule& r : f.rules) {
-      if (r.any_of.empty()) continue;
-      if (r.modified != 0 && r.modified < latest[r.id]) {
+    auto add = [&](const Rule& r, size_t index) -> bool {
+      if (r.any_of.empty()) return true;
+      if (!superseded[fi].empty() && superseded[fi][index]) {
         ++stats.superseded;
-        continue;
+        return true;
       }
       CompiledRule cr{};
       cr.feed = feed_id;
@@ -890,22 +963,22 @@ Result<std::shared_ptr<const IndicatorSnapshot>> IndicatorSnapshot::Build(
       if (generated) {
         cr.flags |= kGeneratedId;
         cr.id.off = static_cast<uint32_t>(std::stoul(r.id.substr(generated_prefix.size())));
-      } else if (PackUuidId(r.id, &packed)) {
-        cr.flags |= kUuidId;
-        auto id = impl->arena.Add(packed);
-        if (!id.ok()) return id.status();
-        cr.id = id.value();
       } else {
-        auto id = impl->arena.Add(r.id);
-        if (!id.ok()) return id.status();
+        const bool uuid = PackUuidId(r.id, &packed);
+        auto id = impl->arena.Add(uuid ? std::string_view(packed) : std::string_view(r.id));
+        if (!id.ok()) {
+          error = id.status();
+          return false;
+        }
+        if (uuid) cr.flags |= kUuidId;
         cr.id = id.value();
       }
-      auto disp = impl->arena.Add(r.display);
-      if (!disp.ok()) return disp.status();
-      cr.display = disp.value();
       if (!r.description.empty()) {
         auto d = impl->arena.Add(r.description);
-        if (!d.ok()) return d.status();
+        if (!d.ok()) {
+          error = d.status();
+          return false;
+        }
         cr.description = d.value();
       }
       auto mk = marking_ids.find(r.marking);
@@ -916,7 +989,10 @@ Result<std::shared_ptr<const IndicatorSnapshot>> IndicatorSnapshot::Build(
       cr.marking = mk->second;
       bool multi = false;
       for (const auto& conj : r.any_of) multi = multi || conj.size() > 1;
-      if (r.any_of.size() > 0xFFFF) return Status::Error(r.id + ": too many alternatives");
+      if (r.any_of.size() > 0xFFFF) {
+        error = Status::Error(r.id + ": too many alternatives");
+        return false;
+      }
       if (multi) {
         cr.flags |= kMultiTerm;
         cr.multi = static_cast<uint32_t>(impl->multi.size());
@@ -927,20 +1003,48 @@ Result<std::shared_ptr<const IndicatorSnapshot>> IndicatorSnapshot::Build(
       uint32_t rule_index = static_cast<uint32_t>(impl->rules.size());
       cr.first_ref = static_cast<uint32_t>(impl->refs.size());
       impl->rules.push_back(cr);
+      StrRef first_key{0, 0};
+      bool have_key = false;
       for (size_t c = 0; c < r.any_of.size(); ++c) {
         for (size_t t = 0; t < r.any_of[c].size(); ++t) {
           const Term& term = r.any_of[c][t];
+          StrRef key{kNone, 0};
           if (Status s = impl->AddTerm(term, rule_index, static_cast<uint16_t>(c),
-                                       static_cast<uint16_t>(t), blind_set);
-              !s.ok())
-            return Status::Error(f.path + ": " + r.id + ": " + s.message());
+                                       static_cast<uint16_t>(t), blind_set, &key);
+              !s.ok()) {
+            error = Status::Error(f.path + ": " + r.id + ": " + s.message());
+            return false;
+          }
+          if (c == 0 && t == 0 && key.off != kNone) {
+            first_key = key;
+            have_key = true;
+          }
           ++stats.terms_by_kind[std::string(ToString(term.kind))];
           if (term.blinded) ++stats.blinded_terms;
         }
       }
+      // The display is most often the first term's value, kept already as its key: shared.
+      if (have_key && impl->arena.Get(first_key) == r.display) {
+        impl->rules[rule_index].display = first_key;
+      } else {
+        auto disp = impl->arena.Add(r.display);
+        if (!disp.ok()) {
+          error = disp.status();
+          return false;
+        }
+        impl->rules[rule_index].display = disp.value();
+      }
       if (r.revoked) ++stats.revoked;
       else if (r.valid_until != 0 && now >= r.valid_until) ++stats.expired;
       else if (r.valid_from != 0 && now < r.valid_from) ++stats.not_yet_valid;
+      return true;
+    };
+    if (drain != nullptr) {
+      if (!(*drain)[fi].rules.Drain(add)) return error;
+    } else {
+      size_t index = 0;
+      for (const Rule& r : f.rules)
+        if (!add(r, index++)) return error;
     }
   }
   if (Status s = impl->Finish(options.regex_max_mem); !s.ok()) return s;

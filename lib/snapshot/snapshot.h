@@ -97,6 +97,11 @@ class IndicatorSnapshot {
   static Result<std::shared_ptr<const IndicatorSnapshot>> Build(const std::vector<Feed>& feeds,
                                                                 const SnapshotOptions& options,
                                                                 int64_t now);
+  // As Build, but each feed's rules are freed as they are compiled (RuleList::Drain): the feeds
+  // and the snapshot are never whole side by side. The feeds are left without rules either way;
+  // on an error, read them again to find which one failed.
+  static Result<std::shared_ptr<const IndicatorSnapshot>> BuildDraining(
+      std::vector<Feed>* feeds, const SnapshotOptions& options, int64_t now);
   ~IndicatorSnapshot();
   IndicatorSnapshot(const IndicatorSnapshot&) = delete;
   IndicatorSnapshot& operator=(const IndicatorSnapshot&) = delete;
@@ -128,6 +133,9 @@ class IndicatorSnapshot {
 
  private:
   struct Impl;
+  static Result<std::shared_ptr<const IndicatorSnapshot>> BuildFrom(
+      const std::vector<Feed>& feeds, std::vector<Feed>* drain, const SnapshotOptions& options,
+      int64_t now);
   explicit IndicatorSnapshot(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
   SnapshotStats stats_;

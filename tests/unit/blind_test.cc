@@ -442,7 +442,7 @@ TEST_CASE("blind: expiry, revocation, where-restrictions and actions survive bli
 TEST_CASE("blind: a blinded match is sensitive whatever its marking") {
   Fixture fx;
   Feed plain = ParseFeed("domain,clear.example,,c1\n", "csv", "c.csv");
-  plain.rules[0].marking = "TLP:CLEAR";
+  plain.rules.Transform([](Rule& r) { r.marking = "TLP:CLEAR"; });
   Blinded b = Blind({plain}, *fx.key, fx.ring);
   auto s = Build({b.feed});
   std::vector<Match> ms;

@@ -110,7 +110,9 @@ TEST_CASE("over-broad indicators are refused and each is named") {
 
 TEST_CASE("a marking configured per feed marks its unmarked indicators") {
   Feed f = ParseFeed("domain,a.example\ndomain,b.example\n", "csv", "/feeds/partner.csv");
-  f.rules[1].marking = "TLP:AMBER";  // (a STIX feed's own marking stands)
+  Rule amber = f.rules[1];
+  amber.marking = "TLP:AMBER";  // (a STIX feed's own marking stands)
+  f.rules.Set(1, amber);
   CHECK(ApplyFeedMarking({{"other.csv", "TLP:RED"}}, &f) == 0);
   CHECK(ApplyFeedMarking({{"partner.csv", "TLP:RED"}}, &f) == 1);
   CHECK(f.rules[0].marking == "TLP:RED");

@@ -130,11 +130,11 @@ TEST_CASE("expired, revoked and not-yet-valid indicators never match") {
     r.id = "r" + std::to_string(i);
     r.feed = "manual";
     r.any_of = {{term}};
+    if (i == 1) r.valid_until = kNow - 1;  // expired
+    if (i == 2) r.revoked = true;
+    if (i == 3) r.valid_from = kNow + 100;  // not yet
     f.rules.push_back(r);
   }
-  f.rules[1].valid_until = kNow - 1;  // expired
-  f.rules[2].revoked = true;
-  f.rules[3].valid_from = kNow + 100;  // not yet
   auto s = IndicatorSnapshot::Build({f}, SnapshotOptions{}, kNow).value();
   CHECK(MatchObs(*s, ObservableType::kDomain, "evil.example") == V{"r0"});
   CHECK(s->stats().expired == 1);
@@ -410,6 +410,54 @@ TEST_CASE("the convenience MatchMessage turns a budget defect into an error") {
   Status st = s->MatchMessage(a, kNow, &ms);
   CHECK_FALSE(st.ok());
   CHECK(st.message().rfind("limit.regex_bytes", 0) == 0);
+}
+
+}  // namespace gfi
+
+namespace gfi {
+
+TEST_CASE("a draining build compiles what Build does and frees the feeds' rules") {
+  const std::string csv =
+      "domain,drain.example,,d1\n"
+      "email,bad@drain.example,,e1\n"
+      "url,http://drain.example/kit,,u1\n"
+      "filename,Invoice.EXE,,f1\n"
+      "md5,d41d8cd98f00b204e9800998ecf8427e,,h1\n"
+      "ip,198.51.100.0/24\n"
+      "subject-regex,(?i)wire transfer,,s1\n";
+  // Two STIX versions of one id in two feeds: the later one wins in both builds.
+  auto version = [](int64_t modified, const std::string& domain) {
+    Feed f;
+    f.name = "v" + std::to_string(modified) + ".json";
+    Rule r;
+    r.id = "indicator--00000000-0000-4000-8000-000000000042";
+    r.feed = f.name;
+    r.modified = modified;
+    r.display = domain;
+    r.any_of = {{MakeTerm(TermKind::kDomain, domain).value()}};
+    f.rules.push_back(r);
+    return f;
+  };
+  std::vector<Feed> feeds{ParseFeed(csv, "csv", "t.csv"), version(200, "new.example"),
+                          version(100, "old.example")};
+  auto kept = IndicatorSnapshot::Build(feeds, SnapshotOptions{}, kNow).value();
+  auto drained = IndicatorSnapshot::BuildDraining(&feeds, SnapshotOptions{}, kNow).value();
+  for (const Feed& f : feeds) CHECK(f.rules.empty());
+  REQUIRE(drained->rule_count() == kept->rule_count());
+  CHECK(drained->stats().superseded == 1);
+  CHECK(drained->stats().feeds[0].rules == 7);
+  for (uint32_t i = 0; i < kept->rule_count(); ++i) {
+    CHECK(drained->rule(i).id == kept->rule(i).id);
+    CHECK(drained->rule(i).display == kept->rule(i).display);
+  }
+  // The display shares the key's text where they are equal, and is its own text where not.
+  CHECK(drained->rule(0).display == "drain.example");
+  CHECK(drained->rule(3).display == "Invoice.EXE");
+  CHECK(MatchObs(*drained, ObservableType::kDomain, "a.drain.example") == V{"d1"});
+  CHECK(MatchObs(*drained, ObservableType::kFilename, "invoice.exe") == V{"f1"});
+  CHECK(MatchObs(*drained, ObservableType::kDomain, "new.example").size() == 1);
+  CHECK(MatchObs(*drained, ObservableType::kDomain, "old.example").empty());
+  CHECK(MatchMsg(*drained, "Subject: Wire Transfer\n\nx\n") == V{"s1"});
 }
 
 }  // namespace gfi
