@@ -385,6 +385,7 @@ class StructureParser : public BaseParser {
 };
 
 bool HasBareCr(std::string_view s) {
+  if (s.empty()) return false;  // its data() may be null, which memchr must not get
   const char* p = s.data();
   const char* end = p + s.size();
   while ((p = static_cast<const char*>(std::memchr(p, '\r', end - p))) != nullptr) {

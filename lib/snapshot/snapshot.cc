@@ -910,6 +910,10 @@ Result<std::shared_ptr<const IndicatorSnapshot>> IndicatorSnapshot::BuildFrom(
   if (any_modified) {
     // Keys are views of the ids stored in the RuleLists (which do not move while read).
     std::unordered_map<std::string_view, int64_t> latest;
+    size_t versioned = 0;
+    for (const Feed& f : feeds)
+      if (f.rules.any_modified()) versioned += f.rules.size();
+    latest.reserve(versioned);
     std::deque<std::string> unstored_ids;  // ids a RuleList keeps as a number (none from STIX)
     for (const Feed& f : feeds)
       for (auto it = f.rules.begin(); it != f.rules.end(); ++it) {
