@@ -239,8 +239,13 @@ size_t ApplyFeedMarking(const std::map<std::string, std::string>& markings, Feed
   if (it == markings.end()) it = markings.find(feed->name);
   if (it == markings.end()) return 0;
   size_t n = 0;
+  const int configured = TlpMarkingRank(it->second);
   feed->rules.Transform([&](Rule& r) {
-    if (!r.marking.empty()) return;  // the feed's own marking stands
+    // Unmarked: the configured marking. Both TLP: the stricter (a collection configured
+    // TLP:RED keeps its TLP:GREEN objects' values withheld too). An indicator's own non-TLP
+    // marking stands (its label is what [policy] sensitive_markings and marking_actions name).
+    const int own = TlpMarkingRank(r.marking);
+    if (!r.marking.empty() && (own < 0 || configured <= own)) return;
     r.marking = it->second;
     ++n;
   });

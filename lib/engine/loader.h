@@ -95,7 +95,9 @@ bool CheckVersionInService(const LastGoodStore& last_good, const FeedSignaturePo
                            Feed* feed);
 
 // [indicators.markings]: the marking configured for `feed` (by file name or full path), given to
-// each of its rules that carries none. Returns how many rules got it.
+// each of its rules that carries none, and to each whose own TLP marking is less strict than a
+// configured TLP one (a configured TLP:RED wins over an object's TLP:GREEN; an object's TLP:RED
+// over a configured TLP:AMBER; an own non-TLP marking stands). Returns how many rules got it.
 size_t ApplyFeedMarking(const std::map<std::string, std::string>& markings, Feed* feed);
 
 }  // namespace gfi

@@ -74,6 +74,10 @@ inline constexpr std::string_view kFeedExtensions = ".json, .intel, .csv, .hdb, 
 Result<std::vector<std::string>> ExpandFeedPaths(const std::vector<std::string>& paths,
                                                  std::vector<std::string>* skipped = nullptr);
 
+// How restrictive a canonical TLP 2.0 label is: TLP:CLEAR 0, GREEN 1, AMBER 2, AMBER+STRICT 3,
+// RED 4; -1 for any other marking.
+int TlpMarkingRank(std::string_view label);
+
 // Format readers (each appends to feed->rules / errors / unsupported).
 void ParseStixBundle(std::string_view text, Feed* feed);
 void ParseZeekIntel(std::string_view text, Feed* feed);

@@ -466,4 +466,6 @@ void ParseStixBundle(std::string_view text, Feed* feed) {
   }
 }
 
+int TlpMarkingRank(std::string_view label) { return TlpRank(label); }
+
 }  // namespace gfi

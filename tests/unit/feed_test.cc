@@ -108,15 +108,27 @@ TEST_CASE("over-broad indicators are refused and each is named") {
   CHECK(f.rules.size() == 4);
 }
 
-TEST_CASE("a marking configured per feed marks its unmarked indicators") {
-  Feed f = ParseFeed("domain,a.example\ndomain,b.example\n", "csv", "/feeds/partner.csv");
-  Rule amber = f.rules[1];
-  amber.marking = "TLP:AMBER";  // (a STIX feed's own marking stands)
-  f.rules.Set(1, amber);
-  CHECK(ApplyFeedMarking({{"other.csv", "TLP:RED"}}, &f) == 0);
-  CHECK(ApplyFeedMarking({{"partner.csv", "TLP:RED"}}, &f) == 1);
+TEST_CASE("a marking configured per feed marks its unmarked indicators; the stricter TLP wins") {
+  Feed f = ParseFeed("domain,a.example\ndomain,b.example\ndomain,c.example\ndomain,d.example\n",
+                     "csv", "/feeds/partner.csv");
+  auto mark = [&](size_t i, const char* m) {
+    Rule r = f.rules[i];
+    r.marking = m;  // as a STIX object's own marking
+    f.rules.Set(i, r);
+  };
+  mark(1, "TLP:GREEN");
+  mark(2, "TLP:RED");
+  mark(3, "GFI//NOFORN");
+  CHECK(ApplyFeedMarking({{"other.csv", "TLP:AMBER"}}, &f) == 0);
+  CHECK(ApplyFeedMarking({{"partner.csv", "TLP:AMBER"}}, &f) == 2);
+  CHECK(f.rules[0].marking == "TLP:AMBER");    // unmarked
+  CHECK(f.rules[1].marking == "TLP:AMBER");    // less strict than configured
+  CHECK(f.rules[2].marking == "TLP:RED");      // stricter than configured: stands
+  CHECK(f.rules[3].marking == "GFI//NOFORN");  // its own label stands
+  CHECK(ApplyFeedMarking({{"partner.csv", "TLP:RED"}}, &f) == 2);
   CHECK(f.rules[0].marking == "TLP:RED");
-  CHECK(f.rules[1].marking == "TLP:AMBER");
+  CHECK(f.rules[1].marking == "TLP:RED");
+  CHECK(f.rules[3].marking == "GFI//NOFORN");
   Feed g = ParseFeed("domain,a.example\n", "csv", "/feeds/partner.csv");
   CHECK(ApplyFeedMarking({{"/feeds/partner.csv", "GFI//NOFORN"}}, &g) == 1);  // by full path
   CHECK(g.rules[0].marking == "GFI//NOFORN");
